@@ -1,0 +1,483 @@
+//! Everything about talking to AWS: where the region, profile and endpoints come from,
+//! the SdkConfig with bounded retries and timeouts, the clients, and reading SDK errors.
+
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::sync::{Arc, Mutex};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::os_shim_internal::{Env as EnvShim, Fs};
+use aws_types::region::Region;
+use std::time::Duration;
+
+/// Where a setting came from, shown to the person so they can change the right place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced {
+    pub value: String,
+    pub source: String,
+}
+
+/// The AWS settings in force for this run, resolved once before any check starts.
+#[derive(Debug, Clone)]
+pub struct AwsSetup {
+    pub region: Option<Sourced>,
+    pub profile: Option<Sourced>,
+    /// None when no profile was named; Some(false) when the named profile is in no file.
+    pub profile_found: Option<bool>,
+    pub profile_names: Vec<String>,
+    /// Problems reading ~/.aws/config or ~/.aws/credentials.
+    pub profile_file_error: Option<String>,
+    /// Key/value pairs of the selected profile that matter for a diagnosis (no secrets).
+    pub profile_settings: Vec<(String, String)>,
+    pub endpoint_overrides: Vec<Sourced>,
+    /// Proxy variables, with any user:password part masked.
+    pub proxies: Vec<Sourced>,
+    pub bearer_token_set: bool,
+    pub imds_disabled: bool,
+    /// Variables that look like secrets, so every output can be scrubbed of them.
+    pub secrets: Vec<String>,
+}
+
+pub const ENV_REGION: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+pub const BEARER_TOKEN_VAR: &str = "AWS_BEARER_TOKEN_BEDROCK";
+const SECRET_VARS: [&str; 3] = [
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    BEARER_TOKEN_VAR,
+];
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// Settings of a profile worth showing (never a secret).
+const PROFILE_KEYS: [&str; 9] = [
+    "region",
+    "sso_session",
+    "sso_start_url",
+    "sso_account_id",
+    "sso_role_name",
+    "role_arn",
+    "source_profile",
+    "credential_process",
+    "web_identity_token_file",
+];
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl AwsSetup {
+    /// Resolve region, profile and endpoint settings the way the AWS CLI and SDKs do:
+    /// flag, then environment, then the profile's files, then (on EC2) instance metadata.
+    pub async fn resolve(
+        region_flag: Option<&str>,
+        profile_flag: Option<&str>,
+        endpoint_flag: Option<&str>,
+    ) -> AwsSetup {
+        let profile = match (profile_flag, env("AWS_PROFILE")) {
+            (Some(p), _) => Some(Sourced { value: p.to_string(), source: "--profile".into() }),
+            (None, Some(p)) => Some(Sourced { value: p, source: "AWS_PROFILE".into() }),
+            (None, None) => None,
+        };
+        let selected = profile.as_ref().map(|p| p.value.clone());
+        let loaded = aws_config::profile::load(
+            &Fs::real(),
+            &EnvShim::real(),
+            &Default::default(),
+            selected.clone().map(Into::into),
+        )
+        .await;
+        let (profile_names, profile_file_error, profile_settings, profile_found, profile_region) =
+            match &loaded {
+                Ok(set) => {
+                    let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
+                    names.sort();
+                    let name = selected.as_deref().unwrap_or("default");
+                    let found = set.get_profile(name);
+                    let settings: Vec<(String, String)> = found
+                        .map(|p| {
+                            PROFILE_KEYS
+                                .iter()
+                                .filter_map(|k| p.get(k).map(|v| (k.to_string(), v.to_string())))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let region = found.and_then(|p| p.get("region")).map(str::to_string);
+                    (names, None, settings, selected.as_ref().map(|_| found.is_some()), region)
+                }
+                Err(e) => (vec![], Some(e.to_string()), vec![], None, None),
+            };
+
+        let imds_disabled = env("AWS_EC2_METADATA_DISABLED")
+            .map(|v| v.eq_ignore_ascii_case("true"))
+            .unwrap_or(false);
+        let region = if let Some(r) = region_flag {
+            Some(Sourced { value: r.to_string(), source: "--region".into() })
+        } else if let Some((var, r)) = ENV_REGION.iter().find_map(|v| env(v).map(|r| (v, r))) {
+            Some(Sourced { value: r, source: var.to_string() })
+        } else if let Some(r) = profile_region {
+            let name = selected.as_deref().unwrap_or("default");
+            Some(Sourced { value: r, source: format!("profile `{name}` in ~/.aws/config") })
+        } else if !imds_disabled && profile_found != Some(false) {
+            imds_region().await.map(|r| Sourced { value: r, source: "EC2 instance metadata".into() })
+        } else {
+            None
+        };
+
+        let mut endpoint_overrides = Vec::new();
+        if let Some(url) = endpoint_flag {
+            endpoint_overrides.push(Sourced { value: url.to_string(), source: "--endpoint-url".into() });
+        }
+        let mut vars: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
+            .collect();
+        vars.sort();
+        for (k, v) in vars {
+            endpoint_overrides.push(Sourced { value: v, source: k });
+        }
+        let proxies = PROXY_VARS
+            .iter()
+            .filter_map(|k| env(k).map(|v| Sourced { value: mask_url_password(&v), source: k.to_string() }))
+            .collect();
+        let secrets = SECRET_VARS.iter().filter_map(|k| env(k)).collect();
+
+        AwsSetup {
+            region,
+            profile,
+            profile_found,
+            profile_names,
+            profile_file_error,
+            profile_settings,
+            endpoint_overrides,
+            proxies,
+            bearer_token_set: env(BEARER_TOKEN_VAR).is_some(),
+            imds_disabled,
+            secrets,
+        }
+    }
+
+    pub fn profile_name(&self) -> Option<&str> {
+        self.profile.as_ref().map(|p| p.value.as_str())
+    }
+
+    /// The endpoint override in force for one service (its AWS_ENDPOINT_URL_<SERVICE>
+    /// suffix, e.g. `STS`, `BEDROCK_RUNTIME`), if any.
+    pub fn endpoint_for(&self, service_env_suffix: &str) -> Option<&Sourced> {
+        let specific = format!("AWS_ENDPOINT_URL_{service_env_suffix}");
+        self.endpoint_overrides
+            .iter()
+            .find(|e| e.source == "--endpoint-url")
+            .or_else(|| self.endpoint_overrides.iter().find(|e| e.source == specific))
+            .or_else(|| self.endpoint_overrides.iter().find(|e| e.source == "AWS_ENDPOINT_URL"))
+    }
+
+    pub fn region_name(&self) -> Option<&str> {
+        self.region.as_ref().map(|r| r.value.as_str())
+    }
+}
+
+/// Instance metadata is link-local and may not exist: one quick attempt, never a hang.
+fn imds_client() -> aws_config::imds::Client {
+    aws_config::imds::Client::builder()
+        .max_attempts(1)
+        .connect_timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_millis(500))
+        .operation_timeout(Duration::from_secs(1))
+        .build()
+}
+
+async fn imds_region() -> Option<String> {
+    aws_config::imds::region::ImdsRegionProvider::builder()
+        .imds_client(imds_client())
+        .build()
+        .region()
+        .await
+        .map(|r| r.to_string())
+}
+
+/// Limits for the doctor's own AWS calls.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    pub connect_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits {
+            connect_timeout: Duration::from_secs(3),
+            operation_timeout: Duration::from_secs(20),
+            max_attempts: 3,
+        }
+    }
+}
+
+/// Build the SdkConfig every client shares: region and profile as resolved, bounded
+/// retries that start fast, connect and operation timeouts, capped instance metadata.
+pub async fn sdk_config(setup: &AwsSetup, endpoint_flag: Option<&str>, limits: CallLimits) -> SdkConfig {
+    let region = setup.region_name().map(|r| Region::new(r.to_string()));
+    let mut credentials = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+        .imds_client(imds_client());
+    if let Some(r) = &region {
+        credentials = credentials.region(r.clone());
+    }
+    if let Some(p) = setup.profile_name() {
+        credentials = credentials.profile_name(p);
+    }
+    let credentials = aws_credential_types::provider::SharedCredentialsProvider::new(ResolveOnce::new(
+        aws_credential_types::provider::SharedCredentialsProvider::new(credentials.build().await),
+    ));
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(credentials)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(limits.max_attempts)
+                .with_initial_backoff(Duration::from_millis(100))
+                .with_max_backoff(Duration::from_secs(2)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(limits.connect_timeout)
+                .operation_timeout(limits.operation_timeout)
+                .build(),
+        );
+    if let Some(p) = setup.profile_name() {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = endpoint_flag {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// The clients, built once per run from one SdkConfig (building is cheap: no I/O).
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    pub fn new(config: &SdkConfig) -> Clients {
+        Clients { sts: aws_sdk_sts::Client::new(config) }
+    }
+}
+
+/// Remembers the `Date` header of the last response, to compare AWS's clock with ours.
+#[derive(Debug, Clone, Default)]
+pub struct ServerDate(Arc<Mutex<Option<std::time::SystemTime>>>);
+
+impl ServerDate {
+    pub fn get(&self) -> Option<std::time::SystemTime> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Intercept for ServerDate {
+    fn name(&self) -> &'static str {
+        "ServerDate"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let date = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok());
+        if date.is_some() {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = date;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong with one AWS call, in the terms a diagnosis needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallFailure {
+    /// The request never got an answer: connection refused, DNS, TLS, connect timeout.
+    Unreachable(String),
+    /// No answer in time.
+    TimedOut(String),
+    /// AWS answered with an error.
+    Service { code: String, message: String, status: Option<u16> },
+    /// An answer came that could not be read.
+    BadResponse(String),
+    /// The request could not be built or signed (no region, no credentials...).
+    NotSent(String),
+}
+
+impl CallFailure {
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> CallFailure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let detail = error_chain(err);
+        match err {
+            SdkError::ServiceError(se) => {
+                let e = se.err();
+                let status = Some(se.raw().status().as_u16());
+                CallFailure::Service {
+                    code: e.code().unwrap_or("Unknown").to_string(),
+                    message: e.message().unwrap_or("").to_string(),
+                    status,
+                }
+            }
+            SdkError::TimeoutError(_) => CallFailure::TimedOut(detail),
+            SdkError::DispatchFailure(d) if d.is_timeout() => CallFailure::TimedOut(detail),
+            SdkError::DispatchFailure(d) if d.is_io() => CallFailure::Unreachable(detail),
+            SdkError::DispatchFailure(_) if looks_like_identity_error(&detail) => CallFailure::NotSent(detail),
+            SdkError::DispatchFailure(_) => CallFailure::Unreachable(detail),
+            SdkError::ResponseError(_) => CallFailure::BadResponse(detail),
+            SdkError::ConstructionFailure(_) => CallFailure::NotSent(detail),
+            _ => CallFailure::BadResponse(detail),
+        }
+    }
+
+    /// One line for a report: the error code and message, or what broke.
+    pub fn describe(&self) -> String {
+        match self {
+            CallFailure::Service { code, message, status } => match status {
+                Some(s) => format!("{code} (HTTP {s}): {message}"),
+                None => format!("{code}: {message}"),
+            },
+            CallFailure::Unreachable(d) => format!("no connection: {d}"),
+            CallFailure::TimedOut(d) => format!("timed out: {d}"),
+            CallFailure::BadResponse(d) => format!("unreadable response: {d}"),
+            CallFailure::NotSent(d) => format!("request not sent: {d}"),
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            CallFailure::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// An error and its sources, joined by ": " (each level once, no Debug dumps).
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+fn looks_like_identity_error(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    d.contains("credentials") || d.contains("identity") || d.contains("token")
+}
+
+/// Show enough of an access key id to recognise it, never the whole: AKIA…WXYZ.
+pub fn mask_key_id(id: &str) -> String {
+    if id.len() <= 8 {
+        return "****".to_string();
+    }
+    format!("{}…{}", &id[..4], &id[id.len() - 4..])
+}
+
+/// `http://user:pass@proxy:3128` -> `http://user:****@proxy:3128`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let host_start = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_start].rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:****{}", &url[..scheme_end], user, &rest[at..])
+        }
+        None => url.to_string(),
+    }
+}
+
+/// A region name as AWS spells them: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
+pub fn region_looks_valid(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    if parts.len() < 3 || parts.len() > 4 {
+        return false;
+    }
+    let letters = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let last = parts[parts.len() - 1];
+    parts[0].len() == 2
+        && parts[..parts.len() - 1].iter().all(|p| letters(p))
+        && !last.is_empty()
+        && last.len() <= 2
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_key_ids_and_proxy_passwords() {
+        assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
+        assert_eq!(mask_key_id("short"), "****");
+        assert_eq!(mask_url_password("http://bob:s3cret@proxy:3128"), "http://bob:****@proxy:3128");
+        assert_eq!(mask_url_password("http://proxy:3128/x@y"), "http://proxy:3128/x@y");
+        assert_eq!(mask_url_password("proxy:3128"), "proxy:3128");
+    }
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5", "cn-north-1"] {
+            assert!(region_looks_valid(ok), "{ok}");
+        }
+        for bad in ["", "us-east", "US-EAST-1", "useast1", "us-east-1a", "us_east_1", "global", "us-east-1 "] {
+            assert!(!region_looks_valid(bad), "{bad}");
+        }
+    }
+}
+
+/// Resolves credentials once per run and hands the same ones to every client, so an SSO
+/// or instance-metadata lookup is not repeated per service. Failures are not cached.
+#[derive(Debug)]
+pub struct ResolveOnce {
+    inner: aws_credential_types::provider::SharedCredentialsProvider,
+    cell: tokio::sync::OnceCell<aws_credential_types::Credentials>,
+}
+
+impl ResolveOnce {
+    pub fn new(inner: aws_credential_types::provider::SharedCredentialsProvider) -> Self {
+        ResolveOnce { inner, cell: tokio::sync::OnceCell::new() }
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            self.cell
+                .get_or_try_init(|| self.inner.provide_credentials())
+                .await
+                .cloned()
+        })
+    }
+}

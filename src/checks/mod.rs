@@ -1,0 +1,216 @@
+//! The checks: each is one metadata file in checks/<id>.toml (the words and the wiring)
+//! and one module here with one async function (the logic). REGISTRY joins them.
+
+mod config;
+pub mod credentials;
+pub mod identity;
+
+use crate::aws::{AwsSetup, Clients};
+use crate::causes::Cause;
+use crate::facts::Facts;
+use crate::runner::{CheckFuture, Job};
+use serde::Deserialize;
+use std::sync::{Arc, OnceLock};
+
+/// What a check's code receives: the run's environment, the facts of the checks it
+/// depends on, and its model when the check runs per model.
+#[derive(Clone)]
+pub struct Ctx {
+    pub env: Arc<RunEnv>,
+    pub facts: Facts,
+    pub model: Option<String>,
+}
+
+/// Everything resolved once before the checks start.
+pub struct RunEnv {
+    pub setup: AwsSetup,
+    pub clients: Clients,
+    pub models: Vec<String>,
+    /// The credentials provider of the run, shared by every client.
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+}
+
+pub type RunFn = fn(Ctx) -> CheckFuture;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Runs once per run.
+    Account,
+    /// Runs once per `--model`.
+    Model,
+}
+
+/// A check's metadata, from checks/<id>.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckMeta {
+    pub id: String,
+    pub title: String,
+    pub verifies: String,
+    pub severity: crate::report::Severity,
+    pub scope: Scope,
+    /// Checks that must pass (or warn) first; without them this check is skipped.
+    pub depends_on: Vec<String>,
+    /// Checks to wait for and learn from, whatever their verdict.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// What the doctor itself must be allowed to call to run this check.
+    pub iam_actions: Vec<String>,
+    /// The cause codes this check can report.
+    pub causes: Vec<Cause>,
+    pub docs: Vec<String>,
+}
+
+pub struct Check {
+    pub meta: CheckMeta,
+    pub run: RunFn,
+}
+
+/// In declared order: the order of the report.
+const REGISTRY: &[(&str, RunFn)] = &[
+    (include_str!("../../checks/config.toml"), config::run),
+    (include_str!("../../checks/credentials.toml"), credentials::run),
+    (include_str!("../../checks/identity.toml"), identity::run),
+];
+
+pub fn all() -> &'static [Check] {
+    static CHECKS: OnceLock<Vec<Check>> = OnceLock::new();
+    CHECKS.get_or_init(|| {
+        REGISTRY
+            .iter()
+            .map(|(text, run)| Check {
+                meta: toml::from_str(text).expect("checks/*.toml are verified by the catalog tests"),
+                run: *run,
+            })
+            .collect()
+    })
+}
+
+pub fn find(id: &str) -> Option<&'static Check> {
+    all().iter().find(|c| c.meta.id == id)
+}
+
+pub fn ids() -> Vec<&'static str> {
+    all().iter().map(|c| c.meta.id.as_str()).collect()
+}
+
+/// The checks to run: `only` (plus what they depend on) or all, minus `skip`.
+pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static Check>, String> {
+    for id in only.iter().chain(skip) {
+        if find(id).is_none() {
+            return Err(format!("unknown check `{id}` (known: {})", ids().join(", ")));
+        }
+    }
+    let mut wanted: Vec<&str> = if only.is_empty() {
+        ids()
+    } else {
+        only.iter().map(String::as_str).collect()
+    };
+    // --only pulls in what the chosen checks cannot run without.
+    let mut i = 0;
+    while i < wanted.len() {
+        let check = find(wanted[i]).expect("validated above");
+        for dep in &check.meta.depends_on {
+            if !wanted.contains(&dep.as_str()) {
+                wanted.push(dep);
+            }
+        }
+        i += 1;
+    }
+    Ok(all()
+        .iter()
+        .filter(|c| wanted.contains(&c.meta.id.as_str()) && !skip.contains(&c.meta.id))
+        .collect())
+}
+
+/// Expand the selected checks into jobs: one per account check, one per model for
+/// per-model checks, each wired to the jobs of the checks it depends on.
+pub fn jobs(env: Arc<RunEnv>, selected: &[&'static Check]) -> Vec<Job> {
+    let models: Vec<Option<String>> = env.models.iter().cloned().map(Some).collect();
+    let mut keys: Vec<(&str, Option<String>)> = Vec::new();
+    for c in selected {
+        match c.meta.scope {
+            Scope::Account => keys.push((&c.meta.id, None)),
+            Scope::Model => keys.extend(models.iter().map(|m| (c.meta.id.as_str(), m.clone()))),
+        }
+    }
+    let wire = |deps: &[String], model: &Option<String>| -> Vec<usize> {
+        keys.iter()
+            .enumerate()
+            .filter(|(_, (id, m))| deps.iter().any(|d| d == id) && (m.is_none() || m == model || model.is_none()))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    keys.iter()
+        .map(|(id, model)| {
+            let check = find(id).expect("selected checks exist");
+            let ctx_env = env.clone();
+            let ctx_model = model.clone();
+            let run = check.run;
+            Job {
+                id: id.to_string(),
+                title: check.meta.title.clone(),
+                model: model.clone(),
+                needs: wire(&check.meta.depends_on, model),
+                after: wire(&check.meta.after, model),
+                start: Box::new(move |facts| run(Ctx { env: ctx_env, facts, model: ctx_model })),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metadata_file_parses_and_names_its_module() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.unwrap().path();
+                (p.extension()? == "toml").then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
+            })
+            .collect();
+        on_disk.sort();
+        let mut registered: Vec<String> = all().iter().map(|c| c.meta.id.clone()).collect();
+        registered.sort();
+        assert_eq!(on_disk, registered, "checks/*.toml and REGISTRY disagree");
+        for (text, _) in REGISTRY {
+            let meta: CheckMeta = toml::from_str(text).unwrap();
+            let module = meta.id.replace('-', "_");
+            let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/checks/{module}.rs"));
+            assert!(src.exists(), "check `{}` has no module {}", meta.id, src.display());
+            assert!(!meta.causes.is_empty() && !meta.title.is_empty() && !meta.verifies.is_empty());
+        }
+    }
+
+    #[test]
+    fn dependencies_exist_come_first_and_have_no_cycle() {
+        for (i, c) in all().iter().enumerate() {
+            for dep in c.meta.depends_on.iter().chain(&c.meta.after) {
+                let j = all().iter().position(|d| &d.meta.id == dep);
+                let j = j.unwrap_or_else(|| panic!("`{}` depends on unknown `{dep}`", c.meta.id));
+                // Declared order is a topological order, so no cycle is possible.
+                assert!(j < i, "`{}` depends on `{dep}`, declared after it", c.meta.id);
+                let dep_scope = all()[j].meta.scope;
+                assert!(
+                    !(c.meta.scope == Scope::Account && dep_scope == Scope::Model),
+                    "account check `{}` cannot depend on per-model `{dep}`",
+                    c.meta.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_pulls_in_dependencies_and_skip_removes() {
+        let ids = |v: Vec<&Check>| v.iter().map(|c| c.meta.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(select(&["identity".into()], &[]).unwrap()), ["config", "credentials", "identity"]);
+        assert_eq!(ids(select(&[], &["identity".into()]).unwrap()), ["config", "credentials"]);
+        let err = select(&["idenity".into()], &[]).err().unwrap();
+        assert!(err.contains("`idenity`"), "{err}");
+    }
+}

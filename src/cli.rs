@@ -1,0 +1,176 @@
+//! Command-line interface: clap definitions, parsed once into plain values.
+
+use crate::report::FailOn;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::time::Duration;
+
+const AFTER_HELP: &str = "\
+Examples:
+  bedrock-doctor --region us-east-1 --model anthropic.claude-3-5-sonnet-20240620-v1:0
+  bedrock-doctor --profile prod --model us.amazon.nova-pro-v1:0 --output json
+  bedrock-doctor --only credentials,identity        # just: who am I?
+  bedrock-doctor --fail-on warn --output json > doctor.json   # CI preflight
+
+Standard AWS settings apply as in every AWS tool: AWS_PROFILE, AWS_REGION,
+AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN,
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, AWS_CONFIG_FILE,
+AWS_SHARED_CREDENTIALS_FILE, AWS_EC2_METADATA_DISABLED, HTTPS_PROXY; NO_COLOR
+turns colour off.
+
+Exit codes: 0 healthy, 1 problems found (at or above --fail-on), 2 the doctor
+could not run (bad usage), 3 nothing failed but some checks could not run.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bedrock-doctor",
+    version,
+    about = "Finds out why Amazon Bedrock says no, and tells you the fix.",
+    long_about = "Finds out why Amazon Bedrock says no, and tells you the fix.\n\n\
+Runs ordered checks against your AWS account (configuration, credentials, identity, \
+and more as they are added) and prints one row per check with its cause and the exact fix. \
+Every check only reads; nothing in your account is changed.",
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub doctor: DoctorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// AWS region to check (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE, then `default`)
+    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    pub profile: Option<String>,
+
+    /// Model to check: a model id, an inference profile id or an ARN (repeatable)
+    #[arg(long = "model", short = 'm', value_name = "MODEL")]
+    pub models: Vec<String>,
+
+    /// Send every AWS call to this endpoint (VPC endpoints, proxies, local simulators)
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint)]
+    pub endpoint_url: Option<String>,
+
+    /// Run only these checks (comma-separated ids), plus the checks they need
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Do not run these checks (comma-separated ids)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Deadline for the whole run, e.g. 30s, 2m
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Deadline for each check, e.g. 10s
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    pub check_timeout: Duration,
+
+    /// Report format
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
+    /// Exit with 1 when a check is at or above this level
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+
+    /// Colour the table: auto means when stdout is a terminal and NO_COLOR is unset
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// More detail: -v shows every check's observations, -vv logs the doctor's AWS calls, -vvv the SDK's
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Less output: only checks that are not `pass`
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. 500ms, 30s, 2m"))?;
+    if d.is_zero() {
+        return Err(format!("`{s}` is zero; give a positive duration such as 30s"));
+    }
+    if d > Duration::from_secs(24 * 3600) {
+        return Err(format!("`{s}` is longer than a day"));
+    }
+    Ok(d)
+}
+
+fn parse_profile(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.+@/".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{}` is not a profile name", s.escape_debug()))
+    }
+}
+
+fn parse_endpoint(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{s}` is not an http:// or https:// URL"))?;
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!("`{s}` has no host"));
+    }
+    Ok(s.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("0s").unwrap_err().contains("`0s`"));
+        assert!(parse_duration("soon").unwrap_err().contains("`soon`"));
+        assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn endpoints_and_profiles() {
+        assert_eq!(parse_endpoint("http://127.0.0.1:4566/").unwrap(), "http://127.0.0.1:4566");
+        assert!(parse_endpoint("127.0.0.1:4566").is_err());
+        assert!(parse_endpoint("http://").is_err());
+        assert!(parse_profile("dev-admin").is_ok());
+        assert!(parse_profile("bad name").is_err());
+        assert!(parse_profile("").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,12 @@
+//! bedrock-doctor: finds out why Amazon Bedrock says no. See docs/architecture.md.
+
+pub mod aws;
+pub mod causes;
+pub mod checks;
+pub mod cli;
+pub mod doctor;
+pub mod facts;
+pub mod render;
+pub mod report;
+pub mod runner;
+pub mod secrets;
