@@ -8,10 +8,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use std::sync::{Arc, Mutex};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::os_shim_internal::{Env as EnvShim, Fs};
 use aws_types::region::Region;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Where a setting came from, shown to the person so they can change the right place.
@@ -84,8 +84,14 @@ impl AwsSetup {
         endpoint_flag: Option<&str>,
     ) -> AwsSetup {
         let profile = match (profile_flag, env("AWS_PROFILE")) {
-            (Some(p), _) => Some(Sourced { value: p.to_string(), source: "--profile".into() }),
-            (None, Some(p)) => Some(Sourced { value: p, source: "AWS_PROFILE".into() }),
+            (Some(p), _) => Some(Sourced {
+                value: p.to_string(),
+                source: "--profile".into(),
+            }),
+            (None, Some(p)) => Some(Sourced {
+                value: p,
+                source: "AWS_PROFILE".into(),
+            }),
             (None, None) => None,
         };
         let selected = profile.as_ref().map(|p| p.value.clone());
@@ -112,7 +118,13 @@ impl AwsSetup {
                         })
                         .unwrap_or_default();
                     let region = found.and_then(|p| p.get("region")).map(str::to_string);
-                    (names, None, settings, selected.as_ref().map(|_| found.is_some()), region)
+                    (
+                        names,
+                        None,
+                        settings,
+                        selected.as_ref().map(|_| found.is_some()),
+                        region,
+                    )
                 }
                 Err(e) => (vec![], Some(e.to_string()), vec![], None, None),
             };
@@ -121,32 +133,55 @@ impl AwsSetup {
             .map(|v| v.eq_ignore_ascii_case("true"))
             .unwrap_or(false);
         let region = if let Some(r) = region_flag {
-            Some(Sourced { value: r.to_string(), source: "--region".into() })
+            Some(Sourced {
+                value: r.to_string(),
+                source: "--region".into(),
+            })
         } else if let Some((var, r)) = ENV_REGION.iter().find_map(|v| env(v).map(|r| (v, r))) {
-            Some(Sourced { value: r, source: var.to_string() })
+            Some(Sourced {
+                value: r,
+                source: var.to_string(),
+            })
         } else if let Some(r) = profile_region {
             let name = selected.as_deref().unwrap_or("default");
-            Some(Sourced { value: r, source: format!("profile `{name}` in ~/.aws/config") })
+            Some(Sourced {
+                value: r,
+                source: format!("profile `{name}` in ~/.aws/config"),
+            })
         } else if !imds_disabled && profile_found != Some(false) {
-            imds_region().await.map(|r| Sourced { value: r, source: "EC2 instance metadata".into() })
+            imds_region().await.map(|r| Sourced {
+                value: r,
+                source: "EC2 instance metadata".into(),
+            })
         } else {
             None
         };
 
         let mut endpoint_overrides = Vec::new();
         if let Some(url) = endpoint_flag {
-            endpoint_overrides.push(Sourced { value: url.to_string(), source: "--endpoint-url".into() });
+            endpoint_overrides.push(Sourced {
+                value: url.to_string(),
+                source: "--endpoint-url".into(),
+            });
         }
         let mut vars: Vec<(String, String)> = std::env::vars()
             .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
             .collect();
         vars.sort();
         for (k, v) in vars {
-            endpoint_overrides.push(Sourced { value: v, source: k });
+            endpoint_overrides.push(Sourced {
+                value: v,
+                source: k,
+            });
         }
         let proxies = PROXY_VARS
             .iter()
-            .filter_map(|k| env(k).map(|v| Sourced { value: mask_url_password(&v), source: k.to_string() }))
+            .filter_map(|k| {
+                env(k).map(|v| Sourced {
+                    value: mask_url_password(&v),
+                    source: k.to_string(),
+                })
+            })
             .collect();
         let secrets = SECRET_VARS.iter().filter_map(|k| env(k)).collect();
 
@@ -176,8 +211,16 @@ impl AwsSetup {
         self.endpoint_overrides
             .iter()
             .find(|e| e.source == "--endpoint-url")
-            .or_else(|| self.endpoint_overrides.iter().find(|e| e.source == specific))
-            .or_else(|| self.endpoint_overrides.iter().find(|e| e.source == "AWS_ENDPOINT_URL"))
+            .or_else(|| {
+                self.endpoint_overrides
+                    .iter()
+                    .find(|e| e.source == specific)
+            })
+            .or_else(|| {
+                self.endpoint_overrides
+                    .iter()
+                    .find(|e| e.source == "AWS_ENDPOINT_URL")
+            })
     }
 
     pub fn region_name(&self) -> Option<&str> {
@@ -224,19 +267,27 @@ impl Default for CallLimits {
 
 /// Build the SdkConfig every client shares: region and profile as resolved, bounded
 /// retries that start fast, connect and operation timeouts, capped instance metadata.
-pub async fn sdk_config(setup: &AwsSetup, endpoint_flag: Option<&str>, limits: CallLimits) -> SdkConfig {
+pub async fn sdk_config(
+    setup: &AwsSetup,
+    endpoint_flag: Option<&str>,
+    limits: CallLimits,
+) -> SdkConfig {
     let region = setup.region_name().map(|r| Region::new(r.to_string()));
-    let mut credentials = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-        .imds_client(imds_client());
+    let mut credentials =
+        aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .imds_client(imds_client());
     if let Some(r) = &region {
         credentials = credentials.region(r.clone());
     }
     if let Some(p) = setup.profile_name() {
         credentials = credentials.profile_name(p);
     }
-    let credentials = aws_credential_types::provider::SharedCredentialsProvider::new(ResolveOnce::new(
-        aws_credential_types::provider::SharedCredentialsProvider::new(credentials.build().await),
-    ));
+    let credentials =
+        aws_credential_types::provider::SharedCredentialsProvider::new(ResolveOnce::new(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                credentials.build().await,
+            ),
+        ));
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
@@ -270,7 +321,9 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(config: &SdkConfig) -> Clients {
-        Clients { sts: aws_sdk_sts::Client::new(config) }
+        Clients {
+            sts: aws_sdk_sts::Client::new(config),
+        }
     }
 }
 
@@ -315,7 +368,11 @@ pub enum CallFailure {
     /// No answer in time.
     TimedOut(String),
     /// AWS answered with an error.
-    Service { code: String, message: String, status: Option<u16> },
+    Service {
+        code: String,
+        message: String,
+        status: Option<u16>,
+    },
     /// An answer came that could not be read.
     BadResponse(String),
     /// The request could not be built or signed (no region, no credentials...).
@@ -341,7 +398,9 @@ impl CallFailure {
             SdkError::TimeoutError(_) => CallFailure::TimedOut(detail),
             SdkError::DispatchFailure(d) if d.is_timeout() => CallFailure::TimedOut(detail),
             SdkError::DispatchFailure(d) if d.is_io() => CallFailure::Unreachable(detail),
-            SdkError::DispatchFailure(_) if looks_like_identity_error(&detail) => CallFailure::NotSent(detail),
+            SdkError::DispatchFailure(_) if looks_like_identity_error(&detail) => {
+                CallFailure::NotSent(detail)
+            }
             SdkError::DispatchFailure(_) => CallFailure::Unreachable(detail),
             SdkError::ResponseError(_) => CallFailure::BadResponse(detail),
             SdkError::ConstructionFailure(_) => CallFailure::NotSent(detail),
@@ -352,7 +411,11 @@ impl CallFailure {
     /// One line for a report: the error code and message, or what broke.
     pub fn describe(&self) -> String {
         match self {
-            CallFailure::Service { code, message, status } => match status {
+            CallFailure::Service {
+                code,
+                message,
+                status,
+            } => match status {
                 Some(s) => format!("{code} (HTTP {s}): {message}"),
                 None => format!("{code}: {message}"),
             },
@@ -438,17 +501,38 @@ mod tests {
     fn masks_key_ids_and_proxy_passwords() {
         assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
         assert_eq!(mask_key_id("short"), "****");
-        assert_eq!(mask_url_password("http://bob:s3cret@proxy:3128"), "http://bob:****@proxy:3128");
-        assert_eq!(mask_url_password("http://proxy:3128/x@y"), "http://proxy:3128/x@y");
+        assert_eq!(
+            mask_url_password("http://bob:s3cret@proxy:3128"),
+            "http://bob:****@proxy:3128"
+        );
+        assert_eq!(
+            mask_url_password("http://proxy:3128/x@y"),
+            "http://proxy:3128/x@y"
+        );
         assert_eq!(mask_url_password("proxy:3128"), "proxy:3128");
     }
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5", "cn-north-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "cn-north-1",
+        ] {
             assert!(region_looks_valid(ok), "{ok}");
         }
-        for bad in ["", "us-east", "US-EAST-1", "useast1", "us-east-1a", "us_east_1", "global", "us-east-1 "] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "us_east_1",
+            "global",
+            "us-east-1 ",
+        ] {
             assert!(!region_looks_valid(bad), "{bad}");
         }
     }
@@ -464,12 +548,17 @@ pub struct ResolveOnce {
 
 impl ResolveOnce {
     pub fn new(inner: aws_credential_types::provider::SharedCredentialsProvider) -> Self {
-        ResolveOnce { inner, cell: tokio::sync::OnceCell::new() }
+        ResolveOnce {
+            inner,
+            cell: tokio::sync::OnceCell::new(),
+        }
     }
 }
 
 impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
-    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
     where
         Self: 'a,
     {

@@ -93,7 +93,11 @@ mod tests {
     fn every_code_of_the_design_is_here_and_no_other() {
         let design = include_str!("../docs/causes.md");
         for c in Cause::ALL {
-            assert!(design.contains(&format!("`{}`", c.code())), "{} missing from docs/causes.md", c);
+            assert!(
+                design.contains(&format!("`{}`", c.code())),
+                "{} missing from docs/causes.md",
+                c
+            );
         }
         assert_eq!(Cause::ALL.len(), 30);
     }

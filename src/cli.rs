@@ -114,7 +114,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. 500ms, 30s, 2m"))?;
     if d.is_zero() {
-        return Err(format!("`{s}` is zero; give a positive duration such as 30s"));
+        return Err(format!(
+            "`{s}` is zero; give a positive duration such as 30s"
+        ));
     }
     if d > Duration::from_secs(24 * 3600) {
         return Err(format!("`{s}` is longer than a day"));
@@ -125,7 +127,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 fn parse_profile(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 128
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.+@/".contains(c));
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.+@/".contains(c));
     if ok {
         Ok(s.to_string())
     } else {
@@ -160,7 +163,10 @@ mod tests {
 
     #[test]
     fn endpoints_and_profiles() {
-        assert_eq!(parse_endpoint("http://127.0.0.1:4566/").unwrap(), "http://127.0.0.1:4566");
+        assert_eq!(
+            parse_endpoint("http://127.0.0.1:4566/").unwrap(),
+            "http://127.0.0.1:4566"
+        );
         assert!(parse_endpoint("127.0.0.1:4566").is_err());
         assert!(parse_endpoint("http://").is_err());
         assert!(parse_profile("dev-admin").is_ok());

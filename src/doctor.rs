@@ -1,14 +1,14 @@
 //! One doctor run: resolve the AWS setup, build clients, run the selected checks, report.
 
 use crate::aws::{self, AwsSetup, CallLimits, Clients};
+use crate::checks::identity::CallerIdentity;
 use crate::checks::{self, RunEnv};
 use crate::cli::DoctorArgs;
-use crate::checks::identity::CallerIdentity;
 use crate::report::{Report, Target};
 use crate::runner::{self, Limits};
 use aws_credential_types::provider::ProvideCredentials;
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 /// Bad usage that the person must fix before anything runs (exit code 2).
 #[derive(Debug)]
@@ -17,11 +17,19 @@ pub struct UsageError(pub String);
 pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
-    let setup = AwsSetup::resolve(args.region.as_deref(), args.profile.as_deref(), args.endpoint_url.as_deref()).await;
+    let setup = AwsSetup::resolve(
+        args.region.as_deref(),
+        args.profile.as_deref(),
+        args.endpoint_url.as_deref(),
+    )
+    .await;
     for s in &setup.secrets {
         crate::secrets::register(s);
     }
-    let limits = CallLimits { operation_timeout: args.check_timeout, ..CallLimits::default() };
+    let limits = CallLimits {
+        operation_timeout: args.check_timeout,
+        ..CallLimits::default()
+    };
     let sdk = aws::sdk_config(&setup, args.endpoint_url.as_deref(), limits).await;
     let credentials = sdk.credentials_provider();
     let env = Arc::new(RunEnv {
@@ -32,12 +40,20 @@ pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<R
     });
 
     let jobs = checks::jobs(env.clone(), &selected);
-    let deadline = Limits { per_check: args.check_timeout, deadline: started + args.timeout };
+    let deadline = Limits {
+        per_check: args.check_timeout,
+        deadline: started + args.timeout,
+    };
     let (results, account_facts) = runner::run(jobs, deadline, on_finish).await;
 
     // Whatever the chain resolved is secret from here on, even if no check printed it.
     if let Some(p) = credentials {
-        if let Ok(Ok(c)) = tokio::time::timeout(std::time::Duration::from_millis(50), p.provide_credentials()).await {
+        if let Ok(Ok(c)) = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            p.provide_credentials(),
+        )
+        .await
+        {
             crate::secrets::register(c.secret_access_key());
             if let Some(t) = c.session_token() {
                 crate::secrets::register(t);
@@ -54,5 +70,9 @@ pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<R
         models: args.models.clone(),
         endpoint_url: args.endpoint_url.clone(),
     };
-    Ok(Report::new(target, results, started.elapsed().as_millis() as u64))
+    Ok(Report::new(
+        target,
+        results,
+        started.elapsed().as_millis() as u64,
+    ))
 }

@@ -14,7 +14,9 @@ impl Facts {
     }
 
     pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
-        self.0.get(&TypeId::of::<T>()).and_then(|f| f.downcast_ref())
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|f| f.downcast_ref())
     }
 
     pub fn extend(&mut self, other: &Facts) {

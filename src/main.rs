@@ -23,12 +23,20 @@ fn main() {
 /// clap's help and version go out as they are; every other parse error is one line, exit 2.
 fn usage_error(e: clap::Error) -> ! {
     use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = e.print();
         std::process::exit(0);
     }
     let text = e.render().to_string();
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid usage");
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid usage");
     let line = line.trim_start_matches("error: ");
     eprintln!("bedrock-doctor: {line} (see --help)");
     std::process::exit(exit::USAGE);
@@ -52,13 +60,19 @@ fn set_color(choice: ColorChoice) {
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
     };
     colored::control::set_override(on);
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("bedrock-doctor: cannot start the async runtime: {e}");
@@ -91,7 +105,11 @@ fn run_doctor(args: &DoctorArgs) -> i32 {
                 .then(|| terminal_width())
                 .flatten()
                 .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
-            let style = render::table::Style { width, verbose: args.verbose > 0, quiet: args.quiet > 0 };
+            let style = render::table::Style {
+                width,
+                verbose: args.verbose > 0,
+                quiet: args.quiet > 0,
+            };
             render::table::render(&report, &style)
         }
     };

@@ -261,7 +261,13 @@ mod tests {
         let r = report(&[Pass, Pass, Warn, Fail, Skip, Error]);
         assert_eq!(
             r.summary,
-            Summary { pass: 2, warn: 1, fail: 1, skip: 1, error: 1 }
+            Summary {
+                pass: 2,
+                warn: 1,
+                fail: 1,
+                skip: 1,
+                error: 1
+            }
         );
     }
 }

@@ -7,7 +7,8 @@ use crate::report::{CheckResult, Finding, Status};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 pub type CheckFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
@@ -24,16 +25,28 @@ pub struct Outcome {
 impl Outcome {
     /// All is well; `summary` says what was seen.
     pub fn pass(summary: impl Into<String>) -> Self {
-        Outcome { status: Some(Status::Pass), summary: summary.into(), ..Default::default() }
+        Outcome {
+            status: Some(Status::Pass),
+            summary: summary.into(),
+            ..Default::default()
+        }
     }
 
     /// The doctor could not check; `why` names the permission or fault that stopped it.
     pub fn error(why: impl Into<String>) -> Self {
-        Outcome { status: Some(Status::Error), summary: why.into(), ..Default::default() }
+        Outcome {
+            status: Some(Status::Error),
+            summary: why.into(),
+            ..Default::default()
+        }
     }
 
     pub fn skip(why: impl Into<String>) -> Self {
-        Outcome { status: Some(Status::Skip), summary: why.into(), ..Default::default() }
+        Outcome {
+            status: Some(Status::Skip),
+            summary: why.into(),
+            ..Default::default()
+        }
     }
 
     /// Adds a finding; the status becomes at least as bad as the finding.
@@ -85,7 +98,11 @@ pub type OnFinish<'a> = &'a (dyn Fn(&CheckResult) + Sync);
 
 /// Run the jobs; results come back in the jobs' order, whatever order they finished in,
 /// with the facts learnt by the account-wide (not per-model) jobs.
-pub async fn run(jobs: Vec<Job>, limits: Limits, on_finish: OnFinish<'_>) -> (Vec<CheckResult>, Facts) {
+pub async fn run(
+    jobs: Vec<Job>,
+    limits: Limits,
+    on_finish: OnFinish<'_>,
+) -> (Vec<CheckResult>, Facts) {
     let n = jobs.len();
     let mut waiting_on: Vec<usize> = vec![0; n];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -98,8 +115,10 @@ pub async fn run(jobs: Vec<Job>, limits: Limits, on_finish: OnFinish<'_>) -> (Ve
         }
         waiting_on[i] = deps.len();
     }
-    let mut specs: Vec<(String, String, Option<String>, Vec<usize>, Vec<usize>)> = Vec::with_capacity(n);
-    let mut starts: Vec<Option<Box<dyn FnOnce(Facts) -> CheckFuture + Send>>> = Vec::with_capacity(n);
+    let mut specs: Vec<(String, String, Option<String>, Vec<usize>, Vec<usize>)> =
+        Vec::with_capacity(n);
+    let mut starts: Vec<Option<Box<dyn FnOnce(Facts) -> CheckFuture + Send>>> =
+        Vec::with_capacity(n);
     for job in jobs {
         specs.push((job.id, job.title, job.model, job.needs, job.after));
         starts.push(Some(job.start));
@@ -114,13 +133,18 @@ pub async fn run(jobs: Vec<Job>, limits: Limits, on_finish: OnFinish<'_>) -> (Ve
         for i in ready.drain(..) {
             let (id, _, _, needs, after) = &specs[i];
             let blocked = needs.iter().find(|&&d| {
-                let s = results[d].as_ref().map(|r| r.status).unwrap_or(Status::Error);
+                let s = results[d]
+                    .as_ref()
+                    .map(|r| r.status)
+                    .unwrap_or(Status::Error);
                 !matches!(s, Status::Pass | Status::Warn)
             });
             if let Some(&d) = blocked {
                 let dep = results[d].as_ref().expect("dependency finished");
                 let why = format!("needs `{}`, which {}", dep.id, past_tense(dep.status));
-                running.push(Box::pin(ready_outcome(i, Outcome::skip(why), Duration::ZERO)) as CheckFuture2);
+                running.push(
+                    Box::pin(ready_outcome(i, Outcome::skip(why), Duration::ZERO)) as CheckFuture2,
+                );
                 continue;
             }
             let mut input = Facts::default();
@@ -134,7 +158,7 @@ pub async fn run(jobs: Vec<Job>, limits: Limits, on_finish: OnFinish<'_>) -> (Ve
                 let began = Instant::now();
                 let handle = tokio::spawn(start(input));
                 let abort = handle.abort_handle();
-                let outcome = match tokio::time::timeout_at(deadline.into(), handle).await {
+                let outcome = match tokio::time::timeout_at(deadline, handle).await {
                     Ok(Ok(outcome)) => outcome,
                     Ok(Err(join)) if join.is_panic() => {
                         let msg = panic_message(join.into_panic());
@@ -152,7 +176,9 @@ pub async fn run(jobs: Vec<Job>, limits: Limits, on_finish: OnFinish<'_>) -> (Ve
                 (i, outcome, began.elapsed())
             }) as CheckFuture2);
         }
-        let Some((i, outcome, took)) = running.next().await else { break };
+        let Some((i, outcome, took)) = running.next().await else {
+            break;
+        };
         let (id, title, model, _, _) = &specs[i];
         let result = CheckResult {
             id: id.clone(),

@@ -17,15 +17,24 @@ fn check(ctx: &Ctx) -> Outcome {
     match &setup.region {
         None => {
             out = out.finding(
-                Finding::new(Cause::RegionMissing, Severity::Error, "no AWS region is configured")
-                    .evidence("not set by --region, AWS_REGION, AWS_DEFAULT_REGION or the profile's `region`")
-                    .fix("pass --region us-east-1 (or the region your application calls)")
-                    .fix("or set it once: export AWS_REGION=us-east-1")
-                    .fix(format!(
-                        "or store it in the profile: aws configure set region us-east-1{}",
-                        setup.profile_name().map(|p| format!(" --profile {p}")).unwrap_or_default()
-                    ))
-                    .doc("https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html"),
+                Finding::new(
+                    Cause::RegionMissing,
+                    Severity::Error,
+                    "no AWS region is configured",
+                )
+                .evidence(
+                    "not set by --region, AWS_REGION, AWS_DEFAULT_REGION or the profile's `region`",
+                )
+                .fix("pass --region us-east-1 (or the region your application calls)")
+                .fix("or set it once: export AWS_REGION=us-east-1")
+                .fix(format!(
+                    "or store it in the profile: aws configure set region us-east-1{}",
+                    setup
+                        .profile_name()
+                        .map(|p| format!(" --profile {p}"))
+                        .unwrap_or_default()
+                ))
+                .doc("https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html"),
             );
         }
         Some(r) if !region_looks_valid(&r.value) => {
@@ -59,13 +68,25 @@ fn check(ctx: &Ctx) -> Outcome {
                 format!("profile `{}` (from {}) does not exist", p.value, p.source),
             )
             .evidence(known)
-            .fix(format!("create it: aws configure --profile {} (or aws configure sso --profile {})", p.value, p.value))
+            .fix(format!(
+                "create it: aws configure --profile {} (or aws configure sso --profile {})",
+                p.value, p.value
+            ))
             .fix("or name an existing profile with --profile / AWS_PROFILE")
             .doc("https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"),
         );
     } else if let Some(p) = &setup.profile {
-        let settings: Vec<String> = setup.profile_settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        out = out.detail(format!("profile {} (from {}) {}", p.value, p.source, settings.join(" ")));
+        let settings: Vec<String> = setup
+            .profile_settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        out = out.detail(format!(
+            "profile {} (from {}) {}",
+            p.value,
+            p.source,
+            settings.join(" ")
+        ));
     }
 
     for e in &setup.endpoint_overrides {
@@ -112,7 +133,10 @@ mod tests {
 
     pub(crate) fn setup() -> AwsSetup {
         AwsSetup {
-            region: Some(Sourced { value: "us-east-1".into(), source: "--region".into() }),
+            region: Some(Sourced {
+                value: "us-east-1".into(),
+                source: "--region".into(),
+            }),
             profile: None,
             profile_found: None,
             profile_names: vec![],
@@ -130,8 +154,17 @@ mod tests {
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
-        let env = RunEnv { setup, clients: Clients::new(&sdk), models: vec![], credentials: None };
-        check(&Ctx { env: Arc::new(env), facts: Default::default(), model: None })
+        let env = RunEnv {
+            setup,
+            clients: Clients::new(&sdk),
+            models: vec![],
+            credentials: None,
+        };
+        check(&Ctx {
+            env: Arc::new(env),
+            facts: Default::default(),
+            model: None,
+        })
     }
 
     fn causes(o: &Outcome) -> Vec<Cause> {
@@ -142,7 +175,11 @@ mod tests {
     fn healthy_setup_passes_and_says_where_the_region_came_from() {
         let o = run_with(setup());
         assert_eq!(o.status(), Status::Pass);
-        assert!(o.summary.contains("us-east-1") && o.summary.contains("--region"), "{}", o.summary);
+        assert!(
+            o.summary.contains("us-east-1") && o.summary.contains("--region"),
+            "{}",
+            o.summary
+        );
     }
 
     #[test]
@@ -150,10 +187,16 @@ mod tests {
         let mut s = setup();
         s.region = None;
         let o = run_with(s);
-        assert_eq!((o.status(), causes(&o)), (Status::Fail, vec![Cause::RegionMissing]));
+        assert_eq!(
+            (o.status(), causes(&o)),
+            (Status::Fail, vec![Cause::RegionMissing])
+        );
 
         let mut s = setup();
-        s.region = Some(Sourced { value: "us-easr-1x".into(), source: "AWS_REGION".into() });
+        s.region = Some(Sourced {
+            value: "us-easr-1x".into(),
+            source: "AWS_REGION".into(),
+        });
         let o = run_with(s);
         assert_eq!(causes(&o), vec![Cause::RegionMissing]);
         assert!(o.findings[0].summary.contains("us-easr-1x"));
@@ -162,11 +205,17 @@ mod tests {
     #[test]
     fn unknown_profile_lists_the_known_ones() {
         let mut s = setup();
-        s.profile = Some(Sourced { value: "prod".into(), source: "AWS_PROFILE".into() });
+        s.profile = Some(Sourced {
+            value: "prod".into(),
+            source: "AWS_PROFILE".into(),
+        });
         s.profile_found = Some(false);
         s.profile_names = vec!["default".into(), "dev".into()];
         let o = run_with(s);
-        assert_eq!((o.status(), causes(&o)), (Status::Fail, vec![Cause::CredentialsMissing]));
+        assert_eq!(
+            (o.status(), causes(&o)),
+            (Status::Fail, vec![Cause::CredentialsMissing])
+        );
         assert!(o.findings[0].evidence[0].contains("default, dev"));
     }
 
@@ -175,7 +224,10 @@ mod tests {
         let mut s = setup();
         s.bearer_token_set = true;
         let o = run_with(s);
-        assert_eq!((o.status(), causes(&o)), (Status::Warn, vec![Cause::BearerTokenOverrides]));
+        assert_eq!(
+            (o.status(), causes(&o)),
+            (Status::Warn, vec![Cause::BearerTokenOverrides])
+        );
         assert!(o.findings[0].evidence.iter().any(|e| e.contains("SigV4")));
     }
 }

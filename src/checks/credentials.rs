@@ -35,7 +35,11 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
     let source = source_of(creds, profile);
     let masked = mask_key_id(creds.access_key_id());
     let temporary = creds.session_token().is_some();
-    let info = CredentialInfo { source: source.clone(), key_id_masked: masked.clone(), temporary };
+    let info = CredentialInfo {
+        source: source.clone(),
+        key_id_masked: masked.clone(),
+        temporary,
+    };
     let kind = if temporary { "temporary" } else { "long-term" };
     match creds.expiry() {
         Some(exp) if exp <= now => {
@@ -46,18 +50,29 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
                     Severity::Error,
                     format!("the credentials from {source} expired {} ago", human(ago)),
                 )
-                .evidence(format!("access key {masked}, expired at {}", humantime::format_rfc3339_seconds(exp)))
+                .evidence(format!(
+                    "access key {masked}, expired at {}",
+                    humantime::format_rfc3339_seconds(exp)
+                ))
                 .fix(refresh_command(profile, &source)),
             )
         }
         expiry => {
             let until = match expiry {
-                Some(exp) => format!(", expires in {}", human(exp.duration_since(now).unwrap_or_default())),
+                Some(exp) => format!(
+                    ", expires in {}",
+                    human(exp.duration_since(now).unwrap_or_default())
+                ),
                 None => String::new(),
             };
-            let mut out = Outcome::pass(format!("{kind} credentials from {source} (key {masked}{until})"));
+            let mut out = Outcome::pass(format!(
+                "{kind} credentials from {source} (key {masked}{until})"
+            ));
             if let Some(exp) = expiry {
-                out = out.detail(format!("expires at {}", humantime::format_rfc3339_seconds(exp)));
+                out = out.detail(format!(
+                    "expires at {}",
+                    humantime::format_rfc3339_seconds(exp)
+                ));
             }
             out.fact(info)
         }
@@ -67,13 +82,19 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
 fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
     let text = crate::aws::error_chain(err);
     let lower = text.to_ascii_lowercase();
-    let profile_flag = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+    let profile_flag = profile
+        .map(|p| format!(" --profile {p}"))
+        .unwrap_or_default();
     if lower.contains("expired") || lower.contains("failed to load the cached sso token") {
         return Outcome::default().finding(
-            Finding::new(Cause::CredentialsExpired, Severity::Error, "the SSO session or token has expired")
-                .evidence(text)
-                .fix(format!("aws sso login{profile_flag}"))
-                .doc("https://docs.aws.amazon.com/cli/latest/userguide/sso-using-profile.html"),
+            Finding::new(
+                Cause::CredentialsExpired,
+                Severity::Error,
+                "the SSO session or token has expired",
+            )
+            .evidence(text)
+            .fix(format!("aws sso login{profile_flag}"))
+            .doc("https://docs.aws.amazon.com/cli/latest/userguide/sso-using-profile.html"),
         );
     }
     match err {
@@ -105,7 +126,10 @@ fn source_of(creds: &Credentials, profile: Option<&str>) -> String {
     let has = |f: F| features.contains(&f);
     if has(F::CredentialsSso) || has(F::CredentialsProfileSso) {
         format!("SSO (IAM Identity Center) via profile `{profile}`")
-    } else if has(F::CredentialsStsAssumeRoleWebId) || has(F::CredentialsEnvVarsStsWebIdToken) || has(F::CredentialsProfileStsWebIdToken) {
+    } else if has(F::CredentialsStsAssumeRoleWebId)
+        || has(F::CredentialsEnvVarsStsWebIdToken)
+        || has(F::CredentialsProfileStsWebIdToken)
+    {
         "web identity token (AWS_WEB_IDENTITY_TOKEN_FILE / OIDC)".into()
     } else if has(F::CredentialsStsAssumeRole) {
         format!("an assumed role (role_arn in profile `{profile}`)")
@@ -127,7 +151,9 @@ fn source_of(creds: &Credentials, profile: Option<&str>) -> String {
 }
 
 fn refresh_command(profile: Option<&str>, source: &str) -> String {
-    let flag = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+    let flag = profile
+        .map(|p| format!(" --profile {p}"))
+        .unwrap_or_default();
     if source.starts_with("SSO") {
         format!("aws sso login{flag}")
     } else if source.starts_with("environment") {
@@ -157,7 +183,13 @@ mod tests {
     const TOKEN: &str = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN";
 
     fn creds(expiry: Option<SystemTime>, feature: F) -> Credentials {
-        let mut c = Credentials::new("ASIAIOSFODNN7EXAMPLE", SECRET, Some(TOKEN.into()), expiry, "test");
+        let mut c = Credentials::new(
+            "ASIAIOSFODNN7EXAMPLE",
+            SECRET,
+            Some(TOKEN.into()),
+            expiry,
+            "test",
+        );
         c.get_property_mut_or_default::<Vec<F>>().push(feature);
         c
     }
@@ -169,18 +201,38 @@ mod tests {
     #[test]
     fn temporary_credentials_name_source_and_expiry_and_never_the_secret() {
         let now = SystemTime::now();
-        let o = judge(&creds(Some(now + Duration::from_secs(3000)), F::CredentialsSso), now, Some("dev"));
+        let o = judge(
+            &creds(Some(now + Duration::from_secs(3000)), F::CredentialsSso),
+            now,
+            Some("dev"),
+        );
         assert_eq!(o.status(), Status::Pass);
-        assert!(o.summary.contains("SSO") && o.summary.contains("`dev`"), "{}", o.summary);
-        assert!(o.summary.contains("ASIA…MPLE") && o.summary.contains("expires in 50m"), "{}", o.summary);
+        assert!(
+            o.summary.contains("SSO") && o.summary.contains("`dev`"),
+            "{}",
+            o.summary
+        );
+        assert!(
+            o.summary.contains("ASIA…MPLE") && o.summary.contains("expires in 50m"),
+            "{}",
+            o.summary
+        );
         let text = all_text(&o);
-        assert!(!text.contains(SECRET) && !text.contains(TOKEN) && !text.contains("ASIAIOSFODNN7EXAMPLE"));
+        assert!(
+            !text.contains(SECRET)
+                && !text.contains(TOKEN)
+                && !text.contains("ASIAIOSFODNN7EXAMPLE")
+        );
     }
 
     #[test]
     fn expired_sso_credentials_say_how_to_log_in_again() {
         let now = SystemTime::now();
-        let o = judge(&creds(Some(now - Duration::from_secs(600)), F::CredentialsSso), now, Some("dev"));
+        let o = judge(
+            &creds(Some(now - Duration::from_secs(600)), F::CredentialsSso),
+            now,
+            Some("dev"),
+        );
         assert_eq!(o.status(), Status::Fail);
         assert_eq!(o.findings[0].cause, Cause::CredentialsExpired);
         assert_eq!(o.findings[0].remediation[0], "aws sso login --profile dev");
@@ -189,12 +241,21 @@ mod tests {
 
     #[test]
     fn chain_errors_map_to_causes() {
-        let o = from_error(&CredentialsError::not_loaded("no providers in chain provided credentials"), None);
+        let o = from_error(
+            &CredentialsError::not_loaded("no providers in chain provided credentials"),
+            None,
+        );
         assert_eq!(o.findings[0].cause, Cause::CredentialsMissing);
-        let o = from_error(&CredentialsError::provider_error("the SSO token has expired and cannot be refreshed"), Some("sso"));
+        let o = from_error(
+            &CredentialsError::provider_error("the SSO token has expired and cannot be refreshed"),
+            Some("sso"),
+        );
         assert_eq!(o.findings[0].cause, Cause::CredentialsExpired);
         assert_eq!(o.findings[0].remediation[0], "aws sso login --profile sso");
-        let o = from_error(&CredentialsError::provider_timed_out(Duration::from_secs(5)), None);
+        let o = from_error(
+            &CredentialsError::provider_timed_out(Duration::from_secs(5)),
+            None,
+        );
         assert_eq!(o.status(), Status::Error);
     }
 
@@ -202,8 +263,16 @@ mod tests {
     fn sources_are_named() {
         let now = SystemTime::now();
         let env = judge(&creds(None, F::CredentialsEnvVars), now, None);
-        assert!(env.summary.contains("environment variables"), "{}", env.summary);
+        assert!(
+            env.summary.contains("environment variables"),
+            "{}",
+            env.summary
+        );
         let imds = judge(&creds(None, F::CredentialsImds), now, None);
-        assert!(imds.summary.contains("instance metadata"), "{}", imds.summary);
+        assert!(
+            imds.summary.contains("instance metadata"),
+            "{}",
+            imds.summary
+        );
     }
 }

@@ -66,7 +66,10 @@ pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let endpoint = match ctx.env.setup.endpoint_for("STS") {
             Some(e) => format!("{} (from {})", e.value, e.source),
-            None => format!("https://sts.{}.amazonaws.com", ctx.env.setup.region_name().unwrap_or("<region>")),
+            None => format!(
+                "https://sts.{}.amazonaws.com",
+                ctx.env.setup.region_name().unwrap_or("<region>")
+            ),
         };
         check(&ctx.env.clients.sts, SystemTime::now(), &endpoint).await
     })
@@ -74,7 +77,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 
 pub(crate) async fn check(sts: &aws_sdk_sts::Client, now: SystemTime, endpoint: &str) -> Outcome {
     let date = ServerDate::default();
-    let result = sts.get_caller_identity().customize().interceptor(date.clone()).send().await;
+    let result = sts
+        .get_caller_identity()
+        .customize()
+        .interceptor(date.clone())
+        .send()
+        .await;
     let skew = date.get().map(|server| skew(server, now));
     match result {
         Ok(out) => {
@@ -125,13 +133,18 @@ fn skew_finding(ahead: bool, off: Duration, severity: Severity) -> Finding {
 }
 
 fn from_failure(failure: CallFailure, skew: Option<(bool, Duration)>, endpoint: &str) -> Outcome {
-    let evidence = format!("sts:GetCallerIdentity at {endpoint}: {}", failure.describe());
+    let evidence = format!(
+        "sts:GetCallerIdentity at {endpoint}: {}",
+        failure.describe()
+    );
     let message = match &failure {
         CallFailure::Service { message, .. } => message.to_ascii_lowercase(),
         _ => String::new(),
     };
     let code = failure.code().unwrap_or("");
-    let finding = |cause, summary: &str| Finding::new(cause, Severity::Error, summary).evidence(evidence.clone());
+    let finding = |cause, summary: &str| {
+        Finding::new(cause, Severity::Error, summary).evidence(evidence.clone())
+    };
     match &failure {
         CallFailure::Service { .. }
             if code == "RequestExpired"
@@ -199,9 +212,13 @@ mod tests {
 
     fn failing(status: u16, code: &'static str, message: &'static str) -> aws_sdk_sts::Client {
         let rule = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
-            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(error_xml(code, message)))
+            HttpResponse::new(
+                StatusCode::try_from(status).unwrap(),
+                SdkBody::from(error_xml(code, message)),
+            )
         });
-        mock_client!(aws_sdk_sts, RuleMode::Sequential, [&rule], |c| c.retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled()))
+        mock_client!(aws_sdk_sts, RuleMode::Sequential, [&rule], |c| c
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled()))
     }
 
     async fn cause_of(client: aws_sdk_sts::Client) -> (Status, Option<Cause>) {
@@ -221,7 +238,11 @@ mod tests {
         let client = mock_client!(aws_sdk_sts, [&rule]);
         let o = check(&client, SystemTime::now(), "http://test").await;
         assert_eq!(o.status(), Status::Pass);
-        assert!(o.summary.contains("SSO role") && o.summary.contains("111122223333"), "{}", o.summary);
+        assert!(
+            o.summary.contains("SSO role") && o.summary.contains("111122223333"),
+            "{}",
+            o.summary
+        );
         let caller = o.facts.get::<CallerIdentity>().unwrap();
         assert_eq!(caller.kind, PrincipalKind::SsoRole);
     }
@@ -237,23 +258,45 @@ mod tests {
             (400, "Throttling", "Rate exceeded", Status::Error, None),
         ];
         for (status, code, message, want_status, want_cause) in cases {
-            assert_eq!(cause_of(failing(status, code, message)).await, (want_status, want_cause), "{code}: {message}");
+            assert_eq!(
+                cause_of(failing(status, code, message)).await,
+                (want_status, want_cause),
+                "{code}: {message}"
+            );
         }
     }
 
     #[test]
     fn principal_kinds() {
-        assert_eq!(PrincipalKind::of("arn:aws:iam::1:user/dev/bob"), PrincipalKind::IamUser);
-        assert_eq!(PrincipalKind::of("arn:aws:iam::1:root"), PrincipalKind::Root);
-        assert_eq!(PrincipalKind::of("arn:aws:sts::1:assumed-role/ci/run-42"), PrincipalKind::AssumedRole);
-        assert_eq!(PrincipalKind::of("arn:aws:sts::1:federated-user/carol"), PrincipalKind::FederatedUser);
+        assert_eq!(
+            PrincipalKind::of("arn:aws:iam::1:user/dev/bob"),
+            PrincipalKind::IamUser
+        );
+        assert_eq!(
+            PrincipalKind::of("arn:aws:iam::1:root"),
+            PrincipalKind::Root
+        );
+        assert_eq!(
+            PrincipalKind::of("arn:aws:sts::1:assumed-role/ci/run-42"),
+            PrincipalKind::AssumedRole
+        );
+        assert_eq!(
+            PrincipalKind::of("arn:aws:sts::1:federated-user/carol"),
+            PrincipalKind::FederatedUser
+        );
         assert_eq!(PrincipalKind::of("nonsense"), PrincipalKind::Unknown);
     }
 
     #[test]
     fn skew_is_measured_both_ways() {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
-        assert_eq!(skew(t, t + Duration::from_secs(300)), (true, Duration::from_secs(300)));
-        assert_eq!(skew(t + Duration::from_secs(60), t), (false, Duration::from_secs(60)));
+        assert_eq!(
+            skew(t, t + Duration::from_secs(300)),
+            (true, Duration::from_secs(300))
+        );
+        assert_eq!(
+            skew(t + Duration::from_secs(60), t),
+            (false, Duration::from_secs(60))
+        );
     }
 }

@@ -70,7 +70,10 @@ pub struct Check {
 /// In declared order: the order of the report.
 const REGISTRY: &[(&str, RunFn)] = &[
     (include_str!("../../checks/config.toml"), config::run),
-    (include_str!("../../checks/credentials.toml"), credentials::run),
+    (
+        include_str!("../../checks/credentials.toml"),
+        credentials::run,
+    ),
     (include_str!("../../checks/identity.toml"), identity::run),
 ];
 
@@ -80,7 +83,8 @@ pub fn all() -> &'static [Check] {
         REGISTRY
             .iter()
             .map(|(text, run)| Check {
-                meta: toml::from_str(text).expect("checks/*.toml are verified by the catalog tests"),
+                meta: toml::from_str(text)
+                    .expect("checks/*.toml are verified by the catalog tests"),
                 run: *run,
             })
             .collect()
@@ -99,7 +103,10 @@ pub fn ids() -> Vec<&'static str> {
 pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static Check>, String> {
     for id in only.iter().chain(skip) {
         if find(id).is_none() {
-            return Err(format!("unknown check `{id}` (known: {})", ids().join(", ")));
+            return Err(format!(
+                "unknown check `{id}` (known: {})",
+                ids().join(", ")
+            ));
         }
     }
     let mut wanted: Vec<&str> = if only.is_empty() {
@@ -138,7 +145,9 @@ pub fn jobs(env: Arc<RunEnv>, selected: &[&'static Check]) -> Vec<Job> {
     let wire = |deps: &[String], model: &Option<String>| -> Vec<usize> {
         keys.iter()
             .enumerate()
-            .filter(|(_, (id, m))| deps.iter().any(|d| d == id) && (m.is_none() || m == model || model.is_none()))
+            .filter(|(_, (id, m))| {
+                deps.iter().any(|d| d == id) && (m.is_none() || m == model || model.is_none())
+            })
             .map(|(i, _)| i)
             .collect()
     };
@@ -154,7 +163,13 @@ pub fn jobs(env: Arc<RunEnv>, selected: &[&'static Check]) -> Vec<Job> {
                 model: model.clone(),
                 needs: wire(&check.meta.depends_on, model),
                 after: wire(&check.meta.after, model),
-                start: Box::new(move |facts| run(Ctx { env: ctx_env, facts, model: ctx_model })),
+                start: Box::new(move |facts| {
+                    run(Ctx {
+                        env: ctx_env,
+                        facts,
+                        model: ctx_model,
+                    })
+                }),
             }
         })
         .collect()
@@ -171,7 +186,8 @@ mod tests {
             .unwrap()
             .filter_map(|e| {
                 let p = e.unwrap().path();
-                (p.extension()? == "toml").then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
+                (p.extension()? == "toml")
+                    .then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
             })
             .collect();
         on_disk.sort();
@@ -181,8 +197,14 @@ mod tests {
         for (text, _) in REGISTRY {
             let meta: CheckMeta = toml::from_str(text).unwrap();
             let module = meta.id.replace('-', "_");
-            let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/checks/{module}.rs"));
-            assert!(src.exists(), "check `{}` has no module {}", meta.id, src.display());
+            let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("src/checks/{module}.rs"));
+            assert!(
+                src.exists(),
+                "check `{}` has no module {}",
+                meta.id,
+                src.display()
+            );
             assert!(!meta.causes.is_empty() && !meta.title.is_empty() && !meta.verifies.is_empty());
         }
     }
@@ -194,7 +216,11 @@ mod tests {
                 let j = all().iter().position(|d| &d.meta.id == dep);
                 let j = j.unwrap_or_else(|| panic!("`{}` depends on unknown `{dep}`", c.meta.id));
                 // Declared order is a topological order, so no cycle is possible.
-                assert!(j < i, "`{}` depends on `{dep}`, declared after it", c.meta.id);
+                assert!(
+                    j < i,
+                    "`{}` depends on `{dep}`, declared after it",
+                    c.meta.id
+                );
                 let dep_scope = all()[j].meta.scope;
                 assert!(
                     !(c.meta.scope == Scope::Account && dep_scope == Scope::Model),
@@ -208,8 +234,14 @@ mod tests {
     #[test]
     fn only_pulls_in_dependencies_and_skip_removes() {
         let ids = |v: Vec<&Check>| v.iter().map(|c| c.meta.id.clone()).collect::<Vec<_>>();
-        assert_eq!(ids(select(&["identity".into()], &[]).unwrap()), ["config", "credentials", "identity"]);
-        assert_eq!(ids(select(&[], &["identity".into()]).unwrap()), ["config", "credentials"]);
+        assert_eq!(
+            ids(select(&["identity".into()], &[]).unwrap()),
+            ["config", "credentials", "identity"]
+        );
+        assert_eq!(
+            ids(select(&[], &["identity".into()]).unwrap()),
+            ["config", "credentials"]
+        );
         let err = select(&["idenity".into()], &[]).err().unwrap();
         assert!(err.contains("`idenity`"), "{err}");
     }

@@ -61,7 +61,13 @@ fn fix_cell(c: &CheckResult) -> String {
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     if let Some(sim) = &report.simulation {
-        let _ = writeln!(out, "{}", format!("SIMULATION: scenario `{sim}` on a local simulator, not a real AWS account").yellow().bold());
+        let _ = writeln!(
+            out,
+            "{}",
+            format!("SIMULATION: scenario `{sim}` on a local simulator, not a real AWS account")
+                .yellow()
+                .bold()
+        );
     }
     let mut table = Table::new();
     table
@@ -73,7 +79,12 @@ pub fn render(report: &Report, style: &Style) -> String {
         if style.quiet && c.status == Status::Pass {
             continue;
         }
-        table.add_row(vec![mark(c.status), check_label(c), finding_cell(c), fix_cell(c)]);
+        table.add_row(vec![
+            mark(c.status),
+            check_label(c),
+            finding_cell(c),
+            fix_cell(c),
+        ]);
     }
     let _ = writeln!(out, "{table}");
 
@@ -81,8 +92,19 @@ pub fn render(report: &Report, style: &Style) -> String {
         if c.findings.is_empty() && !(style.verbose && !c.details.is_empty()) {
             continue;
         }
-        let model = c.model.as_ref().map(|m| format!(" [{m}]")).unwrap_or_default();
-        let _ = writeln!(out, "\n{} {}{}: {}", mark(c.status), c.id.bold(), model, c.summary);
+        let model = c
+            .model
+            .as_ref()
+            .map(|m| format!(" [{m}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n{} {}{}: {}",
+            mark(c.status),
+            c.id.bold(),
+            model,
+            c.summary
+        );
         if style.verbose {
             for d in &c.details {
                 let _ = writeln!(out, "    · {d}");
@@ -108,7 +130,12 @@ pub fn render(report: &Report, style: &Style) -> String {
 
     let s = &report.summary;
     let mut parts = vec![format!("{} pass", s.pass)];
-    for (n, word) in [(s.warn, "warn"), (s.fail, "fail"), (s.error, "error"), (s.skip, "skip")] {
+    for (n, word) in [
+        (s.warn, "warn"),
+        (s.fail, "fail"),
+        (s.error, "error"),
+        (s.skip, "skip"),
+    ] {
         if n > 0 {
             parts.push(format!("{n} {word}"));
         }
