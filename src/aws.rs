@@ -184,6 +184,9 @@ impl AwsSetup {
             })
             .collect();
         let secrets = SECRET_VARS.iter().filter_map(|k| env(k)).collect();
+        if let Some(id) = env("AWS_ACCESS_KEY_ID") {
+            crate::secrets::register_key_id(&id);
+        }
 
         AwsSetup {
             region,
@@ -386,6 +389,13 @@ impl CallFailure {
     {
         let detail = error_chain(err);
         match err {
+            // A 2xx body the SDK could not read comes back as a service error without a code.
+            SdkError::ServiceError(se) if se.err().code().is_none() => {
+                CallFailure::BadResponse(format!(
+                    "HTTP {} with an unreadable body: {detail}",
+                    se.raw().status().as_u16()
+                ))
+            }
             SdkError::ServiceError(se) => {
                 let e = se.err();
                 let status = Some(se.raw().status().as_u16());

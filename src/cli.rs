@@ -40,7 +40,58 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run the doctor against a simulated AWS account: see it work without an AWS account
+    #[command(
+        after_help = "Examples:\n  bedrock-doctor demo                      # the seed story: an image Lambda with several problems\n  bedrock-doctor demo --list               # every scenario, one a line\n  bedrock-doctor demo throttled --output json"
+    )]
+    Demo(DemoArgs),
+    /// The simulated AWS account: a loopback server speaking AWS's wire protocols
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Scenario name (see --list) or a scenario TOML file
+    #[arg(value_name = "SCENARIO", default_value = "seed-image-lambda")]
+    pub scenario: String,
+
+    /// List the built-in scenarios, one a line: name, then what is wrong
+    #[arg(long)]
+    pub list: bool,
+
+    #[command(flatten)]
+    pub doctor: DoctorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve a scenario on loopback until stopped (Ctrl-C)
+    #[command(
+        after_help = "Examples:\n  bedrock-doctor sim serve --scenario throttled --port 4566\n  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 \\\n    AWS_ACCESS_KEY_ID=AKIASIMULATOR0000000 AWS_SECRET_ACCESS_KEY=x python my_app.py"
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Scenario name (see `bedrock-doctor demo --list`) or a scenario TOML file
+    #[arg(long, value_name = "NAME|FILE", default_value = "healthy")]
+    pub scenario: String,
+
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Extra latency added to every response, in milliseconds
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+
+    /// Append every request served to this file, one JSON object a line
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<std::path::PathBuf>,
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {

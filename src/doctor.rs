@@ -55,6 +55,7 @@ pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<R
         .await
         {
             crate::secrets::register(c.secret_access_key());
+            crate::secrets::register_key_id(c.access_key_id());
             if let Some(t) = c.session_token() {
                 crate::secrets::register(t);
             }

@@ -1,7 +1,10 @@
 //! parse -> run -> render -> exit code; nothing else.
 
-use bedrock_doctor::cli::{Cli, ColorChoice, DoctorArgs, Output};
+use bedrock_doctor::cli::{
+    Cli, ColorChoice, Command, DemoArgs, DoctorArgs, Output, ServeArgs, SimCommand,
+};
 use bedrock_doctor::report::{exit, exit_code};
+use bedrock_doctor::sim::{self, scenario::Scenario};
 use bedrock_doctor::{doctor, render, secrets};
 use clap::Parser;
 use std::io::{IsTerminal, Write};
@@ -14,8 +17,9 @@ fn main() {
         Err(e) => usage_error(e),
     };
     let code = match cli.command {
-        None => run_doctor(&cli.doctor),
-        Some(command) => match command {},
+        None => run_doctor(&cli.doctor, None),
+        Some(Command::Demo(args)) => run_demo(args),
+        Some(Command::Sim(SimCommand::Serve(args))) => run_sim(&args),
     };
     std::process::exit(code);
 }
@@ -81,17 +85,81 @@ fn runtime() -> tokio::runtime::Runtime {
     }
 }
 
-fn run_doctor(args: &DoctorArgs) -> i32 {
+fn load_scenario(name: &str) -> Scenario {
+    Scenario::load(name).unwrap_or_else(|e| {
+        eprintln!("bedrock-doctor: {e}");
+        std::process::exit(exit::USAGE)
+    })
+}
+
+fn run_sim(args: &ServeArgs) -> i32 {
+    init_logging(0);
+    let scenario = load_scenario(&args.scenario);
+    let options = sim::Options {
+        port: args.port,
+        latency: args.latency_ms.map(std::time::Duration::from_millis),
+        log: args.log.clone(),
+    };
+    match runtime().block_on(sim::serve_forever(scenario, options)) {
+        Ok(()) => exit::HEALTHY,
+        Err(e) => {
+            eprintln!(
+                "bedrock-doctor: cannot serve on 127.0.0.1:{}: {e}",
+                args.port
+            );
+            exit::USAGE
+        }
+    }
+}
+
+fn run_demo(mut args: DemoArgs) -> i32 {
+    if args.list {
+        print!("{}", bedrock_doctor::demo::list());
+        return exit::HEALTHY;
+    }
+    let scenario = load_scenario(&args.scenario);
+    // The environment is edited before the runtime starts any thread.
+    bedrock_doctor::demo::prepare_environment(&scenario, &mut args.doctor);
+    let unreachable = scenario.client.unreachable;
+    let name = scenario.name.clone();
+    let rt = runtime();
+    let running = match rt.block_on(sim::start(scenario, sim::Options::default())) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bedrock-doctor: cannot start the simulator on loopback: {e}");
+            return exit::USAGE;
+        }
+    };
+    args.doctor.endpoint_url = Some(if unreachable {
+        format!("http://127.0.0.1:{}", bedrock_doctor::demo::closed_port())
+    } else {
+        running.url()
+    });
+    run_doctor_in(&rt, &args.doctor, Some(name))
+}
+
+fn run_doctor(args: &DoctorArgs, simulation: Option<String>) -> i32 {
+    run_doctor_in(&runtime(), args, simulation)
+}
+
+fn run_doctor_in(
+    rt: &tokio::runtime::Runtime,
+    args: &DoctorArgs,
+    simulation: Option<String>,
+) -> i32 {
     set_color(args.color);
     init_logging(args.verbose);
-    let report = runtime().block_on(async {
+    let report = rt.block_on(async {
         let on_finish = |r: &bedrock_doctor::report::CheckResult| {
             tracing::debug!(check = %r.id, status = r.status.as_str(), ms = r.duration_ms, "check finished");
         };
         doctor::run(args, &on_finish).await
     });
     let report = match report {
-        Ok(r) => r,
+        Ok(mut r) => {
+            r.simulation = simulation;
+            r
+        }
         Err(doctor::UsageError(msg)) => {
             eprintln!("bedrock-doctor: {msg}");
             return exit::USAGE;
@@ -102,7 +170,7 @@ fn run_doctor(args: &DoctorArgs) -> i32 {
         Output::Table => {
             let width = std::io::stdout()
                 .is_terminal()
-                .then(|| terminal_width())
+                .then(terminal_width)
                 .flatten()
                 .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
             let style = render::table::Style {

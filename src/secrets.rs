@@ -6,30 +6,40 @@
 use std::io::Write;
 use std::sync::RwLock;
 
-static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// (secret, what to print instead), longest secret first.
+static SECRETS: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
 
 /// Values shorter than this are not treated as secrets (they would mangle normal text).
 const MIN_LEN: usize = 8;
 
 pub fn register(secret: &str) {
+    register_as(secret, "<redacted>");
+}
+
+/// An access key id may be shown, but only masked.
+pub fn register_key_id(key_id: &str) {
+    register_as(key_id, &crate::aws::mask_key_id(key_id));
+}
+
+fn register_as(secret: &str, replacement: &str) {
     let secret = secret.trim();
     if secret.len() < MIN_LEN {
         return;
     }
     let mut list = SECRETS.write().unwrap_or_else(|p| p.into_inner());
-    if !list.iter().any(|s| s == secret) {
-        list.push(secret.to_string());
+    if !list.iter().any(|(s, _)| s == secret) {
+        list.push((secret.to_string(), replacement.to_string()));
         // Longest first, so a secret that contains another is replaced whole.
-        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        list.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     }
 }
 
 pub fn scrub(text: &str) -> String {
     let list = SECRETS.read().unwrap_or_else(|p| p.into_inner());
     let mut out = text.to_string();
-    for s in list.iter() {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "<redacted>");
+    for (secret, replacement) in list.iter() {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), replacement);
         }
     }
     out
@@ -58,7 +68,8 @@ mod tests {
     fn scrubs_registered_values_only() {
         register("sEcReT-VaLuE-1234567890");
         register("short");
-        let s = scrub("key=sEcReT-VaLuE-1234567890 short");
-        assert_eq!(s, "key=<redacted> short");
+        register_key_id("AKIAIOSFODNN7EXAMPLE");
+        let s = scrub("key=sEcReT-VaLuE-1234567890 short id=AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(s, "key=<redacted> short id=AKIA…MPLE");
     }
 }

@@ -14,6 +14,43 @@ fn check(ctx: &Ctx) -> Outcome {
     let setup = &ctx.env.setup;
     let mut out = Outcome::pass("configuration looks usable");
 
+    if let Some(err) = &setup.profile_file_error {
+        out = out.detail(format!("could not read the shared config files: {err}"));
+    }
+    if let (Some(p), Some(false)) = (&setup.profile, setup.profile_found) {
+        let known = if setup.profile_names.is_empty() {
+            "no profiles are defined in ~/.aws/config or ~/.aws/credentials".to_string()
+        } else {
+            format!("profiles defined: {}", setup.profile_names.join(", "))
+        };
+        out = out.finding(
+            Finding::new(
+                Cause::CredentialsMissing,
+                Severity::Error,
+                format!("profile `{}` (from {}) does not exist", p.value, p.source),
+            )
+            .evidence(known)
+            .fix(format!(
+                "create it: aws configure --profile {} (or aws configure sso --profile {})",
+                p.value, p.value
+            ))
+            .fix("or name an existing profile with --profile / AWS_PROFILE")
+            .doc("https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"),
+        );
+    } else if let Some(p) = &setup.profile {
+        let settings: Vec<String> = setup
+            .profile_settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        out = out.detail(format!(
+            "profile {} (from {}) {}",
+            p.value,
+            p.source,
+            settings.join(" ")
+        ));
+    }
+
     match &setup.region {
         None => {
             out = out.finding(
@@ -50,43 +87,6 @@ fn check(ctx: &Ctx) -> Outcome {
             );
         }
         Some(r) => out = out.detail(format!("region {} (from {})", r.value, r.source)),
-    }
-
-    if let Some(err) = &setup.profile_file_error {
-        out = out.detail(format!("could not read the shared config files: {err}"));
-    }
-    if let (Some(p), Some(false)) = (&setup.profile, setup.profile_found) {
-        let known = if setup.profile_names.is_empty() {
-            "no profiles are defined in ~/.aws/config or ~/.aws/credentials".to_string()
-        } else {
-            format!("profiles defined: {}", setup.profile_names.join(", "))
-        };
-        out = out.finding(
-            Finding::new(
-                Cause::CredentialsMissing,
-                Severity::Error,
-                format!("profile `{}` (from {}) does not exist", p.value, p.source),
-            )
-            .evidence(known)
-            .fix(format!(
-                "create it: aws configure --profile {} (or aws configure sso --profile {})",
-                p.value, p.value
-            ))
-            .fix("or name an existing profile with --profile / AWS_PROFILE")
-            .doc("https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"),
-        );
-    } else if let Some(p) = &setup.profile {
-        let settings: Vec<String> = setup
-            .profile_settings
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        out = out.detail(format!(
-            "profile {} (from {}) {}",
-            p.value,
-            p.source,
-            settings.join(" ")
-        ));
     }
 
     for e in &setup.endpoint_overrides {

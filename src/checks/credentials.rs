@@ -167,7 +167,7 @@ pub(crate) fn human(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..=119 => format!("{s}s"),
-        120..=7199 => format!("{}m", s / 60),
+        120..=7199 => format!("{}m", (s + 30) / 60),
         7200..=172_799 => format!("{}h", s / 3600),
         _ => format!("{}d", s / 86_400),
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 /// AWS rejects signatures more than 5 minutes off; warn well before that.
 const SKEW_WARNING: Duration = Duration::from_secs(120);
+const SKEW_LIMIT: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrincipalKind {
@@ -103,7 +104,18 @@ pub(crate) async fn check(sts: &aws_sdk_sts::Client, now: SystemTime, endpoint: 
                 o = o.detail("running as the root user: fine for a diagnosis, but applications should use a role");
             }
             if let Some((ahead, off)) = skew.filter(|(_, off)| *off > SKEW_WARNING) {
-                o = o.finding(skew_finding(ahead, off, Severity::Warning));
+                // Past 5 minutes AWS refuses the signature; this SDK re-signs with AWS's time,
+                // but the CLI, older SDKs and most HTTP clients fail outright.
+                let severity = if off > SKEW_LIMIT {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let mut f = skew_finding(ahead, off, severity);
+                if off > SKEW_LIMIT {
+                    f = f.evidence("AWS refused the first signature; the doctor's SDK corrected its clock and retried, most clients will not");
+                }
+                o = o.finding(f);
             }
             o.fact(caller)
         }

@@ -1,0 +1,518 @@
+//! Scenarios: one TOML file each, describing a simulated AWS account (docs/scenarios.md).
+//! Everything a scenario leaves out is healthy, so a scenario states only what is wrong.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    /// One line: what is wrong in this account.
+    pub summary: String,
+    /// The story's region: `demo` runs the doctor there.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// The models `demo` checks when no --model is given.
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// Cause codes the doctor must report against this scenario (asserted by the tests).
+    #[serde(default)]
+    pub expect_causes: Vec<String>,
+    /// Added latency for every response, in milliseconds (`--latency-ms` overrides).
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub client: Client,
+    #[serde(default)]
+    pub identity: Identity,
+    #[serde(default)]
+    pub catalog: Catalog,
+    #[serde(default)]
+    pub access: Vec<Access>,
+    #[serde(default = "yes")]
+    pub use_case_submitted: bool,
+    #[serde(default)]
+    pub iam: Iam,
+    #[serde(default)]
+    pub organizations: Organizations,
+    #[serde(default)]
+    pub invoke: Vec<InvokeRule>,
+    #[serde(default)]
+    pub metrics: Vec<MetricSeries>,
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How `demo` sets up the doctor's side (what the person's machine looks like).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// `static` (fake long-term keys), `session` (fake temporary keys) or `none`.
+    #[serde(default = "static_creds")]
+    pub credentials: String,
+    /// Give the doctor no region at all.
+    #[serde(default)]
+    pub no_region: bool,
+    /// Set AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key).
+    #[serde(default)]
+    pub bearer_token: bool,
+    /// Point the doctor at a closed port instead of the simulator.
+    #[serde(default)]
+    pub unreachable: bool,
+    /// `--principal` for the demo (e.g. the Lambda's role).
+    #[serde(default)]
+    pub principal: Option<String>,
+}
+
+fn static_creds() -> String {
+    "static".into()
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client {
+            credentials: static_creds(),
+            no_region: false,
+            bearer_token: false,
+            unreachable: false,
+            principal: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+    /// Access key ids AWS does not recognise; `*` means every key.
+    #[serde(default)]
+    pub invalid_keys: Vec<String>,
+    /// Access key ids whose session has expired; `*` means every key.
+    #[serde(default)]
+    pub expired_keys: Vec<String>,
+    /// Seconds AWS's clock is ahead of the real one (negative: behind).
+    #[serde(default)]
+    pub clock_offset_secs: i64,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            account: "111122223333".into(),
+            arn: "arn:aws:sts::111122223333:assumed-role/BedrockDeveloper/alice".into(),
+            user_id: "AROAEXAMPLEROLEID:alice".into(),
+            invalid_keys: vec![],
+            expired_keys: vec![],
+            clock_offset_secs: 0,
+        }
+    }
+}
+
+/// Changes to the built-in model catalog (src/sim/data/catalog.json).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Regions that answer Bedrock calls (default: every region of the catalog).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<ModelOverride>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelOverride {
+    pub model: String,
+    #[serde(default = "any")]
+    pub region: String,
+    pub lifecycle: Option<String>,
+    pub end_of_life: Option<String>,
+    pub inference_types: Option<Vec<String>>,
+    /// Take the model out of this region's list.
+    #[serde(default)]
+    pub remove: bool,
+}
+
+fn any() -> String {
+    "*".into()
+}
+
+/// GetFoundationModelAvailability answers (default: everything AVAILABLE / AUTHORIZED).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    pub model: String,
+    #[serde(default = "any")]
+    pub region: String,
+    #[serde(default = "authorized")]
+    pub authorization: String,
+    #[serde(default = "available")]
+    pub entitlement: String,
+    #[serde(default = "available")]
+    pub region_availability: String,
+    #[serde(default = "available")]
+    pub agreement: String,
+    pub agreement_error: Option<String>,
+}
+
+fn authorized() -> String {
+    "AUTHORIZED".into()
+}
+
+fn available() -> String {
+    "AVAILABLE".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Iam {
+    #[serde(default)]
+    pub roles: Vec<NamedPath>,
+    #[serde(default)]
+    pub users: Vec<NamedPath>,
+    /// Decisions of SimulatePrincipalPolicy; the first matching rule wins, default allowed.
+    #[serde(default)]
+    pub rules: Vec<IamRule>,
+    /// The doctor may not call iam:SimulatePrincipalPolicy.
+    #[serde(default)]
+    pub simulate_denied: bool,
+    /// The doctor may not call iam:GetRole / iam:GetUser.
+    #[serde(default)]
+    pub get_denied: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedPath {
+    pub name: String,
+    #[serde(default = "root_path")]
+    pub path: String,
+}
+
+fn root_path() -> String {
+    "/".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamRule {
+    #[serde(default = "any")]
+    pub principal: String,
+    #[serde(default = "any")]
+    pub action: String,
+    #[serde(default = "any")]
+    pub resource: String,
+    /// Applies when aws:RequestedRegion is one of these (empty: any).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// allowed | implicitDeny | explicitDeny
+    pub decision: String,
+    #[serde(default)]
+    pub policy_id: Option<String>,
+    #[serde(default)]
+    pub policy_type: Option<String>,
+    #[serde(default = "yes")]
+    pub allowed_by_boundary: bool,
+    #[serde(default = "yes")]
+    pub allowed_by_organizations: bool,
+    #[serde(default)]
+    pub missing_context: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organizations {
+    /// The account belongs to an organization.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The caller may read the organization (management account or delegated admin).
+    #[serde(default)]
+    pub readable: bool,
+    #[serde(default)]
+    pub management_account: Option<String>,
+    #[serde(default)]
+    pub root_id: Option<String>,
+    /// Parent of each child (account id or OU id) up to the root.
+    #[serde(default)]
+    pub parents: BTreeMap<String, String>,
+    #[serde(default)]
+    pub policies: Vec<ScpPolicy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScpPolicy {
+    pub id: String,
+    pub name: String,
+    pub targets: Vec<String>,
+    pub content: String,
+}
+
+/// What a runtime call to a model does (default: answers).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeRule {
+    #[serde(default = "any")]
+    pub model: String,
+    #[serde(default = "any")]
+    pub region: String,
+    /// answer | throttle | timeout | not-ready | unavailable | filtered | restricted | error
+    pub behavior: String,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// CloudWatch datapoints for one metric of one model, one value per minute.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSeries {
+    pub model: String,
+    pub metric: String,
+    /// The value of every minute of the last `minutes`, unless `peaks` says otherwise.
+    #[serde(default)]
+    pub base: f64,
+    #[serde(default = "day")]
+    pub minutes: u32,
+    /// [minutes ago, value] pairs.
+    #[serde(default)]
+    pub peaks: Vec<(u32, f64)>,
+}
+
+fn day() -> u32 {
+    1440
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub code: String,
+    pub name: String,
+    pub value: f64,
+    #[serde(default = "yes")]
+    pub adjustable: bool,
+}
+
+/// Misbehaviour injected for matching calls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Signing name (sts, iam, bedrock, monitoring, organizations, servicequotas) or `*`.
+    #[serde(default = "any")]
+    pub service: String,
+    #[serde(default = "any")]
+    pub operation: String,
+    /// status | blackhole | reset | malformed | truncated | drip | latency
+    pub kind: String,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    /// For `latency` and `drip`: milliseconds.
+    #[serde(default)]
+    pub ms: u64,
+    /// Only the first N matching calls (0: all).
+    #[serde(default)]
+    pub times: u32,
+}
+
+/// The scenario library, embedded for `demo` and `sim serve --scenario NAME`.
+pub const LIBRARY: &[(&str, &str)] = &[
+    ("healthy", include_str!("scenarios/healthy.toml")),
+    (
+        "seed-image-lambda",
+        include_str!("scenarios/seed-image-lambda.toml"),
+    ),
+    (
+        "region-missing",
+        include_str!("scenarios/region-missing.toml"),
+    ),
+    (
+        "credentials-missing",
+        include_str!("scenarios/credentials-missing.toml"),
+    ),
+    (
+        "credentials-invalid",
+        include_str!("scenarios/credentials-invalid.toml"),
+    ),
+    (
+        "credentials-expired",
+        include_str!("scenarios/credentials-expired.toml"),
+    ),
+    ("clock-skew", include_str!("scenarios/clock-skew.toml")),
+    (
+        "network-unreachable",
+        include_str!("scenarios/network-unreachable.toml"),
+    ),
+    (
+        "bearer-token-overrides",
+        include_str!("scenarios/bearer-token-overrides.toml"),
+    ),
+    (
+        "iam-not-authorized",
+        include_str!("scenarios/iam-not-authorized.toml"),
+    ),
+    (
+        "iam-explicit-deny",
+        include_str!("scenarios/iam-explicit-deny.toml"),
+    ),
+    (
+        "permissions-boundary-deny",
+        include_str!("scenarios/permissions-boundary-deny.toml"),
+    ),
+    ("scp-deny", include_str!("scenarios/scp-deny.toml")),
+    (
+        "scp-region-deny",
+        include_str!("scenarios/scp-region-deny.toml"),
+    ),
+    (
+        "model-access-not-granted",
+        include_str!("scenarios/model-access-not-granted.toml"),
+    ),
+    (
+        "use-case-form-required",
+        include_str!("scenarios/use-case-form-required.toml"),
+    ),
+    (
+        "marketplace-subscription",
+        include_str!("scenarios/marketplace-subscription.toml"),
+    ),
+    (
+        "payment-instrument-invalid",
+        include_str!("scenarios/payment-instrument-invalid.toml"),
+    ),
+    (
+        "model-not-in-region",
+        include_str!("scenarios/model-not-in-region.toml"),
+    ),
+    (
+        "model-id-invalid",
+        include_str!("scenarios/model-id-invalid.toml"),
+    ),
+    (
+        "inference-profile-required",
+        include_str!("scenarios/inference-profile-required.toml"),
+    ),
+    (
+        "model-end-of-life",
+        include_str!("scenarios/model-end-of-life.toml"),
+    ),
+    ("model-legacy", include_str!("scenarios/model-legacy.toml")),
+    ("throttled", include_str!("scenarios/throttled.toml")),
+    (
+        "quota-headroom-low",
+        include_str!("scenarios/quota-headroom-low.toml"),
+    ),
+    (
+        "service-unavailable",
+        include_str!("scenarios/service-unavailable.toml"),
+    ),
+    (
+        "model-timeout",
+        include_str!("scenarios/model-timeout.toml"),
+    ),
+    (
+        "content-filtered",
+        include_str!("scenarios/content-filtered.toml"),
+    ),
+    (
+        "account-restricted",
+        include_str!("scenarios/account-restricted.toml"),
+    ),
+];
+
+impl Scenario {
+    pub fn parse(text: &str) -> Result<Scenario, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// A library name, or a path to a TOML file.
+    pub fn load(name_or_path: &str) -> Result<Scenario, String> {
+        if let Some((_, text)) = LIBRARY.iter().find(|(n, _)| *n == name_or_path) {
+            return Scenario::parse(text)
+                .map_err(|e| format!("built-in scenario `{name_or_path}`: {e}"));
+        }
+        let path = std::path::Path::new(name_or_path);
+        if path.extension().is_some_and(|e| e == "toml") || path.exists() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read scenario `{name_or_path}`: {e}"))?;
+            let one_line = |e: String| {
+                e.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            return Scenario::parse(&text)
+                .map_err(|e| format!("scenario `{name_or_path}`: {}", one_line(e)));
+        }
+        let names: Vec<&str> = LIBRARY.iter().map(|(n, _)| *n).collect();
+        Err(format!(
+            "unknown scenario `{name_or_path}` (try `bedrock-doctor demo --list`; known: {})",
+            names.join(", ")
+        ))
+    }
+}
+
+/// `*` matches any run of characters; everything else literally.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first)
+        || !text[first.len()..].ends_with(last)
+        || text.len() < first.len() + last.len()
+    {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_library_scenario_parses_and_is_named_after_its_file() {
+        for (name, text) in LIBRARY {
+            let s = Scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&s.name, name);
+            for c in &s.expect_causes {
+                c.parse::<crate::causes::Cause>()
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("*", "anything"));
+        assert!(glob("bedrock:Invoke*", "bedrock:InvokeModel"));
+        assert!(glob(
+            "arn:*:foundation-model/*",
+            "arn:aws:bedrock:us-east-1::foundation-model/x"
+        ));
+        assert!(!glob("bedrock:Invoke*", "bedrock:ListFoundationModels"));
+        assert!(glob("a*b*c", "aXbYc") && !glob("a*b*c", "aXc") && !glob("ab*ba", "aba"));
+    }
+}

@@ -1,0 +1,216 @@
+"""Drive the simulator with boto3, an independent client, for every operation the doctor calls.
+
+Usage: python tests/fidelity/boto3_fidelity.py path/to/bedrock-doctor
+Starts `bedrock-doctor sim serve` itself on a free loopback port, once per scenario it needs,
+and exits non-zero on the first operation boto3 cannot parse or that answers wrongly.
+"""
+
+import subprocess
+import sys
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+BIN = sys.argv[1]
+passed = 0
+failed = 0
+
+
+class Sim:
+    def __init__(self, scenario):
+        self.proc = subprocess.Popen(
+            [BIN, "sim", "serve", "--scenario", scenario, "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline()
+        self.url = line.split("listening on ")[1].split()[0]
+        assert self.url.startswith("http://127.0.0.1:"), self.url
+
+    def client(self, service, region="us-east-1"):
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id="AKIAFIDELITYTEST0000",
+            aws_secret_access_key="fidelity-test-secret",
+            config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=5),
+        )
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=5)
+
+
+def check(name, fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print(f"ok   {name}")
+    except Exception as e:  # report every failure, then fail the run
+        failed += 1
+        print(f"FAIL {name}: {type(e).__name__}: {e}")
+
+
+def expect_error(code, fn):
+    try:
+        fn()
+    except ClientError as e:
+        got = e.response["Error"]["Code"]
+        assert got == code, f"expected {code}, got {got}: {e}"
+        return e
+    raise AssertionError(f"expected {code}, the call succeeded")
+
+
+def assert_eq(a, b):
+    assert a == b, f"{a!r} != {b!r}"
+
+
+def assert_true(value, what=""):
+    assert value, what
+
+
+healthy = Sim("healthy")
+sts = healthy.client("sts")
+iam = healthy.client("iam")
+bedrock = healthy.client("bedrock")
+runtime = healthy.client("bedrock-runtime")
+cloudwatch = healthy.client("cloudwatch")
+quotas = healthy.client("service-quotas")
+orgs = healthy.client("organizations")
+
+check("sts GetCallerIdentity", lambda: assert_eq(sts.get_caller_identity()["Account"], "111122223333"))
+
+
+check("sts GetCallerIdentity arn", lambda: assert_eq(sts.get_caller_identity()["Arn"].split(":")[5], "assumed-role/BedrockDeveloper/alice"))
+check("iam GetRole", lambda: assert_eq(iam.get_role(RoleName="BedrockDeveloper")["Role"]["Path"], "/"))
+check("iam GetRole missing -> NoSuchEntity", lambda: expect_error("NoSuchEntity", lambda: iam.get_role(RoleName="nobody")))
+check("iam GetUser", lambda: assert_eq(iam.get_user(UserName="ci-bot")["User"]["Arn"], "arn:aws:iam::111122223333:user/automation/ci-bot"))
+
+
+def simulate():
+    r = iam.simulate_principal_policy(
+        PolicySourceArn="arn:aws:iam::111122223333:role/BedrockDeveloper",
+        ActionNames=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        ResourceArns=["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"],
+        ContextEntries=[{"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": ["us-east-1"], "ContextKeyType": "string"}],
+    )
+    results = r["EvaluationResults"]
+    assert_eq(len(results), 2)
+    assert_eq(results[0]["EvalDecision"], "allowed")
+    assert_eq(results[0]["OrganizationsDecisionDetail"]["AllowedByOrganizations"], True)
+    assert_eq(results[0]["MatchedStatements"][0]["SourcePolicyId"], "BedrockInvokeAccess")
+
+
+check("iam SimulatePrincipalPolicy", simulate)
+
+
+def list_models():
+    models = bedrock.list_foundation_models()["modelSummaries"]
+    assert len(models) > 30, len(models)
+    lite = [m for m in models if m["modelId"] == "amazon.nova-lite-v1:0"][0]
+    assert "ON_DEMAND" in lite["inferenceTypesSupported"], lite
+    assert_eq(lite["modelLifecycle"]["status"], "ACTIVE")
+
+
+check("bedrock ListFoundationModels", list_models)
+check("bedrock ListFoundationModels byProvider", lambda: assert_eq({m["providerName"] for m in bedrock.list_foundation_models(byProvider="Amazon")["modelSummaries"]}, {"Amazon"}))
+check("bedrock GetFoundationModel", lambda: assert_eq(bedrock.get_foundation_model(modelIdentifier="amazon.nova-lite-v1:0")["modelDetails"]["modelName"], "Nova Lite"))
+check("bedrock GetFoundationModel invalid -> ValidationException", lambda: expect_error("ValidationException", lambda: bedrock.get_foundation_model(modelIdentifier="amazon.nova-lyte-v1:0")))
+check("bedrock GetFoundationModelAvailability", lambda: assert_eq(bedrock.get_foundation_model_availability(modelId="amazon.nova-lite-v1:0")["agreementAvailability"]["status"], "AVAILABLE"))
+
+
+def profiles():
+    summaries = bedrock.list_inference_profiles()["inferenceProfileSummaries"]
+    ids = {p["inferenceProfileId"] for p in summaries}
+    assert "us.anthropic.claude-sonnet-4-5-20250929-v1:0" in ids, sorted(ids)[:5]
+    p = bedrock.get_inference_profile(inferenceProfileIdentifier="us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    regions = sorted(a["modelArn"].split(":")[3] for a in p["models"])
+    assert_eq(regions, ["us-east-1", "us-east-2", "us-west-2"])
+    assert_eq(p["type"], "SYSTEM_DEFINED")
+
+
+check("bedrock ListInferenceProfiles + GetInferenceProfile", profiles)
+check("bedrock GetUseCaseForModelAccess", lambda: assert_true(bedrock.get_use_case_for_model_access()["formData"]))
+
+
+def converse():
+    r = runtime.converse(modelId="amazon.nova-lite-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}], inferenceConfig={"maxTokens": 16})
+    assert_eq(r["stopReason"], "end_turn")
+    assert r["output"]["message"]["content"][0]["text"]
+
+
+check("bedrock-runtime Converse", converse)
+check("bedrock-runtime Converse via profile", lambda: assert_eq(runtime.converse(modelId="us.anthropic.claude-sonnet-4-5-20250929-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}], inferenceConfig={"maxTokens": 16})["stopReason"], "end_turn"))
+check("bedrock-runtime InvokeModel", lambda: assert_eq(runtime.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=b'{"inputText":"hi"}')["contentType"], "application/json"))
+check(
+    "bedrock-runtime on-demand refusal -> ValidationException",
+    lambda: expect_error("ValidationException", lambda: runtime.converse(modelId="anthropic.claude-sonnet-4-5-20250929-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])),
+)
+
+
+def metrics():
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    r = cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "inv",
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/Bedrock", "MetricName": "Invocations", "Dimensions": [{"Name": "ModelId", "Value": "amazon.nova-lite-v1:0"}]},
+                    "Period": 3600,
+                    "Stat": "Sum",
+                },
+            }
+        ],
+        StartTime=now - datetime.timedelta(hours=24),
+        EndTime=now,
+    )
+    res = r["MetricDataResults"][0]
+    assert_eq(res["Id"], "inv")
+    assert len(res["Values"]) >= 23, res
+    assert isinstance(res["Timestamps"][0], datetime.datetime), res["Timestamps"][0]
+    assert sum(res["Values"]) > 1000, sum(res["Values"])
+
+
+check("cloudwatch GetMetricData (awsJson1_0, as botocore picks)", metrics)
+
+
+def list_quotas():
+    q = quotas.list_service_quotas(ServiceCode="bedrock")["Quotas"]
+    assert any("Nova Lite" in x["QuotaName"] for x in q), q
+
+
+check("servicequotas ListServiceQuotas", list_quotas)
+check("organizations from a standalone account -> AWSOrganizationsNotInUseException", lambda: expect_error("AWSOrganizationsNotInUseException", orgs.describe_organization))
+check("unknown restJson operation -> UnknownOperationException", lambda: expect_error("UnknownOperationException", bedrock.list_custom_models))
+check("unknown query operation -> InvalidAction", lambda: expect_error("InvalidAction", lambda: iam.list_roles()))
+healthy.stop()
+
+scp = Sim("scp-deny")
+orgs = scp.client("organizations")
+check("organizations DescribeOrganization", lambda: assert_eq(orgs.describe_organization()["Organization"]["MasterAccountId"], "999988887777"))
+check("organizations ListParents", lambda: assert_eq(orgs.list_parents(ChildId="111122223333")["Parents"][0]["Type"], "ORGANIZATIONAL_UNIT"))
+check("organizations ListPoliciesForTarget", lambda: assert_eq({p["Id"] for p in orgs.list_policies_for_target(TargetId="ou-sim1-workloads", Filter="SERVICE_CONTROL_POLICY")["Policies"]}, {"p-FullAWSAccess", "p-denygenai"}))
+check("organizations DescribePolicy", lambda: assert_true('"Deny"' in orgs.describe_policy(PolicyId="p-denygenai")["Policy"]["Content"]))
+check("organizations DescribePolicy missing -> PolicyNotFoundException", lambda: expect_error("PolicyNotFoundException", lambda: orgs.describe_policy(PolicyId="p-nope")))
+scp.stop()
+
+invalid = Sim("credentials-invalid")
+check("sts invalid key -> InvalidClientTokenId", lambda: expect_error("InvalidClientTokenId", invalid.client("sts").get_caller_identity))
+check("bedrock invalid key -> UnrecognizedClientException", lambda: expect_error("UnrecognizedClientException", invalid.client("bedrock").list_foundation_models))
+check("cloudwatch invalid key -> UnrecognizedClientException (awsJson1_0 error)", lambda: expect_error("UnrecognizedClientException", lambda: invalid.client("cloudwatch").get_metric_data(MetricDataQueries=[], StartTime=0, EndTime=1)))
+invalid.stop()
+
+throttled = Sim("throttled")
+check(
+    "bedrock-runtime throttling -> ThrottlingException",
+    lambda: expect_error("ThrottlingException", lambda: throttled.client("bedrock-runtime").converse(modelId="amazon.nova-lite-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])),
+)
+throttled.stop()
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

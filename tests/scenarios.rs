@@ -1,0 +1,139 @@
+//! End to end: the real binary against the simulator, for every scenario of the library.
+//! A scenario's expected causes are asserted for every cause that some registered check
+//! can detect, so each check's issue turns on its scenarios' assertions by itself.
+
+mod common;
+
+use bedrock_doctor::checks;
+use bedrock_doctor::sim::{self, scenario::Scenario, scenario::LIBRARY};
+use common::*;
+use std::collections::BTreeSet;
+
+fn detectable() -> BTreeSet<String> {
+    checks::all()
+        .iter()
+        .flat_map(|c| c.meta.causes.iter().map(|x| x.code().to_string()))
+        .collect()
+}
+
+fn demo(name: &str, extra: &[&str]) -> bedrock_doctor::report::Report {
+    let env = Env::new();
+    let mut args = vec!["demo", name, "--output", "json", "--fail-on", "never"];
+    args.extend_from_slice(extra);
+    let o = run(env.cmd_with(&args));
+    assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    report(&o)
+}
+
+#[test]
+fn every_scenario_reports_its_causes() {
+    let can_detect = detectable();
+    for (name, text) in LIBRARY {
+        let scenario = Scenario::parse(text).unwrap();
+        let r = demo(name, &[]);
+        assert_eq!(
+            r.simulation.as_deref(),
+            Some(*name),
+            "the report must say it is a simulation"
+        );
+        let found = causes_of(&r);
+        for cause in scenario
+            .expect_causes
+            .iter()
+            .filter(|c| can_detect.contains(*c))
+        {
+            assert!(
+                found.contains(cause),
+                "scenario {name}: expected {cause}, found {found:?}\n{:#?}",
+                verdicts(&r)
+            );
+        }
+        // Causes the scenario does not set up must not appear (no false alarms).
+        for cause in &found {
+            assert!(
+                scenario.expect_causes.contains(cause),
+                "scenario {name}: unexpected {cause}\n{:#?}",
+                verdicts(&r)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_healthy_account_passes_every_check() {
+    let r = demo("healthy", &[]);
+    for c in &r.checks {
+        assert_eq!(c.status.as_str(), "pass", "{}: {}", c.id, c.summary);
+    }
+}
+
+#[test]
+fn the_healthy_run_calls_each_operation_once_and_nothing_mutating() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(sim::start(
+            Scenario::load("healthy").unwrap(),
+            sim::Options::default(),
+        ))
+        .unwrap();
+    let env = Env::new();
+    let mut c = env.cmd_with(&["--output", "json", "--model", "amazon.nova-lite-v1:0"]);
+    c.env("AWS_ENDPOINT_URL", running.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let log = running.log();
+    let mut ops: Vec<String> = log
+        .iter()
+        .map(|e| format!("{}:{}", e.service, e.operation))
+        .collect();
+    let total = ops.len();
+    ops.sort();
+    ops.dedup();
+    assert_eq!(ops.len(), total, "an operation was called twice: {log:?}");
+    assert!(
+        ops.contains(&"sts:GetCallerIdentity".to_string()),
+        "{ops:?}"
+    );
+    let mutating = [
+        "Create",
+        "Put",
+        "Delete",
+        "Update",
+        "Subscribe",
+        "Attach",
+        "Tag",
+    ];
+    for op in &ops {
+        assert!(
+            !mutating.iter().any(|m| op.contains(&format!(":{m}"))),
+            "mutating call {op}"
+        );
+    }
+}
+
+#[test]
+fn demo_list_names_every_scenario_one_a_line() {
+    let o = run(Env::new().cmd_with(&["demo", "--list"]));
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), LIBRARY.len());
+    for ((name, _), line) in LIBRARY.iter().zip(&lines) {
+        assert!(
+            line.starts_with(name) && line.len() > name.len() + 5,
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn the_default_demo_table_names_several_causes_with_fixes() {
+    let env = Env::new();
+    let o = run(env.cmd_with(&["demo", "--color", "never"]));
+    let text = stdout(&o);
+    assert!(text.starts_with("SIMULATION"), "{text}");
+    assert!(text.contains("fix 1."), "{text}");
+}
