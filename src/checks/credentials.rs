@@ -150,7 +150,7 @@ fn source_of(creds: &Credentials, profile: Option<&str>) -> String {
     }
 }
 
-fn refresh_command(profile: Option<&str>, source: &str) -> String {
+pub(crate) fn refresh_command(profile: Option<&str>, source: &str) -> String {
     let flag = profile
         .map(|p| format!(" --profile {p}"))
         .unwrap_or_default();

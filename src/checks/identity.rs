@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::aws::{CallFailure, ServerDate};
 use crate::causes::Cause;
-use crate::checks::credentials::human;
+use crate::checks::credentials::{human, refresh_command, CredentialInfo};
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
 use std::time::{Duration, SystemTime};
@@ -72,7 +72,16 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 ctx.env.setup.region_name().unwrap_or("<region>")
             ),
         };
-        check(&ctx.env.clients.sts, SystemTime::now(), &endpoint).await
+        let source = ctx.facts.get::<CredentialInfo>().map(|c| c.source.clone());
+        let mut o = check(&ctx.env.clients.sts, SystemTime::now(), &endpoint).await;
+        // Name the refresh that fits where the credentials came from.
+        for f in o.findings.iter_mut().filter(|f| f.cause == Cause::CredentialsExpired) {
+            if let Some(src) = &source {
+                f.evidence.push(format!("the credentials came from {src}"));
+                f.remediation.insert(0, refresh_command(ctx.env.setup.profile_name(), src));
+            }
+        }
+        o
     })
 }
 

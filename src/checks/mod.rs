@@ -246,3 +246,44 @@ mod tests {
         assert!(err.contains("`idenity`"), "{err}");
     }
 }
+
+/// docs/checks.md, generated from the checks/ metadata (a test keeps the file in step).
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Checks\n\nGenerated from `checks/*.toml` by `cargo test` (set `BLESS=1` to rewrite it); do not edit by hand.\n\n\
+Checks run as soon as the checks they depend on have finished; the report lists them in this order.\n",
+    );
+    for c in all() {
+        let m = &c.meta;
+        out.push_str(&format!("\n## `{}`: {}\n\n{}\n\n", m.id, m.title, m.verifies));
+        let scope = match m.scope {
+            Scope::Account => "once per run",
+            Scope::Model => "once per `--model`",
+        };
+        out.push_str(&format!("- runs: {scope}\n"));
+        let deps = if m.depends_on.is_empty() { "nothing".to_string() } else { m.depends_on.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ") };
+        out.push_str(&format!("- needs: {deps}\n"));
+        let actions = if m.iam_actions.is_empty() { "none (no AWS call)".to_string() } else { m.iam_actions.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ") };
+        out.push_str(&format!("- the doctor's own permissions: {actions}\n"));
+        let causes = m.causes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        out.push_str(&format!("- can report: {causes}\n"));
+        for d in &m.docs {
+            out.push_str(&format!("- see: <{d}>\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod docs_tests {
+    #[test]
+    fn docs_checks_md_matches_the_metadata() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checks.md");
+        let generated = super::reference_markdown();
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(on_disk == generated, "docs/checks.md is out of date: run `BLESS=1 cargo test docs_checks_md` and commit it");
+    }
+}
