@@ -75,10 +75,15 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         let source = ctx.facts.get::<CredentialInfo>().map(|c| c.source.clone());
         let mut o = check(&ctx.env.clients.sts, SystemTime::now(), &endpoint).await;
         // Name the refresh that fits where the credentials came from.
-        for f in o.findings.iter_mut().filter(|f| f.cause == Cause::CredentialsExpired) {
+        for f in o
+            .findings
+            .iter_mut()
+            .filter(|f| f.cause == Cause::CredentialsExpired)
+        {
             if let Some(src) = &source {
                 f.evidence.push(format!("the credentials came from {src}"));
-                f.remediation.insert(0, refresh_command(ctx.env.setup.profile_name(), src));
+                f.remediation
+                    .insert(0, refresh_command(ctx.env.setup.profile_name(), src));
             }
         }
         o

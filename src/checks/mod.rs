@@ -255,17 +255,41 @@ Checks run as soon as the checks they depend on have finished; the report lists 
     );
     for c in all() {
         let m = &c.meta;
-        out.push_str(&format!("\n## `{}`: {}\n\n{}\n\n", m.id, m.title, m.verifies));
+        out.push_str(&format!(
+            "\n## `{}`: {}\n\n{}\n\n",
+            m.id, m.title, m.verifies
+        ));
         let scope = match m.scope {
             Scope::Account => "once per run",
             Scope::Model => "once per `--model`",
         };
         out.push_str(&format!("- runs: {scope}\n"));
-        let deps = if m.depends_on.is_empty() { "nothing".to_string() } else { m.depends_on.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ") };
+        let deps = if m.depends_on.is_empty() {
+            "nothing".to_string()
+        } else {
+            m.depends_on
+                .iter()
+                .map(|d| format!("`{d}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         out.push_str(&format!("- needs: {deps}\n"));
-        let actions = if m.iam_actions.is_empty() { "none (no AWS call)".to_string() } else { m.iam_actions.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ") };
+        let actions = if m.iam_actions.is_empty() {
+            "none (no AWS call)".to_string()
+        } else {
+            m.iam_actions
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         out.push_str(&format!("- the doctor's own permissions: {actions}\n"));
-        let causes = m.causes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        let causes = m
+            .causes
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         out.push_str(&format!("- can report: {causes}\n"));
         for d in &m.docs {
             out.push_str(&format!("- see: <{d}>\n"));
@@ -284,6 +308,9 @@ mod docs_tests {
             std::fs::write(&path, &generated).unwrap();
         }
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(on_disk == generated, "docs/checks.md is out of date: run `BLESS=1 cargo test docs_checks_md` and commit it");
+        assert!(
+            on_disk == generated,
+            "docs/checks.md is out of date: run `BLESS=1 cargo test docs_checks_md` and commit it"
+        );
     }
 }
