@@ -316,16 +316,44 @@ pub async fn sdk_config(
     loader.load().await
 }
 
-/// The clients, built once per run from one SdkConfig (building is cheap: no I/O).
+/// The clients, built once per run from one SdkConfig (building is cheap: no I/O, and
+/// every client shares the config's HTTP connection pool and credentials).
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub sts: aws_sdk_sts::Client,
+    pub bedrock: aws_sdk_bedrock::Client,
+    /// None when the clients were given (tests): then every region uses the same ones.
+    config: Option<SdkConfig>,
 }
 
 impl Clients {
     pub fn new(config: &SdkConfig) -> Clients {
         Clients {
             sts: aws_sdk_sts::Client::new(config),
+            bedrock: aws_sdk_bedrock::Client::new(config),
+            config: Some(config.clone()),
+        }
+    }
+
+    /// Given clients (mocked in unit tests) that answer for every region.
+    pub fn from_clients(sts: aws_sdk_sts::Client, bedrock: aws_sdk_bedrock::Client) -> Clients {
+        Clients {
+            sts,
+            bedrock,
+            config: None,
+        }
+    }
+
+    /// A Bedrock control-plane client for another region.
+    pub fn bedrock_in(&self, region: &str) -> aws_sdk_bedrock::Client {
+        match &self.config {
+            Some(config) => {
+                let conf = aws_sdk_bedrock::config::Builder::from(config)
+                    .region(Region::new(region.to_string()))
+                    .build();
+                aws_sdk_bedrock::Client::from_conf(conf)
+            }
+            None => self.bedrock.clone(),
         }
     }
 }
@@ -433,6 +461,23 @@ impl CallFailure {
             CallFailure::TimedOut(d) => format!("timed out: {d}"),
             CallFailure::BadResponse(d) => format!("unreadable response: {d}"),
             CallFailure::NotSent(d) => format!("request not sent: {d}"),
+        }
+    }
+
+    pub fn is_access_denied(&self) -> bool {
+        self.code()
+            .is_some_and(|c| c.starts_with("AccessDenied") || c == "UnauthorizedOperation")
+    }
+
+    /// The `error` summary of a check whose call failed: what the doctor lacks, or what broke.
+    pub fn could_not(&self, what: &str, action: &str) -> String {
+        if self.is_access_denied() {
+            format!(
+                "could not {what}: the doctor's identity lacks {action} ({})",
+                self.describe()
+            )
+        } else {
+            format!("could not {what}: {}", self.describe())
         }
     }
 

@@ -103,9 +103,14 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_profile)]
     pub profile: Option<String>,
 
-    /// Model to check: a model id, an inference profile id or an ARN (repeatable)
+    /// Model to check: a model id, an inference profile id or an ARN (repeatable);
+    /// `all` checks every model the region offers (the onboarding view)
     #[arg(long = "model", short = 'm', value_name = "MODEL")]
     pub models: Vec<String>,
+
+    /// How many checks may run at once (bounds the doctor's own request rate)
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 
     /// Send every AWS call to this endpoint (VPC endpoints, proxies, local simulators)
     #[arg(long, value_name = "URL", value_parser = parse_endpoint)]

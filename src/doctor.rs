@@ -14,7 +14,17 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub struct UsageError(pub String);
 
-pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<Report, UsageError> {
+/// Told how many checks will run, then of each as it finishes (for a progress display).
+pub trait Progress: Sync {
+    fn start(&self, _checks: usize) {}
+    fn finished(&self, _result: &crate::report::CheckResult) {}
+}
+
+/// No progress display.
+pub struct Silent;
+impl Progress for Silent {}
+
+pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
     let setup = AwsSetup::resolve(
@@ -32,19 +42,27 @@ pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<R
     };
     let sdk = aws::sdk_config(&setup, args.endpoint_url.as_deref(), limits).await;
     let credentials = sdk.credentials_provider();
-    let env = Arc::new(RunEnv {
+    let mut env = RunEnv {
         clients: Clients::new(&sdk),
         models: args.models.clone(),
         credentials: credentials.clone(),
+        shared: Default::default(),
         setup,
-    });
+    };
+    if env.models.iter().any(|m| m == ALL_MODELS) {
+        env.models = expand_all_models(&env).await;
+    }
+    let env = Arc::new(env);
 
     let jobs = checks::jobs(env.clone(), &selected);
     let deadline = Limits {
         per_check: args.check_timeout,
         deadline: started + args.timeout,
+        max_parallel: usize::from(args.concurrency),
     };
-    let (results, account_facts) = runner::run(jobs, deadline, on_finish).await;
+    progress.start(jobs.len());
+    let on_finish = |r: &crate::report::CheckResult| progress.finished(r);
+    let (results, account_facts) = runner::run(jobs, deadline, &on_finish).await;
 
     // Whatever the chain resolved is secret from here on, even if no check printed it.
     if let Some(p) = credentials {
@@ -68,7 +86,7 @@ pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<R
         profile: env.setup.profile_name().map(str::to_string),
         account: caller.map(|c| c.account.clone()),
         principal: caller.map(|c| c.arn.clone()),
-        models: args.models.clone(),
+        models: env.models.clone(),
         endpoint_url: args.endpoint_url.clone(),
     };
     Ok(Report::new(
@@ -76,4 +94,42 @@ pub async fn run(args: &DoctorArgs, on_finish: runner::OnFinish<'_>) -> Result<R
         results,
         started.elapsed().as_millis() as u64,
     ))
+}
+
+/// `--model all`: every model the region offers, by the identifier a caller would use:
+/// the model id when it can be called on demand, else its first geographic profile.
+pub const ALL_MODELS: &str = "all";
+
+async fn expand_all_models(env: &RunEnv) -> Vec<String> {
+    let region = env.region().to_string();
+    let Ok(listed) = env.shared.models(&env.clients, &region, &region).await else {
+        // Left as `all`: the model-catalog check reports why the list could not be read.
+        return vec![ALL_MODELS.to_string()];
+    };
+    let profiles = env.shared.profiles(&env.clients, &region).await.ok();
+    let mut ids = Vec::new();
+    for m in listed.iter() {
+        let types: Vec<&str> = m
+            .inference_types_supported()
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        if types.contains(&"ON_DEMAND") {
+            ids.push(m.model_id().to_string());
+        } else if types.contains(&"INFERENCE_PROFILE") {
+            let suffix = format!("foundation-model/{}", m.model_id());
+            let profile = profiles.as_ref().and_then(|ps| {
+                ps.iter()
+                    .filter(|p| {
+                        p.models()
+                            .iter()
+                            .any(|x| x.model_arn().is_some_and(|a| a.ends_with(&suffix)))
+                    })
+                    .map(|p| p.inference_profile_id().to_string())
+                    .min_by_key(|id| (id.starts_with("global."), id.clone()))
+            });
+            ids.push(profile.unwrap_or_else(|| m.model_id().to_string()));
+        }
+    }
+    ids
 }

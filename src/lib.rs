@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod doctor;
 pub mod facts;
+pub mod models;
 pub mod render;
 pub mod report;
 pub mod runner;

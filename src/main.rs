@@ -149,12 +149,9 @@ fn run_doctor_in(
 ) -> i32 {
     set_color(args.color);
     init_logging(args.verbose);
-    let report = rt.block_on(async {
-        let on_finish = |r: &bedrock_doctor::report::CheckResult| {
-            tracing::debug!(check = %r.id, status = r.status.as_str(), ms = r.duration_ms, "check finished");
-        };
-        doctor::run(args, &on_finish).await
-    });
+    let progress = Bar::new(args.quiet == 0 && std::io::stderr().is_terminal());
+    let report = rt.block_on(doctor::run(args, &progress));
+    progress.done();
     let report = match report {
         Ok(mut r) => {
             r.simulation = simulation;
@@ -185,6 +182,46 @@ fn run_doctor_in(
     let _ = stdout.write_all(secrets::scrub(&text).as_bytes());
     let _ = stdout.flush();
     exit_code(&report, args.fail_on)
+}
+
+/// A progress bar on stderr while checks run, only when stderr is a terminal.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(show: bool) -> Bar {
+        Bar(show.then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} checks {wide_msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        }))
+    }
+
+    fn done(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl doctor::Progress for Bar {
+    fn start(&self, checks: usize) {
+        if let Some(b) = &self.0 {
+            b.set_length(checks as u64);
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
+
+    fn finished(&self, r: &bedrock_doctor::report::CheckResult) {
+        tracing::debug!(check = %r.id, status = r.status.as_str(), ms = r.duration_ms, "check finished");
+        if let Some(b) = &self.0 {
+            b.inc(1);
+            b.set_message(format!("{} {}", r.id, r.model.as_deref().unwrap_or("")));
+        }
+    }
 }
 
 fn terminal_width() -> Option<u16> {

@@ -91,6 +91,8 @@ pub struct Job {
 pub struct Limits {
     pub per_check: Duration,
     pub deadline: Instant,
+    /// At most this many checks run at once (so a big run does not throttle the account).
+    pub max_parallel: usize,
 }
 
 /// Called as each job finishes (for progress display).
@@ -142,10 +144,14 @@ pub async fn run(
     let mut results: Vec<Option<CheckResult>> = vec![None; n];
     let mut facts: Vec<Facts> = vec![Facts::default(); n];
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
-    let mut ready: Vec<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
+    // Ready jobs start in declared order, at most `max_parallel` at a time.
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&i| waiting_on[i] == 0).collect();
+    let max_parallel = limits.max_parallel.max(1);
 
     loop {
-        for i in ready.drain(..) {
+        while running.len() < max_parallel {
+            let Some(i) = ready.pop_first() else { break };
             let spec = &specs[i];
             let blocker = spec.needs.iter().find_map(|&d| {
                 let dep = results[d].as_ref()?;
@@ -194,7 +200,7 @@ pub async fn run(
         for &d in &dependents[i] {
             waiting_on[d] -= 1;
             if waiting_on[d] == 0 {
-                ready.push(d);
+                ready.insert(d);
             }
         }
     }

@@ -124,7 +124,7 @@ fn check(ctx: &Ctx) -> Outcome {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::aws::{AwsSetup, Clients, Sourced};
     use crate::checks::RunEnv;
@@ -159,6 +159,7 @@ mod tests {
             clients: Clients::new(&sdk),
             models: vec![],
             credentials: None,
+            shared: Default::default(),
         };
         check(&Ctx {
             env: Arc::new(env),

@@ -1,9 +1,13 @@
 //! The checks: each is one metadata file in checks/<id>.toml (the words and the wiring)
 //! and one module here with one async function (the logic). REGISTRY joins them.
 
-mod config;
+pub(crate) mod config;
 pub mod credentials;
 pub mod identity;
+mod inference_profile;
+mod model_access;
+pub mod model_catalog;
+pub mod shared;
 
 use crate::aws::{AwsSetup, Clients};
 use crate::causes::Cause;
@@ -28,6 +32,14 @@ pub struct RunEnv {
     pub models: Vec<String>,
     /// The credentials provider of the run, shared by every client.
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    /// Account data fetched once and shared by the checks that need it.
+    pub shared: shared::Shared,
+}
+
+impl RunEnv {
+    pub fn region(&self) -> &str {
+        self.setup.region_name().unwrap_or("us-east-1")
+    }
 }
 
 pub type RunFn = fn(Ctx) -> CheckFuture;
@@ -75,6 +87,18 @@ const REGISTRY: &[(&str, RunFn)] = &[
         credentials::run,
     ),
     (include_str!("../../checks/identity.toml"), identity::run),
+    (
+        include_str!("../../checks/model-catalog.toml"),
+        model_catalog::run,
+    ),
+    (
+        include_str!("../../checks/inference-profile.toml"),
+        inference_profile::run,
+    ),
+    (
+        include_str!("../../checks/model-access.toml"),
+        model_access::run,
+    ),
 ];
 
 pub fn all() -> &'static [Check] {
@@ -114,11 +138,11 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static Check>, S
     } else {
         only.iter().map(String::as_str).collect()
     };
-    // --only pulls in what the chosen checks cannot run without.
+    // --only pulls in what the chosen checks cannot run without or learn from.
     let mut i = 0;
     while i < wanted.len() {
         let check = find(wanted[i]).expect("validated above");
-        for dep in &check.meta.depends_on {
+        for dep in check.meta.depends_on.iter().chain(&check.meta.after) {
             if !wanted.contains(&dep.as_str()) {
                 wanted.push(dep);
             }
@@ -238,9 +262,20 @@ mod tests {
             ids(select(&["identity".into()], &[]).unwrap()),
             ["config", "credentials", "identity"]
         );
+        let without = ids(select(&[], &["identity".into()]).unwrap());
+        assert!(
+            !without.contains(&"identity".to_string())
+                && without.contains(&"credentials".to_string())
+        );
         assert_eq!(
-            ids(select(&[], &["identity".into()]).unwrap()),
-            ["config", "credentials"]
+            ids(select(&["model-access".into()], &[]).unwrap()),
+            [
+                "config",
+                "credentials",
+                "model-catalog",
+                "inference-profile",
+                "model-access"
+            ]
         );
         let err = select(&["idenity".into()], &[]).err().unwrap();
         assert!(err.contains("`idenity`"), "{err}");

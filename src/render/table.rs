@@ -58,6 +58,84 @@ fn fix_cell(c: &CheckResult) -> String {
         .join("\n")
 }
 
+/// Above this many models the table shows one overview row per model instead of every check.
+const OVERVIEW_MIN_MODELS: usize = 6;
+
+/// One word for what a model's checks add up to, for the overview.
+fn verdict(checks: &[&CheckResult]) -> (Status, String) {
+    let worst = checks
+        .iter()
+        .map(|c| c.status)
+        .filter(|s| *s != Status::Skip)
+        .max()
+        .unwrap_or(Status::Skip);
+    let causes: Vec<&str> = checks
+        .iter()
+        .flat_map(|c| c.findings.iter().map(|f| f.cause.code()))
+        .collect();
+    let word = if causes.contains(&"model-end-of-life") {
+        "end of life"
+    } else if causes.contains(&"inference-profile-required") {
+        "needs a profile"
+    } else if causes.iter().any(|c| {
+        [
+            "model-access-not-granted",
+            "use-case-form-required",
+            "marketplace-subscription",
+            "payment-instrument-invalid",
+        ]
+        .contains(c)
+    }) {
+        "not granted"
+    } else if causes.contains(&"model-legacy") {
+        "usable, legacy"
+    } else {
+        match worst {
+            Status::Pass | Status::Skip => "usable",
+            Status::Error => "unknown (check error)",
+            _ => "problem",
+        }
+    };
+    (worst, word.to_string())
+}
+
+fn overview(report: &Report, style: &Style) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width.unwrap_or(FALLBACK_WIDTH))
+        .set_header(vec!["STATUS", "MODEL", "VERDICT", "NOTE"]);
+    let mut tally: std::collections::BTreeMap<String, usize> = Default::default();
+    for m in &report.target.models {
+        let checks: Vec<&CheckResult> = report
+            .checks
+            .iter()
+            .filter(|c| c.model.as_deref() == Some(m))
+            .collect();
+        let (worst, word) = verdict(&checks);
+        *tally.entry(word.clone()).or_default() += 1;
+        if style.quiet && worst == Status::Pass {
+            continue;
+        }
+        let note = checks
+            .iter()
+            .flat_map(|c| c.findings.first())
+            .map(|f| f.summary.clone())
+            .next()
+            .unwrap_or_default();
+        table.add_row(vec![mark(worst), m.clone(), word, note]);
+    }
+    let counts: Vec<String> = tally.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    format!(
+        "{table}
+{} models: {}
+",
+        report.target.models.len(),
+        counts.join(", ")
+    )
+}
+
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     if let Some(sim) = &report.simulation {
@@ -75,8 +153,11 @@ pub fn render(report: &Report, style: &Style) -> String {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(style.width.unwrap_or(FALLBACK_WIDTH))
         .set_header(vec!["STATUS", "CHECK", "FINDING", "FIX"]);
+    let many = report.target.models.len() >= OVERVIEW_MIN_MODELS;
     for c in &report.checks {
-        if style.quiet && c.status == Status::Pass {
+        // With many models, each model gets one overview row below instead.
+        let passing = matches!(c.status, Status::Pass | Status::Skip);
+        if (passing && style.quiet) || (many && c.model.is_some()) {
             continue;
         }
         table.add_row(vec![
@@ -87,10 +168,15 @@ pub fn render(report: &Report, style: &Style) -> String {
         ]);
     }
     let _ = writeln!(out, "{table}");
+    if many {
+        let _ = write!(out, "\n{}", overview(report, style));
+    }
 
     for c in &report.checks {
         let has_details = style.verbose && !c.details.is_empty();
-        if c.findings.is_empty() && !has_details {
+        // In the overview the per-model details are one -v away.
+        let summarised = many && c.model.is_some() && !style.verbose;
+        if (c.findings.is_empty() && !has_details) || summarised {
             continue;
         }
         let model = c

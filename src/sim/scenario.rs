@@ -16,9 +16,10 @@ pub struct Scenario {
     /// The models `demo` checks when no --model is given.
     #[serde(default)]
     pub models: Vec<String>,
-    /// Cause codes the doctor must report against this scenario (asserted by the tests).
+    /// What the doctor must report against this scenario, as `check-id:cause-code`
+    /// (asserted by tests/scenarios.rs as soon as that check exists).
     #[serde(default)]
-    pub expect_causes: Vec<String>,
+    pub expect: Vec<String>,
     /// Added latency for every response, in milliseconds (`--latency-ms` overrides).
     #[serde(default)]
     pub latency_ms: u64,
@@ -497,8 +498,13 @@ mod tests {
         for (name, text) in LIBRARY {
             let s = Scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(&s.name, name);
-            for c in &s.expect_causes {
-                c.parse::<crate::causes::Cause>()
+            for e in &s.expect {
+                let (check, cause) = e
+                    .split_once(':')
+                    .unwrap_or_else(|| panic!("{name}: `{e}` is not check:cause"));
+                assert!(!check.is_empty(), "{name}: `{e}`");
+                cause
+                    .parse::<crate::causes::Cause>()
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
             }
         }

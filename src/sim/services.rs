@@ -621,7 +621,12 @@ impl World<'_> {
         } else {
             return self.not_valid(protocol);
         };
-        if model.lifecycle == "END_OF_LIFE" {
+        let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let past_eol = model
+            .end_of_life
+            .as_deref()
+            .is_some_and(|d| d < &today[..10]);
+        if model.lifecycle == "END_OF_LIFE" || past_eol {
             return protocol.error(404, "ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", rid);
         }
         if let Some(a) = self.access_for(&model.m.model_id) {

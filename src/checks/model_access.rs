@@ -1,0 +1,156 @@
+//! `model-access`: is the account entitled to the model (access, agreement, use-case form)?
+
+use super::inference_profile::ProfileRoute;
+use super::model_catalog::ResolvedModel;
+use super::Ctx;
+use crate::aws::CallFailure;
+use crate::causes::Cause;
+use crate::report::{Finding, Severity};
+use crate::runner::{CheckFuture, Outcome};
+
+pub fn run(ctx: Ctx) -> CheckFuture {
+    Box::pin(async move {
+        let from_route = ctx
+            .facts
+            .get::<ProfileRoute>()
+            .map(|r| r.model_id.clone())
+            .filter(|m| !m.is_empty());
+        let resolved = ctx.facts.get::<ResolvedModel>();
+        let Some(model_id) = resolved.and_then(|r| r.model_id.clone()).or(from_route) else {
+            return Outcome::skip("the model-catalog check could not resolve the model");
+        };
+        let anthropic = model_id.starts_with("anthropic.");
+        check(&ctx, &model_id, anthropic).await
+    })
+}
+
+async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
+    let region = ctx.env.region();
+    let got = ctx
+        .env
+        .clients
+        .bedrock
+        .get_foundation_model_availability()
+        .model_id(model_id)
+        .send()
+        .await;
+    let a = match got {
+        Ok(a) => a,
+        Err(e) => {
+            return Outcome::error(CallFailure::from_sdk(&e).could_not(
+                &format!("read the access status of {model_id}"),
+                "bedrock:GetFoundationModelAvailability",
+            ))
+        }
+    };
+    let auth = a.authorization_status().as_str().to_string();
+    let entitled = a.entitlement_availability().as_str().to_string();
+    let in_region = a.region_availability().as_str().to_string();
+    let agreement = a
+        .agreement_availability()
+        .map(|g| g.status().as_str().to_string())
+        .unwrap_or_default();
+    let agreement_error = a
+        .agreement_availability()
+        .and_then(|g| g.error_message())
+        .unwrap_or("")
+        .to_string();
+    let seen = format!("GetFoundationModelAvailability({model_id}) in {region}: authorization {auth}, entitlement {entitled}, region {in_region}, agreement {agreement}");
+    let recheck =
+        format!("bedrock-doctor --region {region} --model {model_id} --only model-access");
+    let mut out = Outcome::pass(format!(
+        "{model_id}: access authorized, agreement {}",
+        agreement.to_ascii_lowercase()
+    ))
+    .detail(seen.clone());
+
+    if in_region == "NOT_AVAILABLE" {
+        out = out.finding(
+            Finding::new(Cause::ModelNotInRegion, Severity::Error, format!("{model_id} is not available to this account in {region}"))
+                .evidence(seen.clone())
+                .fix(format!("call it in a region that offers it, or through a cross-region inference profile from {region}")),
+        );
+    }
+    if auth != "AUTHORIZED" || entitled != "AVAILABLE" {
+        out = out.finding(
+            Finding::new(Cause::ModelAccessNotGranted, Severity::Error, format!("this account is not entitled to {model_id} in {region}"))
+                .evidence(seen.clone())
+                .fix(format!("see the offer: aws bedrock list-foundation-model-agreement-offers --model-id {model_id} --region {region}"))
+                .fix(format!("accept it: aws bedrock create-foundation-model-agreement --model-id {model_id} --offer-token <token from the offer> --region {region}"))
+                .fix("or in the console: Amazon Bedrock > Model catalog > the model > request access (an administrator may have to do this, or lift an SCP that restricts model access)")
+                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
+        );
+    }
+    match agreement.as_str() {
+        "PENDING" => {
+            out = out.finding(
+                Finding::new(Cause::MarketplaceSubscription, Severity::Error, format!("the Marketplace subscription for {model_id} is still being created"))
+                    .evidence(seen.clone())
+                    .fix("wait: subscriptions usually complete within 15 minutes, and calls fail until then")
+                    .fix(format!("re-check with: {recheck} (or add --wait 15m once available)"))
+                    .fix("the identity that made the first call needs aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions")
+                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access-permissions.html"),
+            );
+        }
+        "ERROR" => {
+            let payment = agreement_error.to_ascii_lowercase().contains("payment");
+            let (cause, summary) = if payment {
+                (Cause::PaymentInstrumentInvalid, format!("the agreement for {model_id} failed: the account has no valid payment method"))
+            } else {
+                (
+                    Cause::MarketplaceSubscription,
+                    format!("the Marketplace agreement for {model_id} failed"),
+                )
+            };
+            let mut f = Finding::new(cause, Severity::Error, summary).evidence(seen.clone());
+            if !agreement_error.is_empty() {
+                f = f.evidence(format!("AWS says: {agreement_error}"));
+            }
+            f = if payment {
+                f.fix("add a valid payment method (a credit card for Marketplace charges; invoicing alone is not enough): AWS Billing console > Payment preferences")
+                    .fix(format!("then retry the subscription and re-check: {recheck}"))
+                    .doc("https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/manage-payment-method.html")
+            } else {
+                f.fix(format!("retry the subscription: aws bedrock create-foundation-model-agreement --model-id {model_id} --offer-token <token> --region {region}"))
+                    .fix("if it keeps failing, open a case with AWS Support quoting the message above")
+            };
+            out = out.finding(f);
+        }
+        _ => {}
+    }
+    if anthropic {
+        match ctx.env.shared.use_case_submitted(&ctx.env.clients).await {
+            Ok(true) => {
+                out = out.detail("the Anthropic use-case form has been submitted for this account")
+            }
+            Ok(false) => {
+                out = out.finding(
+                    Finding::new(Cause::UseCaseFormRequired, Severity::Error, "Anthropic models need the one-time use-case form, and this account has not submitted it")
+                        .evidence("GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record")
+                        .fix("submit it once: Amazon Bedrock console > Model catalog > any Anthropic model > Submit use case details (or at the organization's management account)")
+                        .fix("or by API: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json")
+                        .fix(format!("access follows within minutes; re-check with: {recheck}"))
+                        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
+                );
+            }
+            Err(f) if out.findings.is_empty() => {
+                return Outcome::error(f.could_not(
+                    "read the Anthropic use-case form",
+                    "bedrock:GetUseCaseForModelAccess",
+                ))
+                .detail(seen);
+            }
+            Err(f) => {
+                out = out.detail(f.could_not(
+                    "read the Anthropic use-case form",
+                    "bedrock:GetUseCaseForModelAccess",
+                ))
+            }
+        }
+    }
+    if !out.findings.is_empty() {
+        out.summary = String::new();
+        out.summary = out.findings[0].summary.clone();
+    }
+    out
+}

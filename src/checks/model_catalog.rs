@@ -1,0 +1,702 @@
+//! `model-catalog`: is the model real, offered in this region, callable this way, alive?
+
+use super::Ctx;
+use crate::aws::CallFailure;
+use crate::causes::Cause;
+use crate::models::{self, ModelRef};
+use crate::report::{Finding, Severity};
+use crate::runner::{CheckFuture, Outcome};
+use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the model checks after this one need to know about the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedModel {
+    /// The foundation model behind the id (None for an application profile until resolved).
+    pub model_id: Option<String>,
+    pub provider: Option<String>,
+    pub output_modalities: Vec<String>,
+    /// The system profile id, when called through one.
+    pub profile: Option<String>,
+    /// An application inference profile ARN.
+    pub application_profile: Option<String>,
+}
+
+/// A profile the catalog check suggests using instead of a bare model id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuggestedProfile(pub String);
+
+/// How many regions are asked at once when looking for a model elsewhere.
+const REGION_FANOUT: usize = 8;
+
+pub fn run(ctx: Ctx) -> CheckFuture {
+    Box::pin(async move {
+        let input = ctx.model.clone().unwrap_or_default();
+        check(&ctx, &input).await
+    })
+}
+
+async fn check(ctx: &Ctx, input: &str) -> Outcome {
+    let region = ctx.env.region().to_string();
+    if input == crate::doctor::ALL_MODELS {
+        // Only reached when `--model all` could not list the region's models.
+        return match ctx
+            .env
+            .shared
+            .models(&ctx.env.clients, &region, &region)
+            .await
+        {
+            Err(f) => Outcome::error(f.could_not(
+                &format!("list the models of {region} for --model all"),
+                "bedrock:ListFoundationModels",
+            )),
+            Ok(_) => Outcome::skip("--model all was expanded into the region's models"),
+        };
+    }
+    let parsed = match models::parse(input) {
+        Ok(p) => p,
+        Err(rule) => {
+            return Outcome::default().finding(
+                Finding::new(Cause::ModelIdInvalid, Severity::Error, format!("`{input}` is not a valid model identifier"))
+                    .evidence(rule)
+                    .fix("use an id as `aws bedrock list-foundation-models --query 'modelSummaries[].modelId'` prints it, e.g. amazon.nova-lite-v1:0")
+                    .fix("or an inference profile id (us.<model-id>, eu.<model-id>, global.<model-id> ...) or an ARN")
+                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-supported.html"),
+            );
+        }
+    };
+    let (model_id, profile_id, arn_region) = match &parsed {
+        ModelRef::Foundation {
+            model_id,
+            arn_region,
+        } => (model_id.clone(), None, arn_region.clone()),
+        ModelRef::SystemProfile {
+            profile_id,
+            model_id,
+            arn_region,
+        } => (
+            model_id.clone(),
+            Some(profile_id.clone()),
+            arn_region.clone(),
+        ),
+        ModelRef::ApplicationProfile { arn, .. } => {
+            let resolved = ResolvedModel {
+                model_id: None,
+                provider: None,
+                output_modalities: vec![],
+                profile: None,
+                application_profile: Some(arn.clone()),
+            };
+            return Outcome::pass("an application inference profile: the inference-profile check resolves the models it routes to").fact(resolved);
+        }
+        ModelRef::Other { kind, .. } => {
+            return Outcome::skip(format!("a {kind} ARN: provisioned, custom and imported models are not covered by the model checks yet"));
+        }
+    };
+    let mut note = None;
+    if let Some(r) = arn_region.filter(|r| *r != region) {
+        note = Some(format!("the ARN names region {r}, but the client calls {region}: a call signed for {region} cannot use it"));
+    }
+
+    let listed = match ctx
+        .env
+        .shared
+        .models(&ctx.env.clients, &region, &region)
+        .await
+    {
+        Ok(l) => l,
+        Err(f) => {
+            return Outcome::error(f.could_not(
+                &format!("list the models of {region}"),
+                "bedrock:ListFoundationModels",
+            ))
+        }
+    };
+    let summary = listed.iter().find(|m| m.model_id() == model_id);
+
+    let mut out = match (summary, &profile_id) {
+        (Some(m), None) => judge_foundation(ctx, &region, input, m).await,
+        (Some(m), Some(p)) => judge_profile(ctx, &region, p, m).await,
+        (None, _) => not_listed(ctx, &region, input, &model_id, &listed).await,
+    };
+    if let Some(n) = note {
+        out = out.detail(n);
+    }
+    out
+}
+
+fn types_of(m: &FoundationModelSummary) -> Vec<String> {
+    m.inference_types_supported()
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .collect()
+}
+
+fn resolved(m: &FoundationModelSummary, profile: Option<String>) -> ResolvedModel {
+    ResolvedModel {
+        model_id: Some(m.model_id().to_string()),
+        provider: m.provider_name().map(str::to_string),
+        output_modalities: m
+            .output_modalities()
+            .iter()
+            .map(|o| o.as_str().to_string())
+            .collect(),
+        profile,
+        application_profile: None,
+    }
+}
+
+/// Lifecycle findings for a listed model: LEGACY warns, END_OF_LIFE fails.
+fn lifecycle(
+    m: &FoundationModelSummary,
+    region: &str,
+    listed: &[FoundationModelSummary],
+) -> Option<Finding> {
+    let life = m.model_lifecycle()?;
+    let eol = life
+        .end_of_life_time()
+        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+        .map(|t| t[..10].to_string());
+    let past_eol = life
+        .end_of_life_time()
+        .is_some_and(|t| t.secs() <= now_secs());
+    match life.status().as_str() {
+        // The listing can lag the calendar: past its end-of-life date a model is refused.
+        "LEGACY" | "ACTIVE" if past_eol => Some(end_of_life(
+            m.model_id(),
+            eol.as_deref(),
+            successor(m.model_id(), None, listed).as_deref(),
+        )),
+        "LEGACY" => {
+            let when = eol
+                .as_deref()
+                .map(|d| format!(" and reaches end of life on {d}"))
+                .unwrap_or_default();
+            Some(
+                Finding::new(Cause::ModelLegacy, Severity::Warning, format!("{} is LEGACY in {region}{when}", m.model_id()))
+                    .evidence("legacy models keep working for accounts that used them recently; unused accounts (about 15 days) are refused")
+                    .fix("plan the move to a current model of the same family (see the model lifecycle page), and test it before the end-of-life date")
+                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"),
+            )
+        }
+        "END_OF_LIFE" => Some(end_of_life(
+            m.model_id(),
+            eol.as_deref(),
+            successor(m.model_id(), None, listed).as_deref(),
+        )),
+        _ => None,
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn end_of_life(model_id: &str, date: Option<&str>, replacement: Option<&str>) -> Finding {
+    let when = date.map(|d| format!(" on {d}")).unwrap_or_default();
+    let mut f = Finding::new(Cause::ModelEndOfLife, Severity::Error, format!("{model_id} reached end of life{when} and can no longer be invoked"))
+        .evidence("AWS answers calls to it with ResourceNotFoundException: \"This model version has reached the end of its life\"")
+        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html");
+    f = match replacement {
+        Some(r) => f.fix(format!("switch to {r} (check its request format: bodies differ between model generations)")),
+        None => f.fix("switch to a current model of the same provider: aws bedrock list-foundation-models --by-provider <provider>"),
+    };
+    f
+}
+
+async fn judge_foundation(
+    ctx: &Ctx,
+    region: &str,
+    input: &str,
+    m: &FoundationModelSummary,
+) -> Outcome {
+    let types = types_of(m);
+    let mut out = Outcome::pass(format!(
+        "{} ({}) is offered in {region} on demand",
+        m.model_id(),
+        m.model_name().unwrap_or("?")
+    ))
+    .detail(format!("inference types: {}", types.join(", ")))
+    .fact(resolved(m, None));
+    if let Some(f) = lifecycle(m, region, &ctx_list(ctx, region).await) {
+        out = out.finding(f);
+    }
+    if types.iter().any(|t| t == "ON_DEMAND") {
+        return out;
+    }
+    if types.iter().any(|t| t == "INFERENCE_PROFILE") {
+        let profiles = match ctx.env.shared.profiles(&ctx.env.clients, region).await {
+            Ok(p) => p,
+            Err(f) => {
+                return Outcome::error(f.could_not(
+                    "list the inference profiles",
+                    "bedrock:ListInferenceProfiles",
+                ))
+            }
+        };
+        let ids = profiles_containing(&profiles, m.model_id());
+        let mut f = Finding::new(
+            Cause::InferenceProfileRequired,
+            Severity::Error,
+            format!("{input} cannot be called on demand in {region}: call it through an inference profile"),
+        )
+        .evidence(format!("inferenceTypesSupported of {} in {region}: {}", m.model_id(), types.join(", ")))
+        .evidence("calling the bare id fails with \"Invocation of model ID ... with on-demand throughput isn't supported\"")
+        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html");
+        match ids.first() {
+            Some(best) => {
+                f = f.fix(format!("use the profile id as the modelId: {best}"));
+                if ids.len() > 1 {
+                    f = f.fix(format!("profiles for this model callable from {region}: {}", ids.join(", ")));
+                }
+                f = f.fix("grant bedrock:InvokeModel on the profile ARN and on the model in every region the profile routes to (see the inference-profile check)");
+                out.summary = String::new();
+                return out.finding(f).fact(SuggestedProfile(best.clone()));
+            }
+            None => f = f.fix(format!("no system profile containing it is callable from {region}: try a region with one (us-east-1, us-west-2, eu-central-1 ...)")),
+        }
+        out.summary = String::new();
+        return out.finding(f);
+    }
+    let base = m
+        .model_id()
+        .rsplit_once(':')
+        .map(|(b, _)| b)
+        .unwrap_or(m.model_id());
+    out.summary = String::new();
+    out.finding(
+        Finding::new(
+            Cause::ModelIdInvalid,
+            Severity::Error,
+            format!(
+                "{} is only for provisioned throughput, not on-demand calls",
+                m.model_id()
+            ),
+        )
+        .evidence(format!("inferenceTypesSupported: {}", types.join(", ")))
+        .fix(format!(
+            "for on-demand calls use the base model id (e.g. {base})"
+        ))
+        .fix("or buy provisioned throughput and call its provisioned-model ARN"),
+    )
+}
+
+async fn judge_profile(
+    ctx: &Ctx,
+    region: &str,
+    profile_id: &str,
+    m: &FoundationModelSummary,
+) -> Outcome {
+    let profiles = match ctx.env.shared.profiles(&ctx.env.clients, region).await {
+        Ok(p) => p,
+        Err(f) => {
+            return Outcome::error(f.could_not(
+                "list the inference profiles",
+                "bedrock:ListInferenceProfiles",
+            ))
+        }
+    };
+    if profiles
+        .iter()
+        .any(|p| p.inference_profile_id() == profile_id)
+    {
+        let mut out = Outcome::pass(format!(
+            "{profile_id} is a system inference profile for {} callable from {region}",
+            m.model_id()
+        ))
+        .fact(resolved(m, Some(profile_id.to_string())));
+        if let Some(f) = lifecycle(m, region, &ctx_list(ctx, region).await) {
+            out = out.finding(f);
+        }
+        return out;
+    }
+    let ids = profiles_containing(&profiles, m.model_id());
+    let mut f = Finding::new(Cause::ModelNotInRegion, Severity::Error, format!("the profile {profile_id} cannot be called from {region}"))
+        .evidence(format!("ListInferenceProfiles in {region} does not list {profile_id}; a geographic profile is only callable from its own geography"));
+    f = match ids.first() {
+        Some(best) => f.fix(format!("from {region}, use {best}")),
+        None => f.fix(format!(
+            "call it from a region of its geography (the prefix {} names it)",
+            profile_id.split('.').next().unwrap_or("")
+        )),
+    };
+    Outcome::default().finding(f)
+}
+
+/// The region's model list (already fetched and cached by the time this is asked).
+async fn ctx_list(ctx: &Ctx, region: &str) -> Arc<Vec<FoundationModelSummary>> {
+    ctx.env
+        .shared
+        .models(&ctx.env.clients, region, region)
+        .await
+        .unwrap_or_default()
+}
+
+fn profiles_containing(profiles: &[InferenceProfileSummary], model_id: &str) -> Vec<String> {
+    let suffix = format!("foundation-model/{model_id}");
+    let mut ids: Vec<String> = profiles
+        .iter()
+        .filter(|p| {
+            p.models()
+                .iter()
+                .any(|m| m.model_arn().is_some_and(|a| a.ends_with(&suffix)))
+        })
+        .map(|p| p.inference_profile_id().to_string())
+        .collect();
+    // Geographic profiles first (they keep data in the geography), then global.
+    ids.sort_by_key(|id| (id.starts_with("global."), id.clone()));
+    ids
+}
+
+async fn not_listed(
+    ctx: &Ctx,
+    region: &str,
+    input: &str,
+    model_id: &str,
+    listed: &[FoundationModelSummary],
+) -> Outcome {
+    if let Some(r) = models::find_retired(model_id) {
+        let replacement = successor(&r.model_id, r.replacement.clone(), listed);
+        return Outcome::default().finding(
+            end_of_life(model_id, Some(&r.end_of_life), replacement.as_deref()).evidence(format!(
+                "{} ({}) is not listed in {region}",
+                r.model_name, r.provider
+            )),
+        );
+    }
+    let elsewhere = regions_offering(ctx, region, model_id).await;
+    if !elsewhere.offering.is_empty() {
+        let list = elsewhere.offering.join(", ");
+        let mut f = Finding::new(
+            Cause::ModelNotInRegion,
+            Severity::Error,
+            format!("{model_id} is not offered in {region}"),
+        )
+        .evidence(format!("offered in: {list}"))
+        .fix(format!(
+            "call it in one of those regions, e.g. --region {} (and the client's region_name)",
+            elsewhere.offering[0]
+        ))
+        .fix(
+            "or pick a model offered in this region: aws bedrock list-foundation-models --region "
+                .to_string()
+                + region,
+        )
+        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-regions.html");
+        if elsewhere.unanswered > 0 {
+            f = f.evidence(format!("{} regions did not answer", elsewhere.unanswered));
+        }
+        return Outcome::default().finding(f);
+    }
+    // Provisioned-only context-window variants (`...:0:18k`) are never what a caller meant.
+    let callable = |m: &&FoundationModelSummary| types_of(m).iter().any(|t| t != "PROVISIONED");
+    let known = listed.iter().filter(callable).map(|m| m.model_id());
+    let mut suggestions = models::did_you_mean(model_id, known);
+    for r in models::retired() {
+        if suggestions.len() < 3 && strsim::jaro_winkler(model_id, &r.model_id) > 0.95 {
+            suggestions.push(r.model_id.clone());
+        }
+    }
+    let mut f = Finding::new(
+        Cause::ModelIdInvalid,
+        Severity::Error,
+        format!("`{input}` names no model in any Bedrock region"),
+    )
+    .evidence(format!(
+        "not listed by ListFoundationModels in {region}, nor in the {} other regions asked",
+        elsewhere.asked
+    ))
+    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-supported.html");
+    if elsewhere.unanswered > 0 {
+        f = f.evidence(format!("{} regions did not answer", elsewhere.unanswered));
+    }
+    f = match suggestions.first() {
+        Some(_) => f.fix(format!("did you mean: {}", suggestions.join(", "))),
+        None => f.fix(format!("list the ids: aws bedrock list-foundation-models --region {region} --query 'modelSummaries[].modelId'")),
+    };
+    Outcome::default().finding(f)
+}
+
+/// The model to move to: the lifecycle page's replacement (followed while it is itself
+/// retired), else the closest active, unexpired model of the same provider in this region.
+fn successor(
+    model_id: &str,
+    documented: Option<String>,
+    listed: &[FoundationModelSummary],
+) -> Option<String> {
+    let mut next =
+        documented.or_else(|| models::find_retired(model_id).and_then(|r| r.replacement.clone()));
+    for _ in 0..5 {
+        match next.as_deref().and_then(models::find_retired) {
+            Some(again) => next = again.replacement.clone(),
+            None => break,
+        }
+    }
+    if next.is_some() {
+        return next;
+    }
+    let provider = model_id.split('.').next().unwrap_or("");
+    let alive = |m: &&FoundationModelSummary| {
+        m.model_lifecycle().is_none_or(|l| {
+            l.status().as_str() == "ACTIVE"
+                && l.end_of_life_time().is_none_or(|t| t.secs() > now_secs())
+        })
+    };
+    listed
+        .iter()
+        .filter(|m| m.model_id() != model_id && m.model_id().starts_with(&format!("{provider}.")))
+        .filter(alive)
+        .filter(|m| types_of(m).iter().any(|t| t != "PROVISIONED"))
+        .max_by(|a, b| {
+            strsim::jaro_winkler(model_id, a.model_id())
+                .total_cmp(&strsim::jaro_winkler(model_id, b.model_id()))
+        })
+        .map(|m| m.model_id().to_string())
+}
+
+struct Elsewhere {
+    offering: Vec<String>,
+    asked: usize,
+    unanswered: usize,
+}
+
+/// Ask every other Bedrock region at once (bounded) whether it lists the model.
+async fn regions_offering(ctx: &Ctx, home: &str, model_id: &str) -> Elsewhere {
+    let others: Vec<String> = models::bedrock_regions()
+        .iter()
+        .filter(|r| *r != home)
+        .cloned()
+        .collect();
+    let asked = others.len();
+    let answers: Vec<(String, Result<bool, CallFailure>)> = futures::stream::iter(others)
+        .map(|r| async move {
+            let listed = tokio::time::timeout(
+                Duration::from_secs(10),
+                ctx.env.shared.models(&ctx.env.clients, home, &r),
+            )
+            .await;
+            let found = match listed {
+                Ok(Ok(list)) => Ok(list.iter().any(|m| m.model_id() == model_id)),
+                Ok(Err(f)) => Err(f),
+                Err(_) => Err(CallFailure::TimedOut(format!("{r} did not answer"))),
+            };
+            (r, found)
+        })
+        .buffer_unordered(REGION_FANOUT)
+        .collect()
+        .await;
+    let mut offering: Vec<String> = answers
+        .iter()
+        .filter(|(_, a)| matches!(a, Ok(true)))
+        .map(|(r, _)| r.clone())
+        .collect();
+    offering.sort();
+    let unanswered = answers.iter().filter(|(_, a)| a.is_err()).count();
+    Elsewhere {
+        offering,
+        asked,
+        unanswered,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{AwsSetup, Clients, Sourced};
+    use crate::checks::RunEnv;
+    use crate::report::Status;
+    use aws_sdk_bedrock::operation::list_foundation_models::ListFoundationModelsOutput;
+    use aws_sdk_bedrock::operation::list_inference_profiles::ListInferenceProfilesOutput;
+    use aws_sdk_bedrock::types::{
+        FoundationModelLifecycle, FoundationModelLifecycleStatus, InferenceProfileModel,
+        InferenceProfileStatus, InferenceProfileType, InferenceType,
+    };
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use std::sync::Arc;
+
+    fn summary(id: &str, types: &[&str], status: &str) -> FoundationModelSummary {
+        FoundationModelSummary::builder()
+            .model_arn(format!("arn:aws:bedrock:us-east-1::foundation-model/{id}"))
+            .model_id(id)
+            .set_inference_types_supported(Some(
+                types.iter().map(|t| InferenceType::from(*t)).collect(),
+            ))
+            .model_lifecycle(
+                FoundationModelLifecycle::builder()
+                    .status(FoundationModelLifecycleStatus::from(status))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn profile(id: &str, model: &str) -> InferenceProfileSummary {
+        InferenceProfileSummary::builder()
+            .inference_profile_id(id)
+            .inference_profile_name(id)
+            .inference_profile_arn(format!(
+                "arn:aws:bedrock:us-east-1:111122223333:inference-profile/{id}"
+            ))
+            .models(
+                InferenceProfileModel::builder()
+                    .model_arn(format!(
+                        "arn:aws:bedrock:us-east-2::foundation-model/{model}"
+                    ))
+                    .build(),
+            )
+            .status(InferenceProfileStatus::Active)
+            .r#type(InferenceProfileType::SystemDefined)
+            .build()
+            .unwrap()
+    }
+
+    fn ctx(rules: &[&Rule], model: &str) -> Ctx {
+        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, rules);
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::Config::builder()
+                .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+                .build(),
+        );
+        let mut setup = crate::checks::config::tests::setup();
+        setup.region = Some(Sourced {
+            value: "us-east-1".into(),
+            source: "--region".into(),
+        });
+        let _: &AwsSetup = &setup;
+        let env = RunEnv {
+            setup,
+            clients: Clients::from_clients(sts, bedrock),
+            models: vec![model.into()],
+            credentials: None,
+            shared: Default::default(),
+        };
+        Ctx {
+            env: Arc::new(env),
+            facts: Default::default(),
+            model: Some(model.into()),
+        }
+    }
+
+    fn causes(o: &Outcome) -> Vec<Cause> {
+        o.findings.iter().map(|f| f.cause).collect()
+    }
+
+    #[tokio::test]
+    async fn access_denied_to_the_doctor_is_an_error_naming_the_permission() {
+        let denied = mock!(aws_sdk_bedrock::Client::list_foundation_models).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(403).unwrap(),
+                SdkBody::from(r#"{"message":"User: arn:aws:iam::1:user/x is not authorized to perform: bedrock:ListFoundationModels"}"#),
+            )
+        });
+        let c = ctx(&[&denied], "amazon.nova-lite-v1:0");
+        let o = check(&c, "amazon.nova-lite-v1:0").await;
+        assert_eq!(o.status(), Status::Error, "{o:?}");
+        assert!(
+            o.summary.contains("bedrock:ListFoundationModels"),
+            "{}",
+            o.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_inference_types_and_paginated_profiles() {
+        let list = mock!(aws_sdk_bedrock::Client::list_foundation_models).then_output(|| {
+            ListFoundationModelsOutput::builder()
+                .model_summaries(summary(
+                    "acme.brainy-v2:0",
+                    &["INFERENCE_PROFILE", "SOMETHING_NEWER"],
+                    "ACTIVE",
+                ))
+                .build()
+        });
+        let page1 = mock!(aws_sdk_bedrock::Client::list_inference_profiles)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                ListInferenceProfilesOutput::builder()
+                    .inference_profile_summaries(profile("us.other.model-v1:0", "other.model-v1:0"))
+                    .next_token("page2")
+                    .build()
+            });
+        let page2 = mock!(aws_sdk_bedrock::Client::list_inference_profiles)
+            .match_requests(|r| r.next_token() == Some("page2"))
+            .then_output(|| {
+                ListInferenceProfilesOutput::builder()
+                    .inference_profile_summaries(profile("us.acme.brainy-v2:0", "acme.brainy-v2:0"))
+                    .build()
+            });
+        let c = ctx(&[&list, &page1, &page2], "acme.brainy-v2:0");
+        let o = check(&c, "acme.brainy-v2:0").await;
+        assert_eq!(causes(&o), [Cause::InferenceProfileRequired]);
+        assert!(
+            o.findings[0].remediation[0].contains("us.acme.brainy-v2:0"),
+            "{:?}",
+            o.findings[0].remediation
+        );
+        assert_eq!(
+            o.facts.get::<SuggestedProfile>(),
+            Some(&SuggestedProfile("us.acme.brainy-v2:0".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_catalog_everywhere_means_an_invalid_id() {
+        let empty = mock!(aws_sdk_bedrock::Client::list_foundation_models)
+            .then_output(|| ListFoundationModelsOutput::builder().build());
+        let c = ctx(&[&empty], "acme.brainy-v2:0");
+        let o = check(&c, "acme.brainy-v2:0").await;
+        assert_eq!(causes(&o), [Cause::ModelIdInvalid]);
+        assert!(
+            o.findings[0].evidence[0].contains("other regions asked"),
+            "{:?}",
+            o.findings[0].evidence
+        );
+    }
+
+    #[tokio::test]
+    async fn legacy_warns_and_retired_fails_with_a_replacement() {
+        let list = mock!(aws_sdk_bedrock::Client::list_foundation_models).then_output(|| {
+            ListFoundationModelsOutput::builder()
+                .model_summaries(summary("acme.old-v1:0", &["ON_DEMAND"], "LEGACY"))
+                .model_summaries(summary(
+                    "stability.stable-image-core-v1:1",
+                    &["ON_DEMAND"],
+                    "ACTIVE",
+                ))
+                .build()
+        });
+        let c = ctx(&[&list], "acme.old-v1:0");
+        let o = check(&c, "acme.old-v1:0").await;
+        assert_eq!(
+            (o.status(), causes(&o)),
+            (Status::Warn, vec![Cause::ModelLegacy])
+        );
+        let o = check(&c, "stability.stable-diffusion-xl-v0").await;
+        assert_eq!(
+            (o.status(), causes(&o)),
+            (Status::Fail, vec![Cause::ModelEndOfLife])
+        );
+        assert!(
+            o.findings[0].remediation[0].contains("stability.stable-image-core-v1:1"),
+            "{:?}",
+            o.findings[0].remediation
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_ids_fail_without_any_call() {
+        let c = ctx(&[], "Claude 3.5");
+        let o = check(&c, "Claude 3.5").await;
+        assert_eq!(causes(&o), [Cause::ModelIdInvalid]);
+        assert!(o.findings[0].evidence[0].contains("uppercase"));
+    }
+}

@@ -1,0 +1,102 @@
+//! Account data several checks need, fetched once per run and region and shared: the
+//! model list, the inference profiles, the Anthropic use-case form.
+
+use crate::aws::{CallFailure, Clients};
+use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
+
+#[derive(Default)]
+pub struct Shared {
+    models: Mutex<HashMap<String, Cached<Vec<FoundationModelSummary>>>>,
+    profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
+    use_case: OnceCell<Result<bool, CallFailure>>,
+}
+
+fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
+    map.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(region.to_string())
+        .or_default()
+        .clone()
+}
+
+impl Shared {
+    /// ListFoundationModels in one region (one call: the API has no pagination).
+    pub async fn models(
+        &self,
+        clients: &Clients,
+        home: &str,
+        region: &str,
+    ) -> Result<Arc<Vec<FoundationModelSummary>>, CallFailure> {
+        let c = cell(&self.models, region);
+        c.get_or_init(|| async {
+            let client = if region == home {
+                clients.bedrock.clone()
+            } else {
+                clients.bedrock_in(region)
+            };
+            match client.list_foundation_models().send().await {
+                Ok(out) => Ok(Arc::new(out.model_summaries.unwrap_or_default())),
+                Err(e) => Err(CallFailure::from_sdk(&e)),
+            }
+        })
+        .await
+        .clone()
+    }
+
+    /// Every system-defined inference profile callable from the region (all pages).
+    pub async fn profiles(
+        &self,
+        clients: &Clients,
+        region: &str,
+    ) -> Result<Arc<Vec<InferenceProfileSummary>>, CallFailure> {
+        let c = cell(&self.profiles, region);
+        c.get_or_init(|| async {
+            let mut all = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let out = clients
+                    .bedrock
+                    .list_inference_profiles()
+                    .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
+                    .max_results(1000)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| CallFailure::from_sdk(&e))?;
+                all.extend(out.inference_profile_summaries.unwrap_or_default());
+                match out.next_token {
+                    Some(t) if !t.is_empty() => token = Some(t),
+                    _ => break,
+                }
+            }
+            Ok(Arc::new(all))
+        })
+        .await
+        .clone()
+    }
+
+    /// Whether the Anthropic use-case form was submitted (404 means it was not).
+    pub async fn use_case_submitted(&self, clients: &Clients) -> Result<bool, CallFailure> {
+        self.use_case
+            .get_or_init(|| async {
+                match clients.bedrock.get_use_case_for_model_access().send().await {
+                    Ok(_) => Ok(true),
+                    Err(e) => {
+                        let f = CallFailure::from_sdk(&e);
+                        if f.code() == Some("ResourceNotFoundException") {
+                            Ok(false)
+                        } else {
+                            Err(f)
+                        }
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+}
