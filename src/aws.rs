@@ -322,6 +322,8 @@ pub async fn sdk_config(
 pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub bedrock: aws_sdk_bedrock::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub organizations: aws_sdk_organizations::Client,
     /// None when the clients were given (tests): then every region uses the same ones.
     config: Option<SdkConfig>,
 }
@@ -331,15 +333,25 @@ impl Clients {
         Clients {
             sts: aws_sdk_sts::Client::new(config),
             bedrock: aws_sdk_bedrock::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
             config: Some(config.clone()),
         }
     }
 
-    /// Given clients (mocked in unit tests) that answer for every region.
+    /// Given clients (mocked in unit tests) that answer for every region; the services
+    /// not given point at a closed loopback port, so an unexpected call fails fast.
     pub fn from_clients(sts: aws_sdk_sts::Client, bedrock: aws_sdk_bedrock::Client) -> Clients {
+        let nowhere = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
         Clients {
             sts,
             bedrock,
+            iam: aws_sdk_iam::Client::new(&nowhere),
+            organizations: aws_sdk_organizations::Client::new(&nowhere),
             config: None,
         }
     }

@@ -112,6 +112,11 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
+    /// Check this IAM principal's permissions instead of the caller's: the role of the
+    /// Lambda function, ECS task or CI job that will call Bedrock
+    #[arg(long, value_name = "ARN", value_parser = parse_principal)]
+    pub principal: Option<String>,
+
     /// Send every AWS call to this endpoint (VPC endpoints, proxies, local simulators)
     #[arg(long, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
@@ -189,6 +194,26 @@ fn parse_profile(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err(format!("`{}` is not a profile name", s.escape_debug()))
+    }
+}
+
+fn parse_principal(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && matches!(parts[2], "iam" | "sts")
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && ["role/", "user/", "assumed-role/"]
+            .iter()
+            .any(|p| parts[5].starts_with(p));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not an IAM role or user ARN (arn:aws:iam::123456789012:role/path/name)"
+        ))
     }
 }
 

@@ -67,6 +67,9 @@ pub fn prepare_environment(scenario: &Scenario, args: &mut DoctorArgs) {
     if args.region.is_none() && !c.no_region {
         args.region = Some(scenario.region.clone());
     }
+    if args.principal.is_none() {
+        args.principal = c.principal.clone();
+    }
     if args.models.is_empty() {
         args.models = scenario.models.clone();
     }

@@ -47,6 +47,7 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
         models: args.models.clone(),
         credentials: credentials.clone(),
         shared: Default::default(),
+        principal: args.principal.clone(),
         setup,
     };
     if env.models.iter().any(|m| m == ALL_MODELS) {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod doctor;
 pub mod facts;
 pub mod models;
+pub mod policy;
 pub mod render;
 pub mod report;
 pub mod runner;

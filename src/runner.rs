@@ -166,10 +166,12 @@ pub async fn run(
                 ))));
                 continue;
             }
+            // Facts flow down the whole chain: a job sees what every check before it learnt.
             let mut input = Facts::default();
             for &d in spec.needs.iter().chain(&spec.after) {
                 input.extend(&facts[d]);
             }
+            facts[i] = input.clone();
             let start = starts[i].take().expect("each job starts once");
             let deadline = limits.deadline.min(Instant::now() + limits.per_check);
             running.push(Box::pin(supervise(
@@ -196,7 +198,7 @@ pub async fn run(
         };
         on_finish(&result);
         results[i] = Some(result);
-        facts[i] = outcome.facts;
+        facts[i].extend(&outcome.facts);
         for &d in &dependents[i] {
             waiting_on[d] -= 1;
             if waiting_on[d] == 0 {

@@ -79,6 +79,7 @@ fn nothing_configured_fails_fast_with_region_and_credentials_missing() {
                 vec!["credentials-missing".into()]
             ),
             ("identity".into(), None, "skip".into(), vec![]),
+            ("principal".into(), None, "skip".into(), vec![]),
         ]
     );
     assert!(

@@ -68,9 +68,8 @@ fn the_healthy_account_passes_every_check() {
     let r = demo("healthy", &[]);
     assert!(r.checks.len() >= 3);
     for c in &r.checks {
-        // The only skip allowed: a model called on demand has no inference profile to check.
-        let not_applicable =
-            c.id == "inference-profile" && c.summary.contains("no inference profile involved");
+        // The only skips allowed are checks that do not apply (no profile, an Amazon model).
+        let not_applicable = c.status.as_str() == "skip" && c.summary.starts_with("not applicable");
         assert!(
             c.status.as_str() == "pass" || not_applicable,
             "{} {:?}: {} {}",
@@ -152,4 +151,110 @@ fn the_default_demo_table_names_several_causes_with_fixes() {
     let text = stdout(&o);
     assert!(text.starts_with("SIMULATION"), "{text}");
     assert!(text.contains("fix 1."), "{text}");
+}
+
+fn finding<'a>(
+    r: &'a bedrock_doctor::report::Report,
+    check: &str,
+    cause: &str,
+) -> &'a bedrock_doctor::report::Finding {
+    r.findings()
+        .find(|(c, f)| c.id == check && f.cause.code() == cause)
+        .map(|(_, f)| f)
+        .unwrap_or_else(|| panic!("no {check}:{cause} in {:#?}", verdicts(r)))
+}
+
+#[test]
+fn the_scp_is_named_to_the_statement() {
+    let r = demo("scp-deny", &[]);
+    let f = finding(&r, "scp", "scp-deny");
+    assert!(
+        f.summary.contains("DenyGenerativeAI") && f.summary.contains("DenyBedrockInvoke"),
+        "{}",
+        f.summary
+    );
+}
+
+#[test]
+fn a_region_deny_scp_names_the_denied_destination_regions() {
+    let r = demo("scp-region-deny", &[]);
+    let f = finding(&r, "scp", "scp-deny");
+    assert!(
+        f.summary.contains("RegionLockUsEast1") && f.summary.contains("DenyOutsideUsEast1"),
+        "{}",
+        f.summary
+    );
+    let text = f.evidence.join("\n");
+    assert!(
+        text.contains("us-east-2") && text.contains("us-west-2") && text.contains("cross-region"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("evaluated in us-east-1"),
+        "us-east-1 is allowed: {text}"
+    );
+}
+
+#[test]
+fn from_a_member_account_the_scp_is_reported_on_the_simulations_word() {
+    let r = demo("scp-deny-member-account", &[]);
+    let f = finding(&r, "scp", "scp-deny");
+    assert!(
+        f.evidence.iter().any(|e| e.contains("could not be named")),
+        "{:?}",
+        f.evidence
+    );
+    assert!(
+        f.remediation
+            .iter()
+            .any(|s| s.contains("organizations:ListParents")),
+        "{:?}",
+        f.remediation
+    );
+}
+
+#[test]
+fn missing_permissions_get_the_exact_statement_for_a_role_with_a_path() {
+    let r = demo("seed-image-lambda", &[]);
+    let principal = r.checks.iter().find(|c| c.id == "principal").unwrap();
+    assert!(
+        principal
+            .summary
+            .contains("role/service-role/image-generator-role-x7k2"),
+        "{}",
+        principal.summary
+    );
+    let f = finding(&r, "iam-permissions", "iam-not-authorized");
+    let policy = &f.remediation[0];
+    assert!(
+        policy.contains(
+            "arn:aws:bedrock:us-west-2::foundation-model/stability.stable-image-core-v1:1"
+        ),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("bedrock:InvokeModelWithResponseStream"),
+        "{policy}"
+    );
+    assert!(
+        f.remediation[1].contains("put-role-policy --role-name image-generator-role-x7k2"),
+        "{:?}",
+        f.remediation
+    );
+    let m = finding(&r, "marketplace", "marketplace-subscription");
+    assert!(
+        m.remediation[0].contains("aws-marketplace:Subscribe"),
+        "{:?}",
+        m.remediation
+    );
+}
+
+#[test]
+fn explicit_denies_and_boundaries_are_told_apart() {
+    let r = demo("iam-explicit-deny", &[]);
+    assert!(
+        finding(&r, "iam-permissions", "iam-explicit-deny").evidence[0].contains("DenyAnthropic")
+    );
+    let r = demo("permissions-boundary-deny", &[]);
+    finding(&r, "iam-permissions", "permissions-boundary-deny");
 }

@@ -160,6 +160,7 @@ pub(crate) mod tests {
             models: vec![],
             credentials: None,
             shared: Default::default(),
+            principal: None,
         };
         check(&Ctx {
             env: Arc::new(env),

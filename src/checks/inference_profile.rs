@@ -49,11 +49,9 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 _,
             ) => (arn.clone(), false),
             (_, Some(SuggestedProfile(p))) => (p.clone(), true),
-            (Some(_), None) => {
-                return Outcome::skip(
-                    "called on demand by its model id: no inference profile involved",
-                )
-            }
+            (Some(_), None) => return Outcome::skip(
+                "not applicable: called on demand by its model id, no inference profile involved",
+            ),
             (None, None) => {
                 return Outcome::skip("the model-catalog check could not resolve the model")
             }

@@ -3,10 +3,14 @@
 
 pub(crate) mod config;
 pub mod credentials;
+mod iam_permissions;
 pub mod identity;
-mod inference_profile;
-mod model_access;
+pub mod inference_profile;
+mod marketplace;
+pub mod model_access;
 pub mod model_catalog;
+pub mod principal;
+mod scp;
 pub mod shared;
 
 use crate::aws::{AwsSetup, Clients};
@@ -34,6 +38,8 @@ pub struct RunEnv {
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// Account data fetched once and shared by the checks that need it.
     pub shared: shared::Shared,
+    /// `--principal`: evaluate this IAM principal instead of the caller.
+    pub principal: Option<String>,
 }
 
 impl RunEnv {
@@ -98,6 +104,16 @@ const REGISTRY: &[(&str, RunFn)] = &[
     (
         include_str!("../../checks/model-access.toml"),
         model_access::run,
+    ),
+    (include_str!("../../checks/principal.toml"), principal::run),
+    (
+        include_str!("../../checks/iam-permissions.toml"),
+        iam_permissions::run,
+    ),
+    (include_str!("../../checks/scp.toml"), scp::run),
+    (
+        include_str!("../../checks/marketplace.toml"),
+        marketplace::run,
     ),
 ];
 
@@ -229,7 +245,11 @@ mod tests {
                 meta.id,
                 src.display()
             );
-            assert!(!meta.causes.is_empty() && !meta.title.is_empty() && !meta.verifies.is_empty());
+            assert!(
+                !meta.title.is_empty() && !meta.verifies.is_empty(),
+                "{}",
+                meta.id
+            );
         }
     }
 

@@ -8,6 +8,10 @@ use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
 
+/// The model's Marketplace agreement status (AVAILABLE, PENDING, NOT_AVAILABLE, ERROR).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement(pub String);
+
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let from_route = ctx
@@ -152,5 +156,5 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
         out.summary = String::new();
         out.summary = out.findings[0].summary.clone();
     }
-    out
+    out.fact(Agreement(agreement))
 }

@@ -578,6 +578,7 @@ mod tests {
             models: vec![model.into()],
             credentials: None,
             shared: Default::default(),
+            principal: None,
         };
         Ctx {
             env: Arc::new(env),

@@ -14,6 +14,7 @@ pub struct Shared {
     models: Mutex<HashMap<String, Cached<Vec<FoundationModelSummary>>>>,
     profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
     use_case: OnceCell<Result<bool, CallFailure>>,
+    org: OnceCell<Result<super::scp::OrgPolicies, CallFailure>>,
 }
 
 fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
@@ -78,6 +79,18 @@ impl Shared {
         })
         .await
         .clone()
+    }
+
+    /// The organization's SCPs on the account's path, read once per run.
+    pub async fn org_policies(
+        &self,
+        ctx: &super::Ctx,
+        account: &str,
+    ) -> Result<super::scp::OrgPolicies, CallFailure> {
+        self.org
+            .get_or_init(|| super::scp::org_policies(ctx, account))
+            .await
+            .clone()
     }
 
     /// Whether the Anthropic use-case form was submitted (404 means it was not).

@@ -50,10 +50,15 @@ fn finding_cell(c: &CheckResult) -> String {
         .join("\n")
 }
 
+/// The first step of each finding's fix; long ones (policies) continue in the details.
 fn fix_cell(c: &CheckResult) -> String {
     c.findings
         .iter()
-        .filter_map(|f| f.remediation.first().cloned())
+        .filter_map(|f| f.remediation.first())
+        .map(|step| match step.split_once('\n') {
+            Some((first, _)) => format!("{first} (below)"),
+            None => step.clone(),
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

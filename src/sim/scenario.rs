@@ -329,109 +329,45 @@ pub struct Fault {
     pub times: u32,
 }
 
-/// The scenario library, embedded for `demo` and `sim serve --scenario NAME`.
-pub const LIBRARY: &[(&str, &str)] = &[
-    ("healthy", include_str!("scenarios/healthy.toml")),
-    (
-        "seed-image-lambda",
-        include_str!("scenarios/seed-image-lambda.toml"),
-    ),
-    (
-        "region-missing",
-        include_str!("scenarios/region-missing.toml"),
-    ),
-    (
-        "credentials-missing",
-        include_str!("scenarios/credentials-missing.toml"),
-    ),
-    (
-        "credentials-invalid",
-        include_str!("scenarios/credentials-invalid.toml"),
-    ),
-    (
-        "credentials-expired",
-        include_str!("scenarios/credentials-expired.toml"),
-    ),
-    ("clock-skew", include_str!("scenarios/clock-skew.toml")),
-    (
-        "network-unreachable",
-        include_str!("scenarios/network-unreachable.toml"),
-    ),
-    (
-        "bearer-token-overrides",
-        include_str!("scenarios/bearer-token-overrides.toml"),
-    ),
-    (
-        "iam-not-authorized",
-        include_str!("scenarios/iam-not-authorized.toml"),
-    ),
-    (
-        "iam-explicit-deny",
-        include_str!("scenarios/iam-explicit-deny.toml"),
-    ),
-    (
-        "permissions-boundary-deny",
-        include_str!("scenarios/permissions-boundary-deny.toml"),
-    ),
-    ("scp-deny", include_str!("scenarios/scp-deny.toml")),
-    (
-        "scp-region-deny",
-        include_str!("scenarios/scp-region-deny.toml"),
-    ),
-    (
-        "model-access-not-granted",
-        include_str!("scenarios/model-access-not-granted.toml"),
-    ),
-    (
-        "use-case-form-required",
-        include_str!("scenarios/use-case-form-required.toml"),
-    ),
-    (
-        "marketplace-subscription",
-        include_str!("scenarios/marketplace-subscription.toml"),
-    ),
-    (
-        "payment-instrument-invalid",
-        include_str!("scenarios/payment-instrument-invalid.toml"),
-    ),
-    (
-        "model-not-in-region",
-        include_str!("scenarios/model-not-in-region.toml"),
-    ),
-    (
-        "model-id-invalid",
-        include_str!("scenarios/model-id-invalid.toml"),
-    ),
-    (
-        "inference-profile-required",
-        include_str!("scenarios/inference-profile-required.toml"),
-    ),
-    (
-        "model-end-of-life",
-        include_str!("scenarios/model-end-of-life.toml"),
-    ),
-    ("model-legacy", include_str!("scenarios/model-legacy.toml")),
-    ("throttled", include_str!("scenarios/throttled.toml")),
-    (
-        "quota-headroom-low",
-        include_str!("scenarios/quota-headroom-low.toml"),
-    ),
-    (
-        "service-unavailable",
-        include_str!("scenarios/service-unavailable.toml"),
-    ),
-    (
-        "model-timeout",
-        include_str!("scenarios/model-timeout.toml"),
-    ),
-    (
-        "content-filtered",
-        include_str!("scenarios/content-filtered.toml"),
-    ),
-    (
-        "account-restricted",
-        include_str!("scenarios/account-restricted.toml"),
-    ),
+macro_rules! library {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("scenarios/", $name, ".toml")))),*]
+    };
+}
+
+/// The scenario library, embedded for `demo` and `sim serve --scenario NAME`: a name is
+/// its file's stem, so `healthy` is scenarios/healthy.toml.
+pub const LIBRARY: &[(&str, &str)] = library![
+    "healthy",
+    "seed-image-lambda",
+    "region-missing",
+    "credentials-missing",
+    "credentials-invalid",
+    "credentials-expired",
+    "clock-skew",
+    "network-unreachable",
+    "bearer-token-overrides",
+    "iam-not-authorized",
+    "iam-explicit-deny",
+    "permissions-boundary-deny",
+    "scp-deny",
+    "scp-region-deny",
+    "scp-deny-member-account",
+    "model-access-not-granted",
+    "use-case-form-required",
+    "marketplace-subscription",
+    "payment-instrument-invalid",
+    "model-not-in-region",
+    "model-id-invalid",
+    "inference-profile-required",
+    "model-end-of-life",
+    "model-legacy",
+    "throttled",
+    "quota-headroom-low",
+    "service-unavailable",
+    "model-timeout",
+    "content-filtered",
+    "account-restricted",
 ];
 
 impl Scenario {

@@ -1,0 +1,272 @@
+//! `iam-permissions`: may the principal invoke the model on every ARN the call touches?
+
+use super::inference_profile::ProfileRoute;
+use super::model_catalog::ResolvedModel;
+use super::principal::Principal;
+use super::Ctx;
+use crate::aws::CallFailure;
+use crate::causes::Cause;
+use crate::report::{Finding, Severity};
+use crate::runner::{CheckFuture, Outcome};
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, EvaluationResult};
+
+pub const INVOKE_ACTIONS: [&str; 2] = [
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+];
+
+/// One resource the call touches, and the region the request is evaluated in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub arn: String,
+    pub region: String,
+}
+
+/// Calls the organization's SCPs deny (for the scp check) and whether IAM allowed all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SimulationResult {
+    /// (action, resource ARN, requested region) denied by the organization.
+    pub denied_by_organizations: Vec<(String, String, String)>,
+    pub all_allowed: bool,
+}
+
+pub fn run(ctx: Ctx) -> CheckFuture {
+    Box::pin(async move {
+        let Some(principal) = ctx.facts.get::<Principal>().cloned() else {
+            return Outcome::skip("no principal to simulate");
+        };
+        let Some(targets) = targets(&ctx) else {
+            return Outcome::skip("the model-catalog check could not resolve the model");
+        };
+        check(&ctx, &principal, &targets).await
+    })
+}
+
+/// The resources a call touches: the model ARN, or the profile ARN and every destination.
+pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
+    let region = ctx.env.region().to_string();
+    if let Some(route) = ctx.facts.get::<ProfileRoute>().filter(|r| !r.suggested) {
+        let mut t = vec![Target {
+            arn: route.profile_arn.clone(),
+            region: region.clone(),
+        }];
+        for (r, arn) in &route.destinations {
+            // A global profile's region-less ARN is evaluated in the calling region.
+            let r = if r.is_empty() {
+                region.clone()
+            } else {
+                r.clone()
+            };
+            t.push(Target {
+                arn: arn.clone(),
+                region: r,
+            });
+        }
+        return Some(t);
+    }
+    let model = ctx.facts.get::<ResolvedModel>()?.model_id.clone()?;
+    Some(vec![Target {
+        arn: format!("arn:aws:bedrock:{region}::foundation-model/{model}"),
+        region,
+    }])
+}
+
+/// Simulate `actions` on each target, one call per region (the context key is per call).
+pub async fn simulate(
+    ctx: &Ctx,
+    principal: &str,
+    actions: &[&str],
+    targets: &[Target],
+) -> Result<Vec<(String, EvaluationResult)>, CallFailure> {
+    let mut regions: Vec<&str> = targets.iter().map(|t| t.region.as_str()).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    let calls = regions.iter().map(|region| {
+        let arns: Vec<String> = targets
+            .iter()
+            .filter(|t| t.region == *region)
+            .map(|t| t.arn.clone())
+            .collect();
+        let region = region.to_string();
+        async move {
+            let entry = ContextEntry::builder()
+                .context_key_name("aws:RequestedRegion")
+                .context_key_type(ContextKeyTypeEnum::String)
+                .context_key_values(region.clone())
+                .build();
+            let out = ctx
+                .env
+                .clients
+                .iam
+                .simulate_principal_policy()
+                .policy_source_arn(principal)
+                .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))
+                .set_resource_arns(Some(arns))
+                .context_entries(entry)
+                .send()
+                .await
+                .map_err(|e| CallFailure::from_sdk(&e))?;
+            Ok::<_, CallFailure>(
+                out.evaluation_results()
+                    .iter()
+                    .map(|r| (region.clone(), r.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    });
+    let answers = futures::future::join_all(calls).await;
+    let mut all = Vec::new();
+    for a in answers {
+        all.extend(a?);
+    }
+    Ok(all)
+}
+
+fn statements(r: &EvaluationResult) -> Vec<String> {
+    r.matched_statements()
+        .iter()
+        .map(|s| {
+            let line = s
+                .start_position()
+                .map(|p| format!(" line {}", p.line()))
+                .unwrap_or_default();
+            format!(
+                "{} ({}{line})",
+                s.source_policy_id().unwrap_or("?"),
+                s.source_policy_type()
+                    .map(|t| t.as_str())
+                    .unwrap_or("policy")
+            )
+        })
+        .collect()
+}
+
+async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome {
+    let results = match simulate(ctx, &principal.iam_arn, &INVOKE_ACTIONS, targets).await {
+        Ok(r) => r,
+        Err(f) => {
+            return Outcome::error(f.could_not(
+                &format!("simulate the policies of {}", principal.iam_arn),
+                "iam:SimulatePrincipalPolicy",
+            ))
+            .detail("the invoke check still tests the call itself")
+        }
+    };
+    let mut sim = SimulationResult {
+        all_allowed: true,
+        ..Default::default()
+    };
+    let mut implicit: Vec<String> = Vec::new();
+    let mut explicit: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut boundary: Vec<String> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut out = Outcome::pass(format!(
+        "{} may invoke on all {} resource{}",
+        principal.iam_arn,
+        targets.len(),
+        if targets.len() == 1 { "" } else { "s" }
+    ));
+    for (region, r) in &results {
+        let action = r.eval_action_name().to_string();
+        let resource = r.eval_resource_name().unwrap_or("*").to_string();
+        let decision = r.eval_decision().as_str();
+        out = out.detail(format!("{action} on {resource} ({region}): {decision}"));
+        for m in r.missing_context_values() {
+            missing.push(format!("{m} (for {action} on {resource})"));
+        }
+        if decision == "allowed" {
+            continue;
+        }
+        sim.all_allowed = false;
+        let by_orgs = r
+            .organizations_decision_detail()
+            .is_some_and(|d| !d.allowed_by_organizations());
+        let by_boundary = r
+            .permissions_boundary_decision_detail()
+            .is_some_and(|d| !d.allowed_by_permissions_boundary());
+        if by_orgs {
+            sim.denied_by_organizations
+                .push((action, resource, region.clone()));
+        } else if decision == "explicitDeny" {
+            explicit.push((action, resource, statements(r)));
+        } else if by_boundary {
+            boundary.push(format!("{action} on {resource}"));
+        } else {
+            implicit.push(format!("{action} on {resource}"));
+        }
+    }
+    let who = &principal.iam_arn;
+    if !explicit.is_empty() {
+        let mut f = Finding::new(
+            Cause::IamExplicitDeny,
+            Severity::Error,
+            format!("a policy of {who} explicitly denies invoking this model"),
+        );
+        let mut names: Vec<String> = Vec::new();
+        for (action, resource, stmts) in &explicit {
+            f = f.evidence(format!(
+                "{action} on {resource}: explicit deny by {}",
+                if stmts.is_empty() {
+                    "a policy the simulation did not name".to_string()
+                } else {
+                    stmts.join(", ")
+                }
+            ));
+            names.extend(stmts.iter().cloned());
+        }
+        names.sort();
+        names.dedup();
+        f = f
+            .fix(format!("remove or narrow the Deny statement in {} (an explicit deny wins over every allow)", if names.is_empty() { "the policy".into() } else { names.join(", ") }))
+            .fix(format!("inspect it: aws iam simulate-principal-policy --policy-source-arn {who} --action-names bedrock:InvokeModel --resource-arns {}", explicit[0].1))
+            .doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html");
+        out = out.finding(f);
+    }
+    if !boundary.is_empty() {
+        out = out.finding(
+            Finding::new(Cause::PermissionsBoundaryDeny, Severity::Error, format!("the permissions boundary of {who} does not allow invoking this model"))
+                .evidence(format!("not allowed by the boundary: {}", boundary.join("; ")))
+                .fix("add bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on these resources to the boundary policy (the boundary caps what identity policies can grant)")
+                .fix(format!("find it: aws iam get-role --role-name {} --query Role.PermissionsBoundary", who.rsplit('/').next().unwrap_or("ROLE")))
+                .doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"),
+        );
+    }
+    if !implicit.is_empty() {
+        let arns: Vec<&str> = targets.iter().map(|t| t.arn.as_str()).collect();
+        let statement = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "AllowBedrockInvoke",
+                "Effect": "Allow",
+                "Action": INVOKE_ACTIONS,
+                "Resource": arns,
+            }]
+        });
+        let policy = serde_json::to_string_pretty(&statement).unwrap_or_default();
+        let name = who.rsplit('/').next().unwrap_or("ROLE");
+        let put = if who.contains(":user/") {
+            format!("aws iam put-user-policy --user-name {name} --policy-name AllowBedrockInvoke --policy-document file://allow-bedrock.json")
+        } else {
+            format!("aws iam put-role-policy --role-name {name} --policy-name AllowBedrockInvoke --policy-document file://allow-bedrock.json")
+        };
+        out = out.finding(
+            Finding::new(Cause::IamNotAuthorized, Severity::Error, format!("no identity-based policy of {who} allows invoking this model"))
+                .evidence(format!("implicitly denied: {}", implicit.join("; ")))
+                .fix(format!("add this statement to {who} (save it as allow-bedrock.json):\n{policy}"))
+                .fix(put)
+                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/security_iam_id-based-policy-examples.html"),
+        );
+    }
+    if !missing.is_empty() {
+        missing.sort();
+        missing.dedup();
+        out = out.detail(format!("the simulation could not evaluate conditions on: {} (the decision assumes they are absent)", missing.join("; ")));
+    }
+    if !sim.denied_by_organizations.is_empty() && out.findings.is_empty() {
+        out.summary = format!(
+            "IAM allows it, but the organization's SCPs deny {} call(s): see the scp check",
+            sim.denied_by_organizations.len()
+        );
+    }
+    out.fact(sim)
+}

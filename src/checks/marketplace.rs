@@ -1,0 +1,86 @@
+//! `marketplace`: may the principal subscribe to a third-party model on first use?
+
+use super::iam_permissions::{simulate, Target};
+use super::model_access::Agreement;
+use super::model_catalog::ResolvedModel;
+use super::principal::Principal;
+use super::Ctx;
+use crate::causes::Cause;
+use crate::report::{Finding, Severity};
+use crate::runner::{CheckFuture, Outcome};
+
+const ACTIONS: [&str; 2] = [
+    "aws-marketplace:ViewSubscriptions",
+    "aws-marketplace:Subscribe",
+];
+
+pub fn run(ctx: Ctx) -> CheckFuture {
+    Box::pin(async move {
+        let Some(model) = ctx
+            .facts
+            .get::<ResolvedModel>()
+            .and_then(|m| m.model_id.clone())
+        else {
+            return Outcome::skip("the model-catalog check could not resolve the model");
+        };
+        if model.starts_with("amazon.") {
+            return Outcome::skip(
+                "not applicable: an Amazon model needs no Marketplace subscription",
+            );
+        }
+        if let Some(Agreement(status)) = ctx.facts.get::<Agreement>() {
+            if status == "AVAILABLE" {
+                return Outcome::pass("the model's agreement is in place: no Marketplace permission is needed to call it");
+            }
+        }
+        let Some(principal) = ctx.facts.get::<Principal>().cloned() else {
+            return Outcome::skip("no principal to simulate");
+        };
+        let targets = [Target {
+            arn: "*".into(),
+            region: ctx.env.region().to_string(),
+        }];
+        let results = match simulate(&ctx, &principal.iam_arn, &ACTIONS, &targets).await {
+            Ok(r) => r,
+            Err(f) => {
+                return Outcome::error(f.could_not(
+                    "simulate the Marketplace permissions",
+                    "iam:SimulatePrincipalPolicy",
+                ))
+            }
+        };
+        let denied: Vec<String> = results
+            .iter()
+            .filter(|(_, r)| r.eval_decision().as_str() != "allowed")
+            .map(|(_, r)| format!("{}: {}", r.eval_action_name(), r.eval_decision().as_str()))
+            .collect();
+        if denied.is_empty() {
+            return Outcome::pass(format!(
+                "{} may subscribe to {model} on first use",
+                principal.iam_arn
+            ));
+        }
+        let statement = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "AllowBedrockMarketplaceSubscription",
+                "Effect": "Allow",
+                "Action": ["aws-marketplace:Subscribe", "aws-marketplace:Unsubscribe", "aws-marketplace:ViewSubscriptions"],
+                "Resource": "*",
+            }]
+        });
+        Outcome::default().finding(
+            Finding::new(
+                Cause::MarketplaceSubscription,
+                Severity::Error,
+                format!("{model} has no agreement yet, and {} may not subscribe to it", principal.iam_arn),
+            )
+            .evidence(format!("simulated: {}", denied.join("; ")))
+            .evidence("the first call to a third-party model subscribes through AWS Marketplace; without these permissions it fails with \"Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions\"")
+            .fix(format!("add to {}:\n{}", principal.iam_arn, serde_json::to_string_pretty(&statement).unwrap_or_default()))
+            .fix("or have an administrator make the first call (it subscribes the whole account); then no Marketplace permission is needed")
+            .fix("after the fix, the subscription can take up to 15 minutes")
+            .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access-permissions.html"),
+        )
+    })
+}

@@ -1,0 +1,228 @@
+//! `scp`: name the service control policy and statement that deny the call.
+
+use super::iam_permissions::SimulationResult;
+use super::identity::CallerIdentity;
+use super::principal::Principal;
+use super::Ctx;
+use crate::aws::CallFailure;
+use crate::causes::Cause;
+use crate::policy::{self, Request};
+use crate::report::{Finding, Severity};
+use crate::runner::{CheckFuture, Outcome};
+
+/// The SCPs that apply to the account: every policy attached to it, its OUs and the root.
+#[derive(Debug, Clone)]
+pub struct OrgPolicies {
+    pub management_account: String,
+    /// (target id, policy id, policy name, document)
+    pub policies: Vec<(String, String, String, String)>,
+    /// The account's parents, nearest first, up to the root.
+    pub path: Vec<String>,
+}
+
+pub fn run(ctx: Ctx) -> CheckFuture {
+    Box::pin(async move {
+        let Some(sim) = ctx.facts.get::<SimulationResult>().cloned() else {
+            return Outcome::skip("needs the iam-permissions simulation, which did not run");
+        };
+        if sim.denied_by_organizations.is_empty() {
+            return Outcome::pass("the simulation found no SCP denying these calls");
+        }
+        check(&ctx, &sim).await
+    })
+}
+
+/// Walk the organization once per run (shared by every model's scp check).
+pub async fn org_policies(ctx: &Ctx, account: &str) -> Result<OrgPolicies, CallFailure> {
+    let orgs = &ctx.env.clients.organizations;
+    let org = orgs
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|e| CallFailure::from_sdk(&e))?;
+    let management_account = org
+        .organization()
+        .and_then(|o| o.master_account_id())
+        .unwrap_or("")
+        .to_string();
+    let mut targets = vec![account.to_string()];
+    let mut child = account.to_string();
+    for _ in 0..10 {
+        let parents = orgs
+            .list_parents()
+            .child_id(&child)
+            .send()
+            .await
+            .map_err(|e| CallFailure::from_sdk(&e))?;
+        let Some(p) = parents.parents().first().and_then(|p| p.id()) else {
+            break;
+        };
+        targets.push(p.to_string());
+        if p.starts_with("r-") {
+            break;
+        }
+        child = p.to_string();
+    }
+    let mut policies = Vec::new();
+    for t in &targets {
+        let listed = orgs
+            .list_policies_for_target()
+            .target_id(t)
+            .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+            .send()
+            .await
+            .map_err(|e| CallFailure::from_sdk(&e))?;
+        for p in listed.policies() {
+            let id = p.id().unwrap_or_default();
+            let described = orgs
+                .describe_policy()
+                .policy_id(id)
+                .send()
+                .await
+                .map_err(|e| CallFailure::from_sdk(&e))?;
+            let content = described
+                .policy()
+                .and_then(|p| p.content())
+                .unwrap_or_default()
+                .to_string();
+            policies.push((
+                t.clone(),
+                id.to_string(),
+                p.name().unwrap_or(id).to_string(),
+                content,
+            ));
+        }
+    }
+    Ok(OrgPolicies {
+        management_account,
+        policies,
+        path: targets[1..].to_vec(),
+    })
+}
+
+async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
+    let home = ctx.env.region().to_string();
+    let principal = ctx
+        .facts
+        .get::<Principal>()
+        .map(|p| p.iam_arn.clone())
+        .unwrap_or_default();
+    let account = ctx
+        .facts
+        .get::<CallerIdentity>()
+        .map(|c| c.account.clone())
+        .or_else(|| principal.split(':').nth(4).map(str::to_string))
+        .unwrap_or_default();
+    let denied_regions = {
+        let mut r: Vec<&str> = sim
+            .denied_by_organizations
+            .iter()
+            .map(|(_, _, region)| region.as_str())
+            .collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
+    let cross_region = denied_regions.iter().any(|r| *r != home);
+    let seen: Vec<String> = sim
+        .denied_by_organizations
+        .iter()
+        .map(|(a, res, region)| {
+            format!("{a} on {res} (evaluated in {region}): not allowed by the organization")
+        })
+        .collect();
+    let region_note = if cross_region {
+        format!(
+            "the call goes through a cross-region profile, and the SCP denies its destination region(s) {}: every destination must be allowed, not only {home}",
+            denied_regions.iter().filter(|r| **r != home).cloned().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        String::new()
+    };
+
+    let org = ctx.env.shared.org_policies(ctx, &account).await;
+    let org = match org {
+        Ok(o) => o,
+        Err(f) => {
+            // From a member account Organizations is not readable: say what we know.
+            let mut finding = Finding::new(
+                Cause::ScpDeny,
+                Severity::Error,
+                "a service control policy of the organization denies the call",
+            );
+            for s in &seen {
+                finding = finding.evidence(s.clone());
+            }
+            if !region_note.is_empty() {
+                finding = finding.evidence(region_note.clone());
+            }
+            finding = finding
+                .evidence(format!("the policy could not be named: {}", f.describe()))
+                .fix("ask the organization's administrators which SCP denies bedrock:InvokeModel for this account (and in which regions)")
+                .fix("to name it here, run the doctor with a management-account or delegated-administrator identity allowed organizations:DescribeOrganization, organizations:ListParents, organizations:ListPoliciesForTarget and organizations:DescribePolicy")
+                .doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html");
+            return Outcome::default().finding(finding);
+        }
+    };
+    if !org.management_account.is_empty() && org.management_account == account {
+        return Outcome::pass(
+            "this is the organization's management account, which SCPs never restrict",
+        )
+        .detail(seen.join("; "));
+    }
+    let mut named: Vec<String> = Vec::new();
+    for (action, resource, region) in &sim.denied_by_organizations {
+        let req = Request {
+            action,
+            resource,
+            region,
+            principal_arn: &principal,
+        };
+        for (target, id, name, doc) in &org.policies {
+            for d in policy::denials(doc, &req) {
+                let why = if d.by_region {
+                    format!(" (denies region {region})")
+                } else {
+                    String::new()
+                };
+                named.push(format!(
+                    "SCP {name} ({id}) attached to {target}, statement {}{why}",
+                    d.statement
+                ));
+            }
+        }
+    }
+    named.sort();
+    named.dedup();
+    let mut f = Finding::new(
+        Cause::ScpDeny,
+        Severity::Error,
+        match named.first() {
+            Some(n) => format!("denied by {n}"),
+            None => "a service control policy of the organization denies the call".to_string(),
+        },
+    );
+    for s in &seen {
+        f = f.evidence(s.clone());
+    }
+    for n in named.iter().skip(1) {
+        f = f.evidence(format!("also: {n}"));
+    }
+    if !region_note.is_empty() {
+        f = f.evidence(region_note).fix(format!(
+            "allow bedrock:InvokeModel in the profile's destination regions in the SCP (e.g. add {} to the aws:RequestedRegion list, or exempt bedrock:InvokeModel* on inference profiles)",
+            denied_regions.join(", ")
+        ));
+    } else {
+        f = f.fix("change the SCP (or move the account to an OU without it): an SCP deny cannot be overridden by any IAM policy");
+    }
+    if named.is_empty() {
+        f = f.evidence(format!(
+            "none of the {} SCPs on the path {} has a statement this doctor can match (conditions it does not evaluate?)",
+            org.policies.len(),
+            org.path.join(" > ")
+        ));
+    }
+    f = f.fix("SCPs are managed from the management account: aws organizations describe-policy --policy-id <id>").doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html");
+    Outcome::default().finding(f)
+}
