@@ -324,6 +324,9 @@ pub struct Clients {
     pub bedrock: aws_sdk_bedrock::Client,
     pub iam: aws_sdk_iam::Client,
     pub organizations: aws_sdk_organizations::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub quotas: aws_sdk_servicequotas::Client,
+    pub runtime: aws_sdk_bedrockruntime::Client,
     /// None when the clients were given (tests): then every region uses the same ones.
     config: Option<SdkConfig>,
 }
@@ -335,6 +338,9 @@ impl Clients {
             bedrock: aws_sdk_bedrock::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             organizations: aws_sdk_organizations::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            quotas: aws_sdk_servicequotas::Client::new(config),
+            runtime: aws_sdk_bedrockruntime::Client::new(config),
             config: Some(config.clone()),
         }
     }
@@ -352,6 +358,9 @@ impl Clients {
             bedrock,
             iam: aws_sdk_iam::Client::new(&nowhere),
             organizations: aws_sdk_organizations::Client::new(&nowhere),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&nowhere),
+            quotas: aws_sdk_servicequotas::Client::new(&nowhere),
+            runtime: aws_sdk_bedrockruntime::Client::new(&nowhere),
             config: None,
         }
     }

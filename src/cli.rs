@@ -129,6 +129,10 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub skip: Vec<String>,
 
+    /// How far back to read CloudWatch for throttling and quota headroom (at most 15d)
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_window)]
+    pub window: Duration,
+
     /// Deadline for the whole run, e.g. 30s, 2m
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -181,6 +185,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
     if d > Duration::from_secs(24 * 3600) {
         return Err(format!("`{s}` is longer than a day"));
+    }
+    Ok(d)
+}
+
+/// CloudWatch keeps one-minute datapoints for 15 days.
+fn parse_window(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. 1h, 24h, 7d"))?;
+    if d < Duration::from_secs(60) || d > Duration::from_secs(15 * 86_400) {
+        return Err(format!(
+            "`{s}` is outside 1m..15d (CloudWatch keeps one-minute data for 15 days)"
+        ));
     }
     Ok(d)
 }

@@ -48,6 +48,7 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
         credentials: credentials.clone(),
         shared: Default::default(),
         principal: args.principal.clone(),
+        window: args.window,
         setup,
     };
     if env.models.iter().any(|m| m == ALL_MODELS) {

@@ -161,6 +161,7 @@ pub(crate) mod tests {
             credentials: None,
             shared: Default::default(),
             principal: None,
+            window: std::time::Duration::from_secs(86_400),
         };
         check(&Ctx {
             env: Arc::new(env),

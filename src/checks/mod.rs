@@ -7,11 +7,14 @@ mod iam_permissions;
 pub mod identity;
 pub mod inference_profile;
 mod marketplace;
+pub mod metrics;
 pub mod model_access;
 pub mod model_catalog;
 pub mod principal;
+mod quotas;
 mod scp;
 pub mod shared;
+mod throttling;
 
 use crate::aws::{AwsSetup, Clients};
 use crate::causes::Cause;
@@ -40,6 +43,8 @@ pub struct RunEnv {
     pub shared: shared::Shared,
     /// `--principal`: evaluate this IAM principal instead of the caller.
     pub principal: Option<String>,
+    /// `--window`: how far back CloudWatch is read.
+    pub window: std::time::Duration,
 }
 
 impl RunEnv {
@@ -85,36 +90,26 @@ pub struct Check {
     pub run: RunFn,
 }
 
-/// In declared order: the order of the report.
-const REGISTRY: &[(&str, RunFn)] = &[
-    (include_str!("../../checks/config.toml"), config::run),
-    (
-        include_str!("../../checks/credentials.toml"),
-        credentials::run,
-    ),
-    (include_str!("../../checks/identity.toml"), identity::run),
-    (
-        include_str!("../../checks/model-catalog.toml"),
-        model_catalog::run,
-    ),
-    (
-        include_str!("../../checks/inference-profile.toml"),
-        inference_profile::run,
-    ),
-    (
-        include_str!("../../checks/model-access.toml"),
-        model_access::run,
-    ),
-    (include_str!("../../checks/principal.toml"), principal::run),
-    (
-        include_str!("../../checks/iam-permissions.toml"),
-        iam_permissions::run,
-    ),
-    (include_str!("../../checks/scp.toml"), scp::run),
-    (
-        include_str!("../../checks/marketplace.toml"),
-        marketplace::run,
-    ),
+macro_rules! registry {
+    ($($id:literal => $module:ident),* $(,)?) => {
+        &[$((include_str!(concat!("../../checks/", $id, ".toml")), $module::run as RunFn)),*]
+    };
+}
+
+/// In declared order: the order of the report. Each line joins checks/<id>.toml to its module.
+const REGISTRY: &[(&str, RunFn)] = registry![
+    "config" => config,
+    "credentials" => credentials,
+    "identity" => identity,
+    "model-catalog" => model_catalog,
+    "inference-profile" => inference_profile,
+    "model-access" => model_access,
+    "principal" => principal,
+    "iam-permissions" => iam_permissions,
+    "scp" => scp,
+    "marketplace" => marketplace,
+    "throttling" => throttling,
+    "quotas" => quotas,
 ];
 
 pub fn all() -> &'static [Check] {

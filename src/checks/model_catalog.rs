@@ -16,6 +16,7 @@ use std::time::Duration;
 pub struct ResolvedModel {
     /// The foundation model behind the id (None for an application profile until resolved).
     pub model_id: Option<String>,
+    pub model_name: Option<String>,
     pub provider: Option<String>,
     pub output_modalities: Vec<String>,
     /// The system profile id, when called through one.
@@ -84,6 +85,7 @@ async fn check(ctx: &Ctx, input: &str) -> Outcome {
         ModelRef::ApplicationProfile { arn, .. } => {
             let resolved = ResolvedModel {
                 model_id: None,
+                model_name: None,
                 provider: None,
                 output_modalities: vec![],
                 profile: None,
@@ -137,6 +139,7 @@ fn types_of(m: &FoundationModelSummary) -> Vec<String> {
 fn resolved(m: &FoundationModelSummary, profile: Option<String>) -> ResolvedModel {
     ResolvedModel {
         model_id: Some(m.model_id().to_string()),
+        model_name: m.model_name().map(str::to_string),
         provider: m.provider_name().map(str::to_string),
         output_modalities: m
             .output_modalities()
@@ -579,6 +582,7 @@ mod tests {
             credentials: None,
             shared: Default::default(),
             principal: None,
+            window: std::time::Duration::from_secs(86_400),
         };
         Ctx {
             env: Arc::new(env),

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
+/// An applied quota: (code, name, value).
+pub type Quota = (String, String, f64);
+
 type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
 
 #[derive(Default)]
@@ -15,6 +18,8 @@ pub struct Shared {
     profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
     use_case: OnceCell<Result<bool, CallFailure>>,
     org: OnceCell<Result<super::scp::OrgPolicies, CallFailure>>,
+    metrics: OnceCell<Result<Arc<HashMap<String, super::metrics::ModelMetrics>>, CallFailure>>,
+    quotas: OnceCell<Result<Arc<Vec<Quota>>, CallFailure>>,
 }
 
 fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
@@ -79,6 +84,55 @@ impl Shared {
         })
         .await
         .clone()
+    }
+
+    /// CloudWatch metrics for every model of the run, in as few calls as possible.
+    pub async fn metrics(
+        &self,
+        env: &super::RunEnv,
+    ) -> Result<Arc<HashMap<String, super::metrics::ModelMetrics>>, CallFailure> {
+        self.metrics
+            .get_or_init(|| async {
+                super::metrics::fetch(&env.clients, &env.models, env.window)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .clone()
+    }
+
+    /// The applied Bedrock quotas of the region: (code, name, value), all pages.
+    pub async fn quotas(&self, clients: &Clients) -> Result<Arc<Vec<Quota>>, CallFailure> {
+        self.quotas
+            .get_or_init(|| async {
+                let mut all = Vec::new();
+                let mut token: Option<String> = None;
+                loop {
+                    let out = clients
+                        .quotas
+                        .list_service_quotas()
+                        .service_code("bedrock")
+                        .max_results(100)
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| CallFailure::from_sdk(&e))?;
+                    for q in out.quotas() {
+                        all.push((
+                            q.quota_code().unwrap_or_default().to_string(),
+                            q.quota_name().unwrap_or_default().to_string(),
+                            q.value().unwrap_or(0.0),
+                        ));
+                    }
+                    match out.next_token() {
+                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                        _ => break,
+                    }
+                }
+                Ok(Arc::new(all))
+            })
+            .await
+            .clone()
     }
 
     /// The organization's SCPs on the account's path, read once per run.

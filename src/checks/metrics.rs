@@ -1,0 +1,209 @@
+//! CloudWatch AWS/Bedrock metrics for every model of the run, fetched once and shared by
+//! the throttling and quota checks: as few GetMetricData calls as the API allows.
+
+use crate::aws::{CallFailure, Clients};
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+/// GetMetricData takes at most this many queries per call.
+const MAX_QUERIES: usize = 500;
+
+/// Per-minute series (for the busiest minute) and window totals.
+const PER_MINUTE: [&str; 4] = [
+    "Invocations",
+    "InvocationThrottles",
+    "InputTokenCount",
+    "OutputTokenCount",
+];
+const PER_WINDOW: [(&str, &str); 3] = [
+    ("InvocationClientErrors", "Sum"),
+    ("InvocationServerErrors", "Sum"),
+    ("InvocationLatency", "Average"),
+];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelMetrics {
+    pub invocations: f64,
+    pub throttles: f64,
+    pub client_errors: f64,
+    pub server_errors: f64,
+    pub latency_ms: Option<f64>,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    /// The minute with the most requests (invocations + throttles): (epoch secs, count).
+    pub busiest_minute: Option<(i64, f64)>,
+    /// The minute with the most tokens (input + output): (epoch secs, tokens).
+    pub busiest_tokens_minute: Option<(i64, f64)>,
+}
+
+impl ModelMetrics {
+    /// Throttled share of all requests: throttled requests are not counted as Invocations.
+    pub fn throttle_rate(&self) -> f64 {
+        let total = self.invocations + self.throttles;
+        if total == 0.0 {
+            0.0
+        } else {
+            self.throttles / total
+        }
+    }
+}
+
+/// The ModelId dimension CloudWatch uses: the model or profile id, not an ARN.
+pub fn dimension_of(model: &str) -> String {
+    model.rsplit('/').next().unwrap_or(model).to_string()
+}
+
+fn query(id: String, model: &str, metric: &str, period: i32, stat: &str) -> MetricDataQuery {
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(
+            MetricStat::builder()
+                .metric(
+                    Metric::builder()
+                        .namespace("AWS/Bedrock")
+                        .metric_name(metric)
+                        .dimensions(
+                            Dimension::builder()
+                                .name("ModelId")
+                                .value(dimension_of(model))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .period(period)
+                .stat(stat)
+                .build(),
+        )
+        .return_data(true)
+        .build()
+}
+
+pub async fn fetch(
+    clients: &Clients,
+    models: &[String],
+    window: Duration,
+) -> Result<HashMap<String, ModelMetrics>, CallFailure> {
+    let end = SystemTime::now();
+    let start = end - window;
+    let window_period = (window.as_secs().div_ceil(60) * 60).clamp(60, i32::MAX as u64) as i32;
+    let mut queries = Vec::new();
+    for (i, m) in models.iter().enumerate() {
+        for (k, metric) in PER_MINUTE.iter().enumerate() {
+            queries.push(query(format!("m{i}_p{k}"), m, metric, 60, "Sum"));
+        }
+        for (k, (metric, stat)) in PER_WINDOW.iter().enumerate() {
+            queries.push(query(format!("m{i}_w{k}"), m, metric, window_period, stat));
+        }
+    }
+    // (query id) -> (timestamps, values), across pages and calls.
+    let mut series: HashMap<String, (Vec<i64>, Vec<f64>)> = HashMap::new();
+    for chunk in queries.chunks(MAX_QUERIES) {
+        let mut token: Option<String> = None;
+        loop {
+            let out = clients
+                .cloudwatch
+                .get_metric_data()
+                .set_metric_data_queries(Some(chunk.to_vec()))
+                .start_time(start.into())
+                .end_time(end.into())
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| CallFailure::from_sdk(&e))?;
+            for r in out.metric_data_results() {
+                let entry = series
+                    .entry(r.id().unwrap_or_default().to_string())
+                    .or_default();
+                entry.0.extend(r.timestamps().iter().map(|t| t.secs()));
+                entry.1.extend(r.values().iter().copied());
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    let mut result = HashMap::new();
+    for (i, m) in models.iter().enumerate() {
+        let get = |key: &str| {
+            series
+                .get(&format!("m{i}_{key}"))
+                .cloned()
+                .unwrap_or_default()
+        };
+        // `+ 0.0` turns the -0.0 an empty float sum gives into 0.
+        let sum = |key: &str| get(key).1.iter().sum::<f64>() + 0.0;
+        let (inv_t, inv_v) = get("p0");
+        let (thr_t, thr_v) = get("p1");
+        let busiest_requests = busiest(&[(inv_t, inv_v), (thr_t, thr_v)]);
+        let tokens = busiest(&[get("p2"), get("p3")]);
+        let latency = get("w2").1;
+        result.insert(
+            m.clone(),
+            ModelMetrics {
+                invocations: sum("p0"),
+                throttles: sum("p1"),
+                input_tokens: sum("p2"),
+                output_tokens: sum("p3"),
+                client_errors: sum("w0"),
+                server_errors: sum("w1"),
+                latency_ms: (!latency.is_empty())
+                    .then(|| latency.iter().sum::<f64>() / latency.len() as f64),
+                busiest_minute: busiest_requests,
+                busiest_tokens_minute: tokens,
+            },
+        );
+    }
+    Ok(result)
+}
+
+/// Add the series minute by minute and find the largest minute.
+fn busiest(series: &[(Vec<i64>, Vec<f64>)]) -> Option<(i64, f64)> {
+    let mut per_minute: HashMap<i64, f64> = HashMap::new();
+    for (times, values) in series {
+        for (t, v) in times.iter().zip(values) {
+            *per_minute.entry(*t).or_default() += v;
+        }
+    }
+    per_minute
+        .into_iter()
+        .filter(|(_, v)| *v > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busiest_minute_adds_series() {
+        let a = (vec![60, 120, 180], vec![5.0, 10.0, 1.0]);
+        let b = (vec![120, 180], vec![1.0, 20.0]);
+        assert_eq!(busiest(&[a, b]), Some((180, 21.0)));
+        assert_eq!(busiest(&[(vec![], vec![])]), None);
+    }
+
+    #[test]
+    fn throttle_rate_counts_throttled_requests_apart() {
+        let m = ModelMetrics {
+            invocations: 91.0,
+            throttles: 9.0,
+            ..Default::default()
+        };
+        assert!((m.throttle_rate() - 0.09).abs() < 1e-9);
+        assert_eq!(ModelMetrics::default().throttle_rate(), 0.0);
+    }
+
+    #[test]
+    fn dimension_is_the_id() {
+        assert_eq!(
+            dimension_of("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"),
+            "amazon.nova-lite-v1:0"
+        );
+        assert_eq!(
+            dimension_of("us.amazon.nova-lite-v1:0"),
+            "us.amazon.nova-lite-v1:0"
+        );
+    }
+}
