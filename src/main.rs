@@ -102,7 +102,7 @@ fn run_doctor(args: &DoctorArgs) -> i32 {
         Output::Table => {
             let width = std::io::stdout()
                 .is_terminal()
-                .then(|| terminal_width())
+                .then(terminal_width)
                 .flatten()
                 .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
             let style = render::table::Style {

@@ -96,6 +96,18 @@ pub struct Limits {
 /// Called as each job finishes (for progress display).
 pub type OnFinish<'a> = &'a (dyn Fn(&CheckResult) + Sync);
 
+/// A job's identity once its start function has been taken out.
+struct Spec {
+    id: String,
+    title: String,
+    model: Option<String>,
+    needs: Vec<usize>,
+    after: Vec<usize>,
+}
+
+type Start = Box<dyn FnOnce(Facts) -> CheckFuture + Send>;
+type Running = Pin<Box<dyn Future<Output = (usize, Outcome, Duration)> + Send>>;
+
 /// Run the jobs; results come back in the jobs' order, whatever order they finished in,
 /// with the facts learnt by the account-wide (not per-model) jobs.
 pub async fn run(
@@ -104,10 +116,22 @@ pub async fn run(
     on_finish: OnFinish<'_>,
 ) -> (Vec<CheckResult>, Facts) {
     let n = jobs.len();
-    let mut waiting_on: Vec<usize> = vec![0; n];
+    let mut specs = Vec::with_capacity(n);
+    let mut starts: Vec<Option<Start>> = Vec::with_capacity(n);
+    for job in jobs {
+        specs.push(Spec {
+            id: job.id,
+            title: job.title,
+            model: job.model,
+            needs: job.needs,
+            after: job.after,
+        });
+        starts.push(Some(job.start));
+    }
+    let mut waiting_on = vec![0usize; n];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, job) in jobs.iter().enumerate() {
-        let mut deps: Vec<usize> = job.needs.iter().chain(&job.after).copied().collect();
+    for (i, spec) in specs.iter().enumerate() {
+        let mut deps: Vec<usize> = spec.needs.iter().chain(&spec.after).copied().collect();
         deps.sort_unstable();
         deps.dedup();
         for &d in &deps {
@@ -115,75 +139,49 @@ pub async fn run(
         }
         waiting_on[i] = deps.len();
     }
-    let mut specs: Vec<(String, String, Option<String>, Vec<usize>, Vec<usize>)> =
-        Vec::with_capacity(n);
-    let mut starts: Vec<Option<Box<dyn FnOnce(Facts) -> CheckFuture + Send>>> =
-        Vec::with_capacity(n);
-    for job in jobs {
-        specs.push((job.id, job.title, job.model, job.needs, job.after));
-        starts.push(Some(job.start));
-    }
     let mut results: Vec<Option<CheckResult>> = vec![None; n];
     let mut facts: Vec<Facts> = vec![Facts::default(); n];
-    let mut running = FuturesUnordered::new();
+    let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     let mut ready: Vec<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
-    let mut done = 0;
 
     loop {
         for i in ready.drain(..) {
-            let (id, _, _, needs, after) = &specs[i];
-            let blocked = needs.iter().find(|&&d| {
-                let s = results[d]
-                    .as_ref()
-                    .map(|r| r.status)
-                    .unwrap_or(Status::Error);
-                !matches!(s, Status::Pass | Status::Warn)
+            let spec = &specs[i];
+            let blocker = spec.needs.iter().find_map(|&d| {
+                let dep = results[d].as_ref()?;
+                (!matches!(dep.status, Status::Pass | Status::Warn)).then_some(dep)
             });
-            if let Some(&d) = blocked {
-                let dep = results[d].as_ref().expect("dependency finished");
+            if let Some(dep) = blocker {
                 let why = format!("needs `{}`, which {}", dep.id, past_tense(dep.status));
-                running.push(
-                    Box::pin(ready_outcome(i, Outcome::skip(why), Duration::ZERO)) as CheckFuture2,
-                );
+                running.push(Box::pin(std::future::ready((
+                    i,
+                    Outcome::skip(why),
+                    Duration::ZERO,
+                ))));
                 continue;
             }
             let mut input = Facts::default();
-            for &d in needs.iter().chain(after) {
+            for &d in spec.needs.iter().chain(&spec.after) {
                 input.extend(&facts[d]);
             }
             let start = starts[i].take().expect("each job starts once");
             let deadline = limits.deadline.min(Instant::now() + limits.per_check);
-            let check_id = id.clone();
-            running.push(Box::pin(async move {
-                let began = Instant::now();
-                let handle = tokio::spawn(start(input));
-                let abort = handle.abort_handle();
-                let outcome = match tokio::time::timeout_at(deadline, handle).await {
-                    Ok(Ok(outcome)) => outcome,
-                    Ok(Err(join)) if join.is_panic() => {
-                        let msg = panic_message(join.into_panic());
-                        Outcome::error(format!("the `{check_id}` check crashed ({msg}); this is a bug in bedrock-doctor, please report it"))
-                    }
-                    Ok(Err(_)) => Outcome::error("the check was cancelled"),
-                    Err(_) => {
-                        abort.abort();
-                        Outcome::error(format!(
-                            "no verdict within {:.1}s: the services it calls did not answer in time (raise --check-timeout or --timeout)",
-                            began.elapsed().as_secs_f64()
-                        ))
-                    }
-                };
-                (i, outcome, began.elapsed())
-            }) as CheckFuture2);
+            running.push(Box::pin(supervise(
+                i,
+                spec.id.clone(),
+                start,
+                input,
+                deadline,
+            )));
         }
         let Some((i, outcome, took)) = running.next().await else {
             break;
         };
-        let (id, title, model, _, _) = &specs[i];
+        let spec = &specs[i];
         let result = CheckResult {
-            id: id.clone(),
-            title: title.clone(),
-            model: model.clone(),
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            model: spec.model.clone(),
             status: outcome.status(),
             summary: outcome.summary,
             details: outcome.details,
@@ -193,31 +191,28 @@ pub async fn run(
         on_finish(&result);
         results[i] = Some(result);
         facts[i] = outcome.facts;
-        done += 1;
         for &d in &dependents[i] {
             waiting_on[d] -= 1;
             if waiting_on[d] == 0 {
                 ready.push(d);
             }
         }
-        if done == n {
-            break;
-        }
     }
+
     let mut account_facts = Facts::default();
     for (f, spec) in facts.iter().zip(&specs) {
-        if spec.2.is_none() {
+        if spec.model.is_none() {
             account_facts.extend(f);
         }
     }
     let results = results
         .into_iter()
         .zip(specs)
-        .map(|(r, (id, title, model, _, _))| {
+        .map(|(r, spec)| {
             r.unwrap_or_else(|| CheckResult {
-                id,
-                title,
-                model,
+                id: spec.id,
+                title: spec.title,
+                model: spec.model,
                 status: Status::Error,
                 summary: "never started: its dependencies form a cycle".into(),
                 details: vec![],
@@ -229,10 +224,33 @@ pub async fn run(
     (results, account_facts)
 }
 
-type CheckFuture2 = Pin<Box<dyn Future<Output = (usize, Outcome, Duration)> + Send>>;
-
-async fn ready_outcome(i: usize, o: Outcome, d: Duration) -> (usize, Outcome, Duration) {
-    (i, o, d)
+/// Run one check on its own task, so a panic or a hang is contained and becomes `error`.
+async fn supervise(
+    i: usize,
+    id: String,
+    start: Start,
+    input: Facts,
+    deadline: Instant,
+) -> (usize, Outcome, Duration) {
+    let began = Instant::now();
+    let handle = tokio::spawn(start(input));
+    let abort = handle.abort_handle();
+    let outcome = match tokio::time::timeout_at(deadline, handle).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(join)) if join.is_panic() => {
+            let msg = panic_message(join.into_panic());
+            Outcome::error(format!("the `{id}` check crashed ({msg}); this is a bug in bedrock-doctor, please report it"))
+        }
+        Ok(Err(_)) => Outcome::error("the check was cancelled"),
+        Err(_) => {
+            abort.abort();
+            Outcome::error(format!(
+                "no verdict within {:.1}s: the services it calls did not answer in time (raise --check-timeout or --timeout)",
+                began.elapsed().as_secs_f64()
+            ))
+        }
+    };
+    (i, outcome, began.elapsed())
 }
 
 fn past_tense(s: Status) -> &'static str {

@@ -89,7 +89,8 @@ pub fn render(report: &Report, style: &Style) -> String {
     let _ = writeln!(out, "{table}");
 
     for c in &report.checks {
-        if c.findings.is_empty() && !(style.verbose && !c.details.is_empty()) {
+        let has_details = style.verbose && !c.details.is_empty();
+        if c.findings.is_empty() && !has_details {
             continue;
         }
         let model = c
