@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod doctor;
 pub mod facts;
+pub mod knowledge;
 pub mod render;
 pub mod report;
 pub mod runner;
