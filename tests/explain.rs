@@ -4,7 +4,7 @@
 use bedrock_doctor::causes::Cause;
 use bedrock_doctor::knowledge::{self, Classification};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Deserialize)]
 struct Entry {
@@ -24,6 +24,13 @@ struct Entry {
 fn corpus() -> Vec<Entry> {
     let raw = include_str!("data/explain_corpus.json");
     serde_json::from_str(raw).expect("corpus parses")
+}
+
+/// Messages written for this test, in SDK shapes (PHP, .NET, Ruby, Kotlin, Go v1, the AWS CLI,
+/// Java client exceptions, Rust connector errors) and reason clauses the corpus does not have.
+fn held_out() -> Vec<Entry> {
+    let raw = include_str!("data/explain_heldout.json");
+    serde_json::from_str(raw).expect("held-out set parses")
 }
 
 fn codes(c: &Classification) -> Vec<&'static str> {
@@ -93,6 +100,50 @@ fn every_corpus_extraction_matches() {
 }
 
 #[test]
+fn held_out_messages_are_classified() {
+    let entries = held_out();
+    assert!(entries.len() >= 10);
+    let mut failures = Vec::new();
+    for e in &entries {
+        let c = knowledge::classify(&e.text);
+        if let Err(msg) = verdict(&e.expected, &e.also_acceptable, &c) {
+            failures.push(format!("{} [{}]: {msg}", e.id, e.sdk));
+        }
+        for (name, want) in &e.extract {
+            let got = field(&c, name);
+            if got != Some(want.as_str()) {
+                failures.push(format!("{}: {name} = {got:?}, want {want:?}", e.id));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems in {} held-out messages:\n{}",
+        failures.len(),
+        entries.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every cause code has several test messages, in the wording of at least two SDKs or tools.
+#[test]
+fn every_cause_is_covered_in_several_wordings() {
+    let mut by_cause: BTreeMap<String, (usize, BTreeSet<String>)> = BTreeMap::new();
+    for e in corpus().into_iter().chain(held_out()) {
+        let slot = by_cause.entry(e.expected).or_default();
+        slot.0 += 1;
+        slot.1.insert(e.sdk);
+    }
+    for cause in Cause::ALL {
+        let (n, sdks) = by_cause.get(cause.code()).cloned().unwrap_or_default();
+        assert!(
+            n >= 3 && sdks.len() >= 2,
+            "{cause}: {n} messages from {sdks:?}; add messages in other SDKs' wording"
+        );
+    }
+}
+
+#[test]
 fn corpus_entries_name_their_source() {
     for e in &corpus() {
         assert!(
@@ -100,6 +151,7 @@ fn corpus_entries_name_their_source() {
             "{} has no source",
             e.id
         );
+        assert!(!e.text.trim().is_empty(), "{} has no text", e.id);
         if e.expected != "unknown" {
             e.expected.parse::<Cause>().unwrap();
         }
