@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod doctor;
 pub mod facts;
+pub mod knowledge;
 pub mod models;
 pub mod policy;
 pub mod render;
