@@ -45,7 +45,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  bedrock-doctor demo                      # the seed story: an image Lambda with several problems\n  bedrock-doctor demo --list               # every scenario, one a line\n  bedrock-doctor demo throttled --output json"
     )]
-    Demo(DemoArgs),
+    Demo(Box<DemoArgs>),
     /// The simulated AWS account: a loopback server speaking AWS's wire protocols
     #[command(subcommand)]
     Sim(SimCommand),
@@ -128,6 +128,19 @@ pub struct DoctorArgs {
     /// Do not run these checks (comma-separated ids)
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub skip: Vec<String>,
+
+    /// Make no runtime call at all (CI jobs that must not spend)
+    #[arg(long)]
+    pub no_invoke: bool,
+
+    /// Also send the test call to image and video models (each call costs money)
+    #[arg(long)]
+    pub invoke_images: bool,
+
+    /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
+    /// reproduce a failing request exactly
+    #[arg(long, value_name = "FILE")]
+    pub body: Option<std::path::PathBuf>,
 
     /// How far back to read CloudWatch for throttling and quota headroom (at most 15d)
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_window)]

@@ -70,6 +70,13 @@ pub fn prepare_environment(scenario: &Scenario, args: &mut DoctorArgs) {
     if args.principal.is_none() {
         args.principal = c.principal.clone();
     }
+    if let (None, Some(body)) = (&args.body, &c.body) {
+        let path =
+            std::env::temp_dir().join(format!("bedrock-doctor-demo-{}-body.json", scenario.name));
+        if std::fs::write(&path, body).is_ok() {
+            args.body = Some(path);
+        }
+    }
     if args.models.is_empty() {
         args.models = scenario.models.clone();
     }

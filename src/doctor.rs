@@ -27,6 +27,10 @@ impl Progress for Silent {}
 pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
+    let body = match &args.body {
+        Some(path) => Some(read_body(path)?),
+        None => None,
+    };
     let setup = AwsSetup::resolve(
         args.region.as_deref(),
         args.profile.as_deref(),
@@ -49,6 +53,9 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
         shared: Default::default(),
         principal: args.principal.clone(),
         window: args.window,
+        no_invoke: args.no_invoke,
+        invoke_images: args.invoke_images,
+        body,
         setup,
     };
     if env.models.iter().any(|m| m == ALL_MODELS) {
@@ -134,4 +141,25 @@ async fn expand_all_models(env: &RunEnv) -> Vec<String> {
         }
     }
     ids
+}
+
+/// `--body FILE`: a JSON request body, read whole (bounded), or a one-line usage error.
+fn read_body(path: &std::path::Path) -> Result<String, UsageError> {
+    const LIMIT: u64 = 25 * 1024 * 1024;
+    let shown = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| UsageError(format!("cannot read --body `{shown}`: {e}")))?;
+    if meta.len() > LIMIT {
+        return Err(UsageError(format!(
+            "--body `{shown}` is {} bytes; Bedrock request bodies are far smaller",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| UsageError(format!("cannot read --body `{shown}`: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| UsageError(format!("--body `{shown}` is not UTF-8 text")))?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| UsageError(format!("--body `{shown}` is not JSON: {e}")))?;
+    Ok(text)
 }

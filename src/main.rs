@@ -18,7 +18,7 @@ fn main() {
     };
     let code = match cli.command {
         None => run_doctor(&cli.doctor, None),
-        Some(Command::Demo(args)) => run_demo(args),
+        Some(Command::Demo(args)) => run_demo(*args),
         Some(Command::Sim(SimCommand::Serve(args))) => run_sim(&args),
     };
     std::process::exit(code);

@@ -258,3 +258,122 @@ fn explicit_denies_and_boundaries_are_told_apart() {
     let r = demo("permissions-boundary-deny", &[]);
     finding(&r, "iam-permissions", "permissions-boundary-deny");
 }
+
+#[test]
+fn no_invoke_makes_no_runtime_call() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(sim::start(
+            Scenario::load("healthy").unwrap(),
+            sim::Options::default(),
+        ))
+        .unwrap();
+    let env = Env::new();
+    let mut c = env.cmd_with(&[
+        "--output",
+        "json",
+        "--no-invoke",
+        "--model",
+        "amazon.nova-lite-v1:0",
+    ]);
+    c.env("AWS_ENDPOINT_URL", running.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    let r = report(&run(c));
+    assert_eq!(status_of(&r, "invoke"), "skip");
+    let log = running.log();
+    assert!(
+        log.iter().any(|e| e.operation == "ListFoundationModels"),
+        "the other checks ran: {log:?}"
+    );
+    let runtime: Vec<_> = log
+        .iter()
+        .filter(|e| {
+            [
+                "InvokeModel",
+                "Converse",
+                "ConverseStream",
+                "InvokeModelWithResponseStream",
+            ]
+            .contains(&e.operation.as_str())
+        })
+        .collect();
+    assert!(
+        runtime.is_empty(),
+        "--no-invoke made runtime calls: {runtime:?}"
+    );
+}
+
+#[test]
+fn the_healthy_run_invokes_each_text_model_once_and_never_an_image_model() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(sim::start(
+            Scenario::load("healthy").unwrap(),
+            sim::Options::default(),
+        ))
+        .unwrap();
+    let env = Env::new();
+    let models = [
+        "amazon.nova-lite-v1:0",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "amazon.nova-canvas-v1:0",
+    ];
+    let mut args = vec!["--output", "json"];
+    for m in &models {
+        args.extend(["--model", m]);
+    }
+    let mut c = env.cmd_with(&args);
+    c.env("AWS_ENDPOINT_URL", running.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    let r = report(&run(c));
+    let invoke: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.id == "invoke")
+        .map(|c| (c.model.clone().unwrap(), c.status.as_str()))
+        .collect();
+    assert_eq!(invoke.len(), 3);
+    assert_eq!(invoke[2], ("amazon.nova-canvas-v1:0".to_string(), "skip"));
+    let calls = running
+        .log()
+        .iter()
+        .filter(|e| e.operation == "Converse" || e.operation == "InvokeModel")
+        .count();
+    assert_eq!(
+        calls, 2,
+        "one call per text model, none for the image model"
+    );
+}
+
+#[test]
+fn body_reproduces_a_failing_request_from_a_file() {
+    let body = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/lint/seed-sdxl-v0.json"
+    );
+    let r = demo(
+        "invalid-request-body",
+        &["--body", body, "--only", "invoke"],
+    );
+    let f = finding(&r, "invoke", "invalid-request-body");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("extraneous key [prompt_details]")),
+        "{:?}",
+        f.evidence
+    );
+    let fixed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/lint/seed-sdxl-v0.fixed.json"
+    );
+    let r = demo(
+        "invalid-request-body",
+        &["--body", fixed, "--only", "invoke"],
+    );
+    assert_eq!(status_of(&r, "invoke"), "pass");
+}

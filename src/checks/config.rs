@@ -162,6 +162,9 @@ pub(crate) mod tests {
             shared: Default::default(),
             principal: None,
             window: std::time::Duration::from_secs(86_400),
+            no_invoke: false,
+            invoke_images: false,
+            body: None,
         };
         check(&Ctx {
             env: Arc::new(env),

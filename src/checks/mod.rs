@@ -6,6 +6,7 @@ pub mod credentials;
 mod iam_permissions;
 pub mod identity;
 pub mod inference_profile;
+mod invoke;
 mod marketplace;
 pub mod metrics;
 pub mod model_access;
@@ -45,6 +46,12 @@ pub struct RunEnv {
     pub principal: Option<String>,
     /// `--window`: how far back CloudWatch is read.
     pub window: std::time::Duration,
+    /// `--no-invoke`: make no runtime call.
+    pub no_invoke: bool,
+    /// `--invoke-images`: also probe image and video models (each call costs money).
+    pub invoke_images: bool,
+    /// `--body FILE`: the person's own request body, sent with InvokeModel.
+    pub body: Option<String>,
 }
 
 impl RunEnv {
@@ -110,6 +117,7 @@ const REGISTRY: &[(&str, RunFn)] = registry![
     "marketplace" => marketplace,
     "throttling" => throttling,
     "quotas" => quotas,
+    "invoke" => invoke,
 ];
 
 pub fn all() -> &'static [Check] {

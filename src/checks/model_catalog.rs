@@ -32,10 +32,20 @@ pub struct SuggestedProfile(pub String);
 /// How many regions are asked at once when looking for a model elsewhere.
 const REGION_FANOUT: usize = 8;
 
+/// The catalog showed the model cannot be called as given (the finding says why).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotCallable(pub String);
+
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let input = ctx.model.clone().unwrap_or_default();
-        check(&ctx, &input).await
+        let out = check(&ctx, &input).await;
+        if out.status() == crate::report::Status::Fail && out.facts.get::<ResolvedModel>().is_none()
+        {
+            let why = out.summary.clone();
+            return out.fact(NotCallable(why));
+        }
+        out
     })
 }
 
@@ -583,6 +593,9 @@ mod tests {
             shared: Default::default(),
             principal: None,
             window: std::time::Duration::from_secs(86_400),
+            no_invoke: false,
+            invoke_images: false,
+            body: None,
         };
         Ctx {
             env: Arc::new(env),

@@ -74,6 +74,9 @@ pub struct Client {
     /// `--principal` for the demo (e.g. the Lambda's role).
     #[serde(default)]
     pub principal: Option<String>,
+    /// `--body` for the demo: the request body the application sends (JSON text).
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 fn static_creds() -> String {
@@ -88,6 +91,7 @@ impl Default for Client {
             bearer_token: false,
             unreachable: false,
             principal: None,
+            body: None,
         }
     }
 }
@@ -270,6 +274,9 @@ pub struct InvokeRule {
     pub model: String,
     #[serde(default = "any")]
     pub region: String,
+    /// Only when the request body contains this text (to refuse one bad body).
+    #[serde(default)]
+    pub body_contains: Option<String>,
     /// answer | throttle | timeout | not-ready | unavailable | filtered | restricted | error
     pub behavior: String,
     pub status: Option<u16>,
@@ -340,6 +347,7 @@ macro_rules! library {
 pub const LIBRARY: &[(&str, &str)] = library![
     "healthy",
     "seed-image-lambda",
+    "invalid-request-body",
     "region-missing",
     "credentials-missing",
     "credentials-invalid",

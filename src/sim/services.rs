@@ -662,10 +662,13 @@ impl World<'_> {
         if let Some(denied) = self.invoke_denied(&model, profile) {
             return protocol.error(403, "AccessDeniedException", &denied, rid);
         }
-        let rule = s
-            .invoke
-            .iter()
-            .find(|r| glob(&r.model, &id) || glob(&r.model, &model.m.model_id));
+        let body = String::from_utf8_lossy(&self.call.body);
+        let rule = s.invoke.iter().find(|r| {
+            (glob(&r.model, &id) || glob(&r.model, &model.m.model_id))
+                && r.body_contains
+                    .as_ref()
+                    .is_none_or(|b| body.contains(b.as_str()))
+        });
         let behavior = rule.map(|r| r.behavior.as_str()).unwrap_or("answer");
         match behavior {
             "throttle" => protocol.error(429, "ThrottlingException", "Too many requests, please wait before trying again.", rid),

@@ -1,0 +1,295 @@
+//! `invoke`: ask the service itself, with one minimal request (or the person's own body).
+
+use super::iam_permissions::SimulationResult;
+use super::model_catalog::{NotCallable, ResolvedModel};
+use super::Ctx;
+use crate::aws::CallFailure;
+use crate::causes::Cause;
+use crate::report::{Finding, Severity};
+use crate::runner::{CheckFuture, Outcome};
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, InferenceConfiguration, Message,
+};
+use std::time::Instant;
+
+/// Enough for reasoning models that refuse tiny limits, small enough to cost nothing.
+const PROBE_MAX_TOKENS: i32 = 32;
+
+/// The request the probe sends, decided from the model's output modality and family.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    Converse,
+    Invoke { body: String, what: &'static str },
+    Skip(String),
+}
+
+pub fn probe_for(model_id: &str, outputs: &[String], invoke_images: bool) -> Probe {
+    let has = |m: &str| outputs.iter().any(|o| o == m);
+    let family = model_id
+        .split('.')
+        .skip_while(|p| crate::models::PROFILE_PREFIXES.contains(&format!("{p}.").as_str()))
+        .collect::<Vec<_>>()
+        .join(".");
+    if has("EMBEDDING") {
+        return if family.starts_with("amazon.titan-embed") {
+            Probe::Invoke {
+                body: r#"{"inputText":"hello"}"#.into(),
+                what: "an embedding of one word",
+            }
+        } else if family.starts_with("cohere.embed") {
+            Probe::Invoke {
+                body: r#"{"texts":["hello"],"input_type":"search_query"}"#.into(),
+                what: "an embedding of one word",
+            }
+        } else {
+            Probe::Skip(format!(
+                "no known minimal request body for the embedding model {model_id}"
+            ))
+        };
+    }
+    if has("IMAGE") || has("VIDEO") {
+        if !invoke_images {
+            return Probe::Skip("an image or video model: not invoked without --invoke-images, because each call costs money".into());
+        }
+        return if family.starts_with("stability.") {
+            Probe::Invoke {
+                body: r#"{"prompt":"a small red dot"}"#.into(),
+                what: "one image (about $0.04-0.08)",
+            }
+        } else if family.starts_with("amazon.titan-image")
+            || family.starts_with("amazon.nova-canvas")
+        {
+            Probe::Invoke {
+                body: r#"{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a small red dot"},"imageGenerationConfig":{"numberOfImages":1,"width":512,"height":512}}"#.into(),
+                what: "one 512x512 image (about $0.01-0.04)",
+            }
+        } else {
+            Probe::Skip(format!("no known minimal request body for {model_id}"))
+        };
+    }
+    Probe::Converse
+}
+
+pub fn run(ctx: Ctx) -> CheckFuture {
+    Box::pin(async move {
+        if ctx.env.no_invoke {
+            return Outcome::skip("--no-invoke: no runtime call made");
+        }
+        let model = ctx.model.clone().unwrap_or_default();
+        let resolved = ctx.facts.get::<ResolvedModel>().cloned();
+        if let Some(NotCallable(why)) = ctx.facts.get::<NotCallable>() {
+            return Outcome::skip(format!(
+                "not called: model-catalog found it cannot be called as given ({why})"
+            ));
+        }
+        let outputs = resolved
+            .as_ref()
+            .map(|r| r.output_modalities.clone())
+            .unwrap_or_else(|| vec!["TEXT".into()]);
+        let probe = match &ctx.env.body {
+            Some(body) => Probe::Invoke {
+                body: body.clone(),
+                what: "your request body (--body): its cost depends on what it asks for",
+            },
+            None => probe_for(
+                resolved
+                    .as_ref()
+                    .and_then(|r| r.model_id.as_deref())
+                    .unwrap_or(&model),
+                &outputs,
+                ctx.env.invoke_images,
+            ),
+        };
+        let started = Instant::now();
+        let no_retry = aws_sdk_bedrockruntime::config::Builder::default()
+            .retry_config(RetryConfig::disabled());
+        let rt = &ctx.env.clients.runtime;
+        let (request, result) = match &probe {
+            Probe::Skip(why) => return Outcome::skip(why.clone()),
+            Probe::Converse => {
+                let msg = Message::builder()
+                    .role(ConversationRole::User)
+                    .content(ContentBlock::Text("Hi".into()))
+                    .build()
+                    .expect("role and content are set");
+                let sent = rt
+                    .converse()
+                    .model_id(&model)
+                    .messages(msg)
+                    .inference_config(
+                        InferenceConfiguration::builder()
+                            .max_tokens(PROBE_MAX_TOKENS)
+                            .build(),
+                    )
+                    .customize()
+                    .config_override(no_retry)
+                    .send()
+                    .await;
+                let request = format!("Converse(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}): well under $0.001");
+                (
+                    request,
+                    sent.map(|o| Some(o.stop_reason().as_str().to_string()))
+                        .map_err(|e| CallFailure::from_sdk(&e)),
+                )
+            }
+            Probe::Invoke { body, what } => {
+                let sent = rt
+                    .invoke_model()
+                    .model_id(&model)
+                    .content_type("application/json")
+                    .accept("application/json")
+                    .body(Blob::new(body.as_bytes().to_vec()))
+                    .customize()
+                    .config_override(no_retry)
+                    .send()
+                    .await;
+                let request = format!(
+                    "InvokeModel(modelId={model}, {} byte body): {what}",
+                    body.len()
+                );
+                (
+                    request,
+                    sent.map(|o| filtered_image(o.body().as_ref()))
+                        .map_err(|e| CallFailure::from_sdk(&e)),
+                )
+            }
+        };
+        let took = started.elapsed().as_millis();
+        match result {
+            Ok(stop) if is_filtered(stop.as_deref()) => Outcome::default().finding(
+                Finding::new(Cause::ContentFiltered, Severity::Error, format!("{model} answered, but a content filter or guardrail blocked the reply"))
+                    .evidence(format!("request: {request}"))
+                    .evidence(format!("stop reason: {}", stop.unwrap_or_default()))
+                    .fix("if even a one-word prompt is blocked, check the guardrail attached to the request or the account's default guardrail (aws bedrock list-guardrails)")
+                    .fix("for image models, a CONTENT_FILTERED finish reason means the prompt or output tripped the provider's filter: rephrase")
+                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
+            ),
+            Ok(stop) => Outcome::pass(format!("{model} answered in {took} ms"))
+                .detail(format!("request: {request}"))
+                .detail(format!("stop reason: {}", stop.unwrap_or_else(|| "n/a".into()))),
+            Err(f) => failed(&ctx, &model, &request, &f, took),
+        }
+    })
+}
+
+fn is_filtered(stop: Option<&str>) -> bool {
+    matches!(
+        stop,
+        Some("content_filtered" | "guardrail_intervened" | "CONTENT_FILTERED")
+    )
+}
+
+/// Image models say "filtered" inside a 200 body.
+fn filtered_image(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let reason = v["artifacts"][0]["finishReason"]
+        .as_str()
+        .or_else(|| v["finish_reasons"][0].as_str())?;
+    Some(reason.to_string())
+}
+
+fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) -> Outcome {
+    let (cause, why, fix) = match f {
+        CallFailure::Service { code, message, status } => {
+            let c = crate::knowledge::classify_error(Some(code), message, *status);
+            match c.top() {
+                Some(top) => (Some(top.cause), top.why.clone(), top.fix.clone()),
+                None => (None, vec![], vec![]),
+            }
+        }
+        CallFailure::Unreachable(_) => (Some(Cause::NetworkUnreachable), vec![], vec!["check DNS, proxy and VPC endpoint (com.amazonaws.<region>.bedrock-runtime) for the runtime endpoint".into()]),
+        CallFailure::TimedOut(_) => (Some(Cause::ModelTimeout), vec![], vec!["raise the client's read timeout, and keep requests small enough to answer in time".into()]),
+        _ => (None, vec![], vec![]),
+    };
+    let Some(cause) = cause else {
+        return Outcome::error(format!(
+            "the test call failed in a way the doctor does not recognise: {}",
+            f.describe()
+        ))
+        .detail(format!("request: {request}"));
+    };
+    let mut finding = Finding::new(
+        cause,
+        Severity::Error,
+        format!("the test call to {model} failed: {}", cause.title()),
+    )
+    .evidence(format!("request: {request}"))
+    .evidence(format!("AWS answered after {took} ms: {}", f.describe()));
+    if !why.is_empty() {
+        finding = finding.evidence(format!("recognised by: {}", why.join(" | ")));
+    }
+    for step in fix {
+        finding = finding.fix(step);
+    }
+    let denied = matches!(
+        cause,
+        Cause::IamNotAuthorized
+            | Cause::IamExplicitDeny
+            | Cause::ScpDeny
+            | Cause::PermissionsBoundaryDeny
+    );
+    if denied
+        && ctx
+            .facts
+            .get::<SimulationResult>()
+            .is_some_and(|s| s.all_allowed)
+    {
+        let mut note = "the IAM simulation allowed this call, yet the service denied it: look for what the simulation cannot see (a session policy, a VPC endpoint policy, a resource control policy".to_string();
+        if ctx.env.setup.bearer_token_set {
+            note.push_str(
+                ", or AWS_BEARER_TOKEN_BEDROCK making the call as the API key's identity",
+            );
+        }
+        note.push(')');
+        finding = finding.evidence(note);
+    }
+    Outcome::default().finding(finding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(m: &[&str]) -> Vec<String> {
+        m.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn probes_fit_the_model_and_never_spend_on_images_by_default() {
+        assert_eq!(
+            probe_for("amazon.nova-lite-v1:0", &out(&["TEXT"]), false),
+            Probe::Converse
+        );
+        assert!(matches!(
+            probe_for("amazon.titan-embed-text-v2:0", &out(&["EMBEDDING"]), false),
+            Probe::Invoke { .. }
+        ));
+        assert!(matches!(
+            probe_for("us.cohere.embed-v4:0", &out(&["EMBEDDING"]), false),
+            Probe::Invoke { .. }
+        ));
+        assert!(matches!(
+            probe_for("stability.stable-image-core-v1:1", &out(&["IMAGE"]), false),
+            Probe::Skip(_)
+        ));
+        assert!(matches!(
+            probe_for("stability.stable-image-core-v1:1", &out(&["IMAGE"]), true),
+            Probe::Invoke { .. }
+        ));
+        assert!(matches!(
+            probe_for("amazon.nova-reel-v1:0", &out(&["VIDEO"]), true),
+            Probe::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn filtered_answers_are_recognised() {
+        assert!(is_filtered(Some("content_filtered")));
+        assert!(is_filtered(
+            filtered_image(br#"{"artifacts":[{"finishReason":"CONTENT_FILTERED"}]}"#).as_deref()
+        ));
+        assert!(!is_filtered(Some("end_turn")));
+    }
+}
