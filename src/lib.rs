@@ -4,6 +4,7 @@ pub mod aws;
 pub mod causes;
 pub mod checks;
 pub mod cli;
+pub mod config_file;
 pub mod demo;
 pub mod doctor;
 pub mod facts;

@@ -53,6 +53,9 @@ pub struct Finding {
     pub remediation: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub docs: Vec<String>,
+    /// Set when a mute of the config file silences this finding: the mute's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<String>,
 }
 
 impl Finding {
@@ -64,6 +67,7 @@ impl Finding {
             evidence: Vec::new(),
             remediation: Vec::new(),
             docs: Vec::new(),
+            muted: None,
         }
     }
 
@@ -140,13 +144,33 @@ pub struct Report {
     pub target: Target,
     pub checks: Vec<CheckResult>,
     pub summary: Summary,
+    /// Things the person should know about the run itself (e.g. an expired mute).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
     pub duration_ms: u64,
 }
 
 impl Report {
     pub fn new(target: Target, checks: Vec<CheckResult>, duration_ms: u64) -> Self {
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            simulation: None,
+            target,
+            checks,
+            summary: Summary::default(),
+            notices: Vec::new(),
+            duration_ms,
+        };
+        report.recount();
+        report
+    }
+
+    /// Recompute the summary from the checks' statuses.
+    pub fn recount(&mut self) {
         let mut summary = Summary::default();
-        for c in &checks {
+        for c in &self.checks {
             match c.status {
                 Status::Pass => summary.pass += 1,
                 Status::Warn => summary.warn += 1,
@@ -155,16 +179,7 @@ impl Report {
                 Status::Error => summary.error += 1,
             }
         }
-        Report {
-            schema_version: SCHEMA_VERSION,
-            tool: env!("CARGO_PKG_NAME").to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            simulation: None,
-            target,
-            checks,
-            summary,
-            duration_ms,
-        }
+        self.summary = summary;
     }
 
     /// Every finding of the run with the check it came from.

@@ -1,0 +1,172 @@
+//! `bedrock-doctor.toml` (or `--config FILE`): the settings a CI job keeps in its repository,
+//! and the mute list. Flags given on the command line win over the file.
+
+use crate::causes::Cause;
+use crate::report::{FailOn, Report, Status};
+use serde::Deserialize;
+
+pub const DEFAULT_NAME: &str = "bedrock-doctor.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    pub principal: Option<String>,
+    #[serde(default)]
+    pub only: Vec<String>,
+    #[serde(default)]
+    pub skip: Vec<String>,
+    pub fail_on: Option<FailOn>,
+    pub timeout: Option<String>,
+    pub check_timeout: Option<String>,
+    pub window: Option<String>,
+    pub no_invoke: Option<bool>,
+    pub concurrency: Option<u16>,
+    #[serde(default, rename = "mute")]
+    pub mutes: Vec<Mute>,
+}
+
+/// Silence a known finding: by check and/or cause, optionally for one model, with a reason
+/// and an optional expiry. A muted finding still shows, marked as muted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mute {
+    pub check: Option<String>,
+    pub cause: Option<Cause>,
+    pub model: Option<String>,
+    pub reason: String,
+    /// YYYY-MM-DD; from the day after, the mute no longer applies and is reported.
+    pub until: Option<String>,
+}
+
+/// Read and validate the file; errors are one line naming the file, the key and the line.
+pub fn load(path: &std::path::Path) -> Result<ConfigFile, String> {
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read config `{shown}`: {e}"))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_string();
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        match line {
+            Some(l) => format!("config `{shown}` line {l}: {msg}"),
+            None => format!("config `{shown}`: {msg}"),
+        }
+    })?;
+    for (i, m) in file.mutes.iter().enumerate() {
+        let n = i + 1;
+        if m.check.is_none() && m.cause.is_none() {
+            return Err(format!(
+                "config `{shown}`: mute #{n} names neither a check nor a cause"
+            ));
+        }
+        if m.reason.trim().is_empty() {
+            return Err(format!("config `{shown}`: mute #{n} needs a reason"));
+        }
+        if let Some(c) = &m.check {
+            if crate::checks::find(c).is_none() {
+                return Err(format!(
+                    "config `{shown}`: mute #{n} names unknown check `{c}`"
+                ));
+            }
+        }
+        if let Some(d) = &m.until {
+            humantime::parse_rfc3339(&format!("{d}T00:00:00Z")).map_err(|_| {
+                format!("config `{shown}`: mute #{n} has `until = \"{d}\"`, expected YYYY-MM-DD")
+            })?;
+        }
+    }
+    Ok(file)
+}
+
+/// Mark muted findings, recompute statuses from what is left, and report expired mutes.
+pub fn apply_mutes(report: &mut Report, mutes: &[Mute], today: &str) {
+    let (active, expired): (Vec<&Mute>, Vec<&Mute>) = mutes
+        .iter()
+        .partition(|m| m.until.as_deref().is_none_or(|u| u >= today));
+    for m in expired {
+        let what = [
+            m.check.as_deref(),
+            m.cause.map(|c| c.code()),
+            m.model.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        report.notices.push(format!(
+            "the mute of `{what}` expired on {} (\"{}\") and no longer applies: fix the cause or renew the mute",
+            m.until.as_deref().unwrap_or(""),
+            m.reason
+        ));
+    }
+    for c in &mut report.checks {
+        for f in &mut c.findings {
+            let hit = active.iter().find(|m| {
+                m.check.as_ref().is_none_or(|id| *id == c.id)
+                    && m.cause.is_none_or(|x| x == f.cause)
+                    && m.model.as_ref().is_none_or(|x| c.model.as_ref() == Some(x))
+            });
+            if let Some(m) = hit {
+                f.muted = Some(m.reason.clone());
+            }
+        }
+        if !c.findings.is_empty() && matches!(c.status, Status::Fail | Status::Warn) {
+            c.status = c
+                .findings
+                .iter()
+                .filter(|f| f.muted.is_none())
+                .map(|f| f.status())
+                .max()
+                .unwrap_or(Status::Pass);
+        }
+    }
+    report.recount();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bedrock-doctor.toml");
+        std::fs::write(&p, text).unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_line() {
+        let (_d, p) = write("region = \"us-east-1\"\nmodles = [\"x\"]\n");
+        let err = load(&p).unwrap_err();
+        assert!(err.contains("line 2") && err.contains("modles"), "{err}");
+        assert_eq!(err.lines().count(), 1);
+    }
+
+    #[test]
+    fn mutes_need_a_reason_and_a_target() {
+        let (_d, p) = write("[[mute]]\ncause = \"model-legacy\"\nreason = \"\"\n");
+        assert!(load(&p).unwrap_err().contains("reason"));
+        let (_d, p) = write("[[mute]]\nreason = \"x\"\n");
+        assert!(load(&p).unwrap_err().contains("neither"));
+        let (_d, p) = write("[[mute]]\ncause = \"no-such-cause\"\nreason = \"x\"\n");
+        assert!(load(&p).unwrap_err().contains("no-such-cause"));
+        let (_d, p) =
+            write("[[mute]]\ncause = \"model-legacy\"\nreason = \"x\"\nuntil = \"next week\"\n");
+        assert!(load(&p).unwrap_err().contains("YYYY-MM-DD"));
+    }
+
+    #[test]
+    fn a_full_file_loads() {
+        let (_d, p) = write(
+            "region = \"us-west-2\"\nmodels = [\"amazon.nova-lite-v1:0\"]\nfail-on = \"warn\"\nno-invoke = true\nskip = [\"throttling\"]\n\n[[mute]]\ncheck = \"model-catalog\"\ncause = \"model-legacy\"\nreason = \"moving in Q3\"\nuntil = \"2027-06-30\"\n",
+        );
+        let f = load(&p).unwrap();
+        assert_eq!(f.fail_on, Some(FailOn::Warn));
+        assert_eq!(f.mutes[0].cause, Some(Cause::ModelLegacy));
+    }
+}

@@ -1,0 +1,94 @@
+//! Markdown for a GitHub step summary or a PR comment: a table, then each finding's fix.
+
+use crate::report::{Report, Status};
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✅ pass",
+        Status::Warn => "⚠️ warn",
+        Status::Fail => "❌ fail",
+        Status::Error => "❔ error",
+        Status::Skip => "➖ skip",
+    }
+}
+
+/// Table cells cannot hold pipes or newlines.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::from("## bedrock-doctor\n\n");
+    if let Some(sim) = &report.simulation {
+        out.push_str(&format!(
+            "> **Simulation**: scenario `{sim}` on a local simulator, not a real AWS account.\n\n"
+        ));
+    }
+    let s = &report.summary;
+    out.push_str(&format!(
+        "**{} pass, {} warn, {} fail, {} error, {} skip** · region `{}`{}\n\n",
+        s.pass,
+        s.warn,
+        s.fail,
+        s.error,
+        s.skip,
+        report.target.region.as_deref().unwrap_or("none"),
+        report
+            .target
+            .account
+            .as_ref()
+            .map(|a| format!(" · account `{a}`"))
+            .unwrap_or_default()
+    ));
+    out.push_str("| status | check | finding |\n| --- | --- | --- |\n");
+    for c in &report.checks {
+        let name = match &c.model {
+            Some(m) => format!("`{}` `{m}`", c.id),
+            None => format!("`{}`", c.id),
+        };
+        let finding = match c.findings.first() {
+            Some(f) => format!("`{}` {}", f.cause.code(), f.summary),
+            None => c.summary.clone(),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            mark(c.status),
+            name,
+            cell(&finding)
+        ));
+    }
+    let findings: Vec<_> = report.findings().collect();
+    if !findings.is_empty() {
+        out.push_str("\n### How to fix\n");
+    }
+    for (c, f) in findings {
+        let model = c
+            .model
+            .as_ref()
+            .map(|m| format!(" `{m}`"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\n<details><summary><code>{}</code> ({}{model}): {}</summary>\n\n",
+            f.cause.code(),
+            c.id,
+            f.summary
+        ));
+        for e in &f.evidence {
+            out.push_str(&format!("- seen: {e}\n"));
+        }
+        out.push('\n');
+        for (i, step) in f.remediation.iter().enumerate() {
+            if step.contains('\n') {
+                let (first, rest) = step.split_once('\n').unwrap_or((step, ""));
+                out.push_str(&format!("{}. {first}\n\n```json\n{rest}\n```\n", i + 1));
+            } else {
+                out.push_str(&format!("{}. {step}\n", i + 1));
+            }
+        }
+        for d in &f.docs {
+            out.push_str(&format!("\n[docs]({d})\n"));
+        }
+        out.push_str("\n</details>\n");
+    }
+    out
+}
