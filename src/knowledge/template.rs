@@ -12,6 +12,7 @@ pub const NAMES: &[&str] = &[
     "region",
     "principal_arn",
     "role_name",
+    "role_arn",
     "account",
     "resource_arn",
     "action",
@@ -59,6 +60,9 @@ impl Vars {
             if let Some(role) = role_name(arn) {
                 v.set("role_name", &role);
             }
+            if let Some(role_arn) = iam_arn(arn) {
+                v.set("role_arn", &role_arn);
+            }
         }
         let account = [e.principal_arn.as_deref(), e.resource_arn.as_deref()]
             .into_iter()
@@ -105,6 +109,20 @@ fn role_name(arn: &str) -> Option<String> {
         return rest.rsplit('/').next().map(str::to_string);
     }
     None
+}
+
+/// The IAM ARN a policy simulation takes: an assumed-role session maps to its role (without
+/// the role's path, which the session ARN does not show); users and roles are themselves.
+fn iam_arn(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, partition, service, _, account, resource] = parts.as_slice() else {
+        return None;
+    };
+    if *service == "iam" && (resource.starts_with("role/") || resource.starts_with("user/")) {
+        return Some(arn.to_string());
+    }
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    (*service == "sts").then(|| format!("arn:{partition}:iam::{account}:role/{role}"))
 }
 
 /// A placeholder found in a template: its name, fallback and whether it is optional.
@@ -238,6 +256,22 @@ mod tests {
             "your region <ACTION>"
         );
         assert_eq!(render("{\"a\": 1}", &v), "{\"a\": 1}");
+    }
+
+    #[test]
+    fn role_arns() {
+        assert_eq!(
+            iam_arn("arn:aws:sts::123456789012:assumed-role/app-role/i-1").as_deref(),
+            Some("arn:aws:iam::123456789012:role/app-role")
+        );
+        assert_eq!(
+            iam_arn("arn:aws:iam::123456789012:user/alice").as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+        assert_eq!(
+            iam_arn("arn:aws:sts::123456789012:federated-user/bob"),
+            None
+        );
     }
 
     #[test]
