@@ -40,7 +40,11 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Explain a Bedrock error message: likely causes, the fix, and the command that confirms it
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {
@@ -146,6 +150,36 @@ fn parse_endpoint(s: &str) -> Result<String, String> {
         return Err(format!("`{s}` has no host"));
     }
     Ok(s.trim_end_matches('/').to_string())
+}
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  bedrock-doctor explain \"An error occurred (AccessDeniedException) when calling the InvokeModel operation: You don't have access to the model with the specified model ID.\"
+  pbpaste | bedrock-doctor explain               # a whole log excerpt or stack trace on stdin
+  kubectl logs my-pod | tail -50 | bedrock-doctor explain --output json
+
+Paste the error as your SDK or tool printed it (botocore, the JS/Java/Go/Swift/Rust SDKs,
+LangChain, LiteLLM, HTTP traces, JSON with escaped quotes): explain finds the message in it,
+ranks the causes it points to, extracts the model, region, principal and request id, and
+prints the bedrock-doctor command that confirms the cause against your account. Nothing is
+sent anywhere; secrets in the text are masked in the output.
+
+Exit codes: 0 an answer was printed (also \"unknown\" when nothing was recognised),
+2 the input could not be read.";
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The error text (quote it); read from stdin when omitted or `-`
+    #[arg(value_name = "TEXT", num_args = 0..)]
+    pub text: Vec<String>,
+
+    /// Report format
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
+    /// Colour: auto means when stdout is a terminal and NO_COLOR is unset
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[cfg(test)]

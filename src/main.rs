@@ -1,6 +1,6 @@
 //! parse -> run -> render -> exit code; nothing else.
 
-use bedrock_doctor::cli::{Cli, ColorChoice, DoctorArgs, Output};
+use bedrock_doctor::cli::{Cli, ColorChoice, Command, DoctorArgs, Output};
 use bedrock_doctor::report::{exit, exit_code};
 use bedrock_doctor::{doctor, render, secrets};
 use clap::Parser;
@@ -15,7 +15,10 @@ fn main() {
     };
     let code = match cli.command {
         None => run_doctor(&cli.doctor),
-        Some(command) => match command {},
+        Some(Command::Explain(args)) => {
+            set_color(args.color);
+            bedrock_doctor::explain::run(&args)
+        }
     };
     std::process::exit(code);
 }
