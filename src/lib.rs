@@ -9,6 +9,7 @@ pub mod explain;
 pub mod facts;
 pub mod input;
 pub mod knowledge;
+pub mod lint;
 pub mod render;
 pub mod report;
 pub mod runner;

@@ -19,6 +19,10 @@ fn main() {
             set_color(args.color);
             bedrock_doctor::explain::run(&args)
         }
+        Some(Command::Lint(args)) => {
+            set_color(args.color);
+            bedrock_doctor::lint::run(&args)
+        }
     };
     std::process::exit(code);
 }

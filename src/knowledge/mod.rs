@@ -4,6 +4,7 @@
 //! serves both.
 
 mod extract;
+pub mod models;
 mod normalize;
 mod template;
 
