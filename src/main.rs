@@ -40,11 +40,18 @@ fn usage_error(e: clap::Error) -> ! {
         std::process::exit(0);
     }
     let text = e.render().to_string();
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid usage");
-    let line = line.trim_start_matches("error: ");
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut line = lines
+        .next()
+        .unwrap_or("invalid usage")
+        .trim_start_matches("error: ")
+        .to_string();
+    // "the following required arguments were not provided:" names them on the next line.
+    if line.ends_with(':') {
+        if let Some(next) = lines.next() {
+            line = format!("{line} {next}");
+        }
+    }
     eprintln!("bedrock-doctor: {line} (see --help)");
     std::process::exit(exit::USAGE);
 }
