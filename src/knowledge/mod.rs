@@ -4,6 +4,7 @@
 //! serves both.
 
 mod extract;
+mod lazy;
 pub mod models;
 mod normalize;
 mod template;
@@ -11,7 +12,7 @@ mod template;
 pub use extract::Extracted;
 
 use crate::causes::Cause;
-use regex::Regex;
+use lazy::LazyRegex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -181,7 +182,7 @@ pub struct Family {
     pub priority: u8,
     pub confidence: Confidence,
     pub phrases: Vec<String>,
-    regexes: Vec<Regex>,
+    regexes: Vec<LazyRegex>,
     pub status: Vec<u16>,
     pub requires: Vec<String>,
     pub excludes: Vec<String>,
@@ -221,14 +222,12 @@ impl Catalog {
                 .cause
                 .parse()
                 .map_err(|e| format!("family {}: {e}", f.id))?;
+            // Compiled on first use, and only for texts that contain the regex's literal.
             let regexes = f
                 .regexes
                 .iter()
-                .map(|r| {
-                    Regex::new(&format!("(?i){r}"))
-                        .map_err(|e| format!("family {}: regex {r}: {e}", f.id))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|r| LazyRegex::derived(r, true))
+                .collect();
             let also = f
                 .also
                 .iter()
@@ -466,7 +465,7 @@ impl Family {
             }
         }
         for re in &self.regexes {
-            if let Some(m) = re.find(&norm.text) {
+            if let Some(m) = re.for_text(&norm.lower).and_then(|r| r.find(&norm.text)) {
                 add(m.as_str());
             }
         }
@@ -566,6 +565,43 @@ mod tests {
     fn catalog_loads() {
         let c = Catalog::parse(FAMILIES_TOML).unwrap();
         assert!(c.families.len() > 30);
+        for f in &c.families {
+            for r in &f.regexes {
+                r.compile()
+                    .unwrap_or_else(|e| panic!("family {}: {}: {e}", f.id, r.pattern()));
+            }
+        }
+    }
+
+    /// Gating a regex by its literal must never hide a match: on every corpus text, a regex
+    /// that matches (run without the gate) has its trigger in the text.
+    #[test]
+    fn regex_triggers_never_hide_a_match() {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            text: String,
+        }
+        let corpus: Vec<Entry> =
+            serde_json::from_str(include_str!("../../tests/data/explain_corpus.json")).unwrap();
+        let heldout: Vec<Entry> =
+            serde_json::from_str(include_str!("../../tests/data/explain_heldout.json")).unwrap();
+        for e in corpus.iter().chain(&heldout) {
+            let n = normalize::normalize(&e.text);
+            for f in &catalog().families {
+                for r in &f.regexes {
+                    let matched = r.compile().unwrap().is_match(&n.text);
+                    if matched && !r.triggers().is_empty() {
+                        assert!(
+                            r.triggers().iter().any(|t| n.lower.contains(t.as_str())),
+                            "{}: trigger {:?} absent but {} matches",
+                            f.id,
+                            r.triggers(),
+                            r.pattern()
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
