@@ -121,7 +121,7 @@ fn width() -> usize {
     w.clamp(60, 160)
 }
 
-const LABELS: [(&str, &str); 9] = [
+const LABELS: [(&str, &str); 10] = [
     ("exception", "exception"),
     ("operation", "operation"),
     ("http_status", "HTTP status"),
@@ -131,6 +131,7 @@ const LABELS: [(&str, &str); 9] = [
     ("action", "action"),
     ("resource_arn", "resource"),
     ("request_id", "request id"),
+    ("policy_arn", "policy"),
 ];
 
 /// The human answer: what the text revealed, then each cause with why, fix and confirm.

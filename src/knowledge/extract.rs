@@ -18,11 +18,14 @@ pub struct Extracted {
     pub action: Option<String>,
     pub resource_arn: Option<String>,
     pub request_id: Option<String>,
+    /// The SCP, RCP or policy that IAM names as the one that denied (newer IAM messages do).
+    #[serde(default)]
+    pub policy_arn: Option<String>,
 }
 
 impl Extracted {
     /// (name, value) of every field, in display order.
-    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 10] {
         [
             ("exception", self.exception.as_deref()),
             ("operation", self.operation.as_deref()),
@@ -33,6 +36,7 @@ impl Extracted {
             ("action", self.action.as_deref()),
             ("resource_arn", self.resource_arn.as_deref()),
             ("request_id", self.request_id.as_deref()),
+            ("policy_arn", self.policy_arn.as_deref()),
         ]
     }
 
@@ -53,6 +57,7 @@ struct Patterns {
     principal: Vec<LazyRegex>,
     resource: Vec<LazyRegex>,
     action: LazyRegex,
+    policy: LazyRegex,
     exception: Vec<LazyRegex>,
 }
 
@@ -185,6 +190,10 @@ fn patterns() -> &'static Patterns {
             lazy(r"\b(arn:aws[\w-]*:bedrock:[^\s]+)", &[":bedrock:"]),
         ],
         action: lazy(r"\bperform: ([\w-]+:[\w*]+)", &["perform: "]),
+        policy: lazy(
+            r"\b(?:policy|polic(?:y|ies)): (arn:aws[\w-]*:(?:organizations|iam)::[^\s]+)",
+            &["policy: arn:", "policies: arn:"],
+        ),
         exception: vec![
             lazy(r"An error occurred \(([A-Za-z]\w+)\)", &["an error occurred ("]),
             lazy(
@@ -428,6 +437,7 @@ pub fn extract(text: &str, lower: &str) -> Extracted {
     let principal_arn = first_capture(&p.principal, text, lower).map(|s| trim_token(&s));
     let resource_arn = first_capture(&p.resource, text, lower).map(|s| trim_token(&s));
     let action = capture(&p.action, text, lower).map(trim_token);
+    let policy_arn = capture(&p.policy, text, lower).map(trim_token);
 
     let model_id = first_capture(&p.model_id, text, lower)
         .map(|s| trim_token(&s))
@@ -461,6 +471,7 @@ pub fn extract(text: &str, lower: &str) -> Extracted {
         action,
         resource_arn,
         request_id,
+        policy_arn,
     }
 }
 
@@ -489,6 +500,15 @@ mod tests {
             Some("anthropic.claude-3-haiku-20240307-v1:0")
         );
         assert_eq!(e.region.as_deref(), Some("us-east-1"));
+    }
+
+    #[test]
+    fn denying_policy() {
+        let e = ex("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:eu-west-3::foundation-model/x.y-v1:0 with an explicit deny in a service control policy: arn:aws:organizations::999988887777:policy/o-abcd1234/service_control_policy/p-regiondeny.");
+        assert_eq!(
+            e.policy_arn.as_deref(),
+            Some("arn:aws:organizations::999988887777:policy/o-abcd1234/service_control_policy/p-regiondeny")
+        );
     }
 
     #[test]

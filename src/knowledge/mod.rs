@@ -367,7 +367,7 @@ impl Catalog {
                 )
             } else {
                 (
-                    c.cause.title().to_string(),
+                    upper_first(c.cause.title()),
                     Confidence::Low,
                     default_fix,
                     default_confirm,
@@ -375,7 +375,7 @@ impl Catalog {
             };
             causes.push(RankedCause {
                 cause: c.cause,
-                title: upper_first(&title),
+                title,
                 confidence,
                 why: c.why,
                 fix: template::render_lines(fix, &vars),
@@ -466,7 +466,7 @@ impl Family {
         }
         for re in &self.regexes {
             if let Some(m) = re.for_text(&norm.lower).and_then(|r| r.find(&norm.text)) {
-                add(m.as_str());
+                add(whole_words(&norm.text, m.start(), m.end()));
             }
         }
         let by_status = status.is_some_and(|s| self.status.contains(&s));
@@ -483,6 +483,27 @@ impl Family {
         words.truncate(4);
         Some(Hit { words, by_status })
     }
+}
+
+/// A regex match widened to whole words, so evidence never ends in `polic` of `policy`.
+fn whole_words(text: &str, start: usize, end: usize) -> &str {
+    let b = text.as_bytes();
+    let is_word = |i: usize| {
+        b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    let (mut s, mut e) = (start, end);
+    if e > s && is_word(e - 1) {
+        while is_word(e) {
+            e += 1;
+        }
+    }
+    if e > s && is_word(s) {
+        while s > 0 && is_word(s - 1) {
+            s -= 1;
+        }
+    }
+    text.get(s..e).unwrap_or(&text[start..end])
 }
 
 /// The first occurrence of `phrase` that does not start or end inside a longer word: the
@@ -522,6 +543,18 @@ fn upper_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_evidence_is_whole_words() {
+        let t = "with an explicit deny in a service control policy: arn";
+        let at = t.find("explicit").unwrap();
+        let end = t.find("polic").unwrap() + 5;
+        assert_eq!(
+            whole_words(t, at, end),
+            "explicit deny in a service control policy"
+        );
+        assert_eq!(whole_words("é ab", 3, 4), "ab");
+    }
 
     #[test]
     fn phrases_match_whole_words() {

@@ -19,6 +19,8 @@ pub const NAMES: &[&str] = &[
     "operation",
     "http_status",
     "request_id",
+    "policy_arn",
+    "policy_id",
     "exception",
     "lint_operation",
 ];
@@ -71,6 +73,14 @@ impl Vars {
             .find(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
         if let Some(account) = account {
             v.set("account", account);
+        }
+        if let Some(id) = e
+            .policy_arn
+            .as_deref()
+            .and_then(|a| a.rsplit('/').next())
+            .filter(|id| id.starts_with("p-"))
+        {
+            v.set("policy_id", id);
         }
         if let Some(op) = e.operation.as_deref() {
             let lint_op = if op.starts_with("Converse") {
