@@ -21,6 +21,9 @@ pub const NAMES: &[&str] = &[
     "request_id",
     "policy_arn",
     "policy_id",
+    "end_of_life",
+    "replacement",
+    "catalog_date",
     "exception",
     "lint_operation",
 ];
@@ -91,6 +94,29 @@ impl Vars {
             v.set("lint_operation", lint_op);
         }
         v
+    }
+
+    /// The model catalog's facts about the extracted model.
+    pub fn set_lifecycle(&mut self, lc: Option<&super::models::Lifecycle>, as_of: Option<&str>) {
+        use super::models::Lifecycle;
+        let (eol, replacement) = match lc {
+            Some(Lifecycle::EndOfLife {
+                end_of_life,
+                replacement,
+                ..
+            }) => (Some(end_of_life), replacement.as_ref()),
+            Some(Lifecycle::Legacy { end_of_life, .. }) => (end_of_life.as_ref(), None),
+            None => (None, None),
+        };
+        if let Some(d) = eol {
+            self.set("end_of_life", d);
+        }
+        if let Some(r) = replacement {
+            self.set("replacement", r);
+        }
+        if let Some(d) = as_of {
+            self.set("catalog_date", d);
+        }
     }
 
     fn set(&mut self, name: &'static str, value: &str) {
