@@ -162,7 +162,7 @@ pub fn render_text(c: &Classification, width: usize) -> String {
         ));
         section(&mut out, "why", &a.why, width);
         section(&mut out, "next", &a.fix, width);
-        out.push_str(&format!("  {:<8} {}\n", "confirm".cyan(), a.confirm));
+        out.push_str(&format!("   {:<8} {}\n", "confirm".cyan(), a.confirm));
         return out;
     }
 
