@@ -401,7 +401,11 @@ fn exception_words<'t>(text: &'t str, lower: &str) -> Vec<&'t str> {
                 start -= 1;
             }
             let word = &text[start..end];
-            if word.as_bytes()[0].is_ascii_alphabetic() && !found.iter().any(|(at, _)| *at == start)
+            // A bare `Error` / `[ERROR]` names no exception.
+            let named = end - start > suffix.len();
+            if named
+                && word.as_bytes()[0].is_ascii_alphabetic()
+                && !found.iter().any(|(at, _)| *at == start)
             {
                 found.push((start, word));
             }
@@ -534,7 +538,8 @@ mod tests {
             is_region("us-east-1") && is_region("us-gov-west-1") && is_region("ap-southeast-7")
         );
         assert!(!is_region("<region>") && !is_region("us-east") && !is_region("eu-west-x"));
-        let t = "ValueError: x. An AccessDeniedException and validationException, not Errors";
+        let t =
+            "[ERROR] ValueError: x. An AccessDeniedException and validationException, not Errors";
         assert_eq!(
             exception_words(t, &t.to_ascii_lowercase()),
             vec!["ValueError", "AccessDeniedException", "validationException"]
