@@ -49,6 +49,12 @@ pub enum Command {
     /// The simulated AWS account: a loopback server speaking AWS's wire protocols
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Explain a Bedrock error message: likely causes, the fix, and the command that confirms it
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+    /// Check a request body offline against the model's request schema
+    #[command(after_help = LINT_HELP)]
+    Lint(LintArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -256,6 +262,95 @@ fn parse_endpoint(s: &str) -> Result<String, String> {
         return Err(format!("`{s}` has no host"));
     }
     Ok(s.trim_end_matches('/').to_string())
+}
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  bedrock-doctor explain \"An error occurred (AccessDeniedException) when calling the InvokeModel operation: You don't have access to the model with the specified model ID.\"
+  pbpaste | bedrock-doctor explain               # a whole log excerpt or stack trace on stdin
+  kubectl logs my-pod | tail -50 | bedrock-doctor explain --output json
+
+Paste the error as your SDK or tool printed it (botocore, the JS/Java/Go/Swift/Rust SDKs,
+LangChain, LiteLLM, HTTP traces, JSON with escaped quotes): explain finds the message in it,
+ranks the causes it points to, extracts the model, region, principal and request id, and
+prints the bedrock-doctor command that confirms the cause against your account. Nothing is
+sent anywhere; secrets in the text are masked in the output.
+
+Exit codes: 0 an answer was printed (also \"unknown\" when nothing was recognised),
+2 the input could not be read.";
+
+const LINT_HELP: &str = "\
+Examples:
+  bedrock-doctor lint body.json --model anthropic.claude-3-5-haiku-20241022-v1:0
+  bedrock-doctor lint body.json --model stability.stable-diffusion-xl-v1 --output json
+  bedrock-doctor lint converse.json --model us.amazon.nova-pro-v1:0 --operation converse
+  cat body.json | bedrock-doctor lint - --model meta.llama3-1-70b-instruct-v1:0
+
+Checks the JSON body you send to InvokeModel (or Converse) without calling AWS: unknown fields
+(with did-you-mean), missing required fields, wrong types, values out of range, invalid enum
+values, and the model family's cross-field rules (Anthropic roles must alternate, SDXL samples
+must be 1...). Every problem names its JSON path. Covered: Anthropic Messages, Amazon Titan and
+Nova text and image, Titan and Cohere embeddings, Meta Llama, Mistral, Stability SDXL and
+Stable Image / SD3, and the Converse API (--operation converse, any model).
+
+Exit codes: 0 the body is clean (advisories such as an end-of-life model do not fail it),
+1 problems were found, 2 the file or model could not be read.";
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The error text (quote it); read from stdin when omitted or `-`
+    #[arg(value_name = "TEXT", num_args = 0..)]
+    pub text: Vec<String>,
+
+    /// Report format
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
+    /// Colour: auto means when stdout is a terminal and NO_COLOR is unset
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LintArgs {
+    /// The request body (JSON); `-` reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// The model id, inference profile id or ARN the body is sent to
+    #[arg(long, short = 'm', value_name = "MODEL", value_parser = parse_model)]
+    pub model: String,
+
+    /// The API the body is for: InvokeModel's native body, or the Converse API's
+    #[arg(long, value_enum, default_value_t = LintOperation::Invoke)]
+    pub operation: LintOperation,
+
+    /// Report format
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
+    /// Colour: auto means when stdout is a terminal and NO_COLOR is unset
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintOperation {
+    /// InvokeModel / InvokeModelWithResponseStream (the model's native body)
+    Invoke,
+    /// Converse / ConverseStream
+    Converse,
+}
+
+fn parse_model(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("the model id is empty".to_string());
+    }
+    if s.len() > 2048 || s.chars().any(char::is_whitespace) {
+        return Err(format!("`{}` is not a model id", s.escape_debug()));
+    }
+    Ok(s.to_string())
 }
 
 #[cfg(test)]

@@ -20,6 +20,14 @@ fn main() {
         None => run_doctor(&cli.doctor, None),
         Some(Command::Demo(args)) => run_demo(*args),
         Some(Command::Sim(SimCommand::Serve(args))) => run_sim(&args),
+        Some(Command::Explain(args)) => {
+            set_color(args.color);
+            bedrock_doctor::explain::run(&args)
+        }
+        Some(Command::Lint(args)) => {
+            set_color(args.color);
+            bedrock_doctor::lint::run(&args)
+        }
     };
     std::process::exit(code);
 }
@@ -37,11 +45,18 @@ fn usage_error(e: clap::Error) -> ! {
         std::process::exit(0);
     }
     let text = e.render().to_string();
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid usage");
-    let line = line.trim_start_matches("error: ");
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut line = lines
+        .next()
+        .unwrap_or("invalid usage")
+        .trim_start_matches("error: ")
+        .to_string();
+    // "the following required arguments were not provided:" names them on the next line.
+    if line.ends_with(':') {
+        if let Some(next) = lines.next() {
+            line = format!("{line} {next}");
+        }
+    }
     eprintln!("bedrock-doctor: {line} (see --help)");
     std::process::exit(exit::USAGE);
 }

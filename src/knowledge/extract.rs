@@ -3,7 +3,7 @@
 //! has an ordered list of shapes, most specific first: the SDK wrappers of
 //! /tmp/research/explain-families.md §0 print the same fact in different places.
 
-use regex::Regex;
+use super::lazy::LazyRegex;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -18,11 +18,14 @@ pub struct Extracted {
     pub action: Option<String>,
     pub resource_arn: Option<String>,
     pub request_id: Option<String>,
+    /// The SCP, RCP or policy that IAM names as the one that denied (newer IAM messages do).
+    #[serde(default)]
+    pub policy_arn: Option<String>,
 }
 
 impl Extracted {
     /// (name, value) of every field, in display order.
-    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 10] {
         [
             ("exception", self.exception.as_deref()),
             ("operation", self.operation.as_deref()),
@@ -33,6 +36,7 @@ impl Extracted {
             ("action", self.action.as_deref()),
             ("resource_arn", self.resource_arn.as_deref()),
             ("request_id", self.request_id.as_deref()),
+            ("policy_arn", self.policy_arn.as_deref()),
         ]
     }
 
@@ -42,98 +46,170 @@ impl Extracted {
 }
 
 struct Patterns {
-    operation: Vec<Regex>,
-    url: Regex,
-    http_status: Vec<Regex>,
-    request_id: Regex,
-    model_id: Vec<Regex>,
-    model_scan: Regex,
-    region: Vec<Regex>,
-    region_scan: Regex,
-    principal: Vec<Regex>,
-    resource: Vec<Regex>,
-    action: Regex,
-    exception: Vec<Regex>,
-    exception_scan: Regex,
-}
-
-fn compile(patterns: &[&str]) -> Vec<Regex> {
-    patterns
-        .iter()
-        .map(|p| Regex::new(p).expect("static regex"))
-        .collect()
+    operation: Vec<LazyRegex>,
+    url: LazyRegex,
+    http_status: Vec<LazyRegex>,
+    request_id: LazyRegex,
+    model_id: Vec<LazyRegex>,
+    model_scan: LazyRegex,
+    region: Vec<LazyRegex>,
+    region_scan: LazyRegex,
+    principal: Vec<LazyRegex>,
+    resource: Vec<LazyRegex>,
+    action: LazyRegex,
+    policy: LazyRegex,
+    exception: Vec<LazyRegex>,
 }
 
 const UUID: &str = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const REGION: &str = r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-isob?)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d";
+/// Every region name contains one of these.
+const REGION_TRIGGERS: &[&str] = &["-east-", "-west-", "-north", "-south", "-central-"];
+const PROVIDERS: &[&str] = &[
+    "anthropic.",
+    "amazon.",
+    "meta.",
+    "mistral.",
+    "cohere.",
+    "ai21.",
+    "stability.",
+    "deepseek.",
+    "openai.",
+    "qwen.",
+    "writer.",
+    "twelvelabs.",
+    "luma.",
+    "google.",
+    "minimax.",
+    "moonshot.",
+    "moonshotai.",
+    "nvidia.",
+    "zai.",
+];
 
+fn lazy(pattern: &str, triggers: &[&str]) -> LazyRegex {
+    LazyRegex::new(pattern, triggers)
+}
+
+/// Each regex carries the literals one of which its matches must contain (lowercase), so a
+/// message compiles only the few it could match.
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        operation: compile(&[
-            r"when calling the (\w+) operation",
-            r"operation error [A-Za-z ]+?: (\w+),",
-            r#"Error executing "(\w+)""#,
-            r"\b(InvokeModel|InvokeModelWithResponseStream|Converse|ConverseStream|ApplyGuardrail|CountTokens|StartAsyncInvoke|ListFoundationModels|GetFoundationModel|ListInferenceProfiles|GetInferenceProfile)Command\b",
-        ]),
+        operation: vec![
+            lazy(r"when calling the (\w+) operation", &["when calling the"]),
+            lazy(r"operation error [A-Za-z ]+?: (\w+),", &["operation error"]),
+            lazy(r#"Error executing "(\w+)""#, &["error executing \""]),
+            lazy(
+                r"\b(InvokeModel|InvokeModelWithResponseStream|Converse|ConverseStream|ApplyGuardrail|CountTokens|StartAsyncInvoke|ListFoundationModels|GetFoundationModel|ListInferenceProfiles|GetInferenceProfile)Command\b",
+                &["command"],
+            ),
+        ],
         // The runtime's REST paths: /model/{modelId}/{operation}; the id may be an ARN.
-        url: Regex::new(r#"/model/(arn:[^\s"'<>]+?|[^/\s"'<>?]+)/(invoke-with-response-stream|invoke|converse-stream|converse|count-tokens)\b"#)
-            .expect("static regex"),
-        http_status: compile(&[
-            r#"(?i)status[ _-]?code["']?\s*[:=(]\s*(?:http_status_)?["']?([1-5]\d\d)\b"#,
-            r#"(?i)\bhttp[ _]status["']?\s*[:=_]?\s*([1-5]\d\d)\b"#,
-            r"(?i)\bAPI Error(?: \([^)]*\))?:? ([1-5]\d\d)\b",
-            r"(?i)\bAn error occurred \(([1-5]\d\d)\)",
-            r"(?i)\b([1-5]\d\d) (?:Forbidden|Bad Request|Too Many Requests|Service Unavailable|Not Found|Unauthorized|Internal Server Error|Bad Gateway|Gateway Time-?out|Request Time-?out|Failed Dependency)\b",
-            r"(?i)\brequest rejected \(([1-5]\d\d)\)",
-            r"(?i)\bgot \(([1-5]\d\d),",
-            r"(?i)\b(?:upstream|error code|request failed|error):? ([1-5]\d\d)\b",
-            r"(?i)\bHTTP(?:/[\d.]+)? ([1-5]\d\d)\b",
-            r"(?i)\w(?:Exception|Error): ([1-5]\d\d)\b",
-            r#""(?:status|code)"\s*:\s*"?([1-5]\d\d)"?\s*[,}]"#,
-            r"^([1-5]\d\d) [A-Z]",
-        ]),
-        request_id: Regex::new(&format!(
-            r#"(?i)request[ _-]?id["']?\s*[:=]\s*["']?({UUID})"#
-        ))
-        .expect("static regex"),
-        model_id: compile(&[
-            r"(?i)Invocation of model ID (\S+?) with",
-            r"(?i)Value '([^']+)' at 'modelId'",
-            r#"(?i)\bmodel[_ ]?id(?:entifier)?["']?\s*[:=]\s*["']?([A-Za-z0-9][\w.:/-]*[\w])"#,
-            r#"(?i)["']model["']\s*[:=]\s*["']([A-Za-z0-9][\w.:/-]*[\w])["']"#,
-            r"\bAPI Error \(([A-Za-z0-9][\w.:-]*)\):",
-        ]),
+        url: lazy(
+            r#"/model/(arn:[^\s"'<>]+?|[^/\s"'<>?]+)/(invoke-with-response-stream|invoke|converse-stream|converse|count-tokens)\b"#,
+            &["/model/"],
+        ),
+        http_status: vec![
+            lazy(
+                r#"(?i)status[ _-]?code["']?\s*[:=(]\s*(?:http_status_)?["']?([1-5]\d\d)\b"#,
+                &["statuscode", "status code", "status_code", "status-code"],
+            ),
+            lazy(
+                r#"(?i)\bhttp[ _]status["']?\s*[:=_]?\s*([1-5]\d\d)\b"#,
+                &["http status", "http_status"],
+            ),
+            lazy(r"(?i)\bAPI Error(?: \([^)]*\))?:? ([1-5]\d\d)\b", &["api error"]),
+            lazy(r"(?i)\bAn error occurred \(([1-5]\d\d)\)", &["an error occurred ("]),
+            lazy(
+                r"(?i)\b([1-5]\d\d) (?:Forbidden|Bad Request|Too Many Requests|Service Unavailable|Not Found|Unauthorized|Internal Server Error|Bad Gateway|Gateway Time-?out|Request Time-?out|Failed Dependency)\b",
+                &[
+                    "forbidden", "bad request", "too many requests", "service unavailable",
+                    "not found", "unauthorized", "internal server error", "bad gateway",
+                    "gateway time", "request time", "failed dependency",
+                ],
+            ),
+            lazy(r"(?i)\brequest rejected \(([1-5]\d\d)\)", &["request rejected ("]),
+            lazy(r"(?i)\bgot \(([1-5]\d\d),", &["got ("]),
+            lazy(
+                r"(?i)\b(?:upstream|error code|request failed|error):? ([1-5]\d\d)\b",
+                &["upstream", "error code", "request failed", "error"],
+            ),
+            lazy(r"(?i)\bHTTP(?:/[\d.]+)? ([1-5]\d\d)\b", &["http"]),
+            lazy(r"(?i)\w(?:Exception|Error): ([1-5]\d\d)\b", &["exception: ", "error: "]),
+            lazy(
+                r#""(?:status|code)"\s*:\s*"?([1-5]\d\d)"?\s*[,}]"#,
+                &["\"status\"", "\"code\""],
+            ),
+        ],
+        request_id: lazy(
+            &format!(r#"(?i)request[ _-]?id["']?\s*[:=]\s*["']?({UUID})"#),
+            &["requestid", "request id", "request_id", "request-id"],
+        ),
+        model_id: vec![
+            lazy(r"(?i)Invocation of model ID (\S+?) with", &["invocation of model id "]),
+            lazy(r"(?i)Value '([^']+)' at 'modelId'", &["' at 'modelid'"]),
+            lazy(
+                r#"(?i)\bmodel[_ ]?id(?:entifier)?["']?\s*[:=]\s*["']?([A-Za-z0-9][\w.:/-]*[\w])"#,
+                &["modelid", "model_id", "model id"],
+            ),
+            lazy(
+                r#"(?i)["']model["']\s*[:=]\s*["']([A-Za-z0-9][\w.:/-]*[\w])["']"#,
+                &["\"model\"", "'model'"],
+            ),
+            lazy(r"\bAPI Error \(([A-Za-z0-9][\w.:-]*)\):", &["api error ("]),
+        ],
         // A provider-prefixed id anywhere; the look-behind substitute keeps `docs.aws.amazon.com`
         // and `email@amazon.com` out.
-        model_scan: Regex::new(
+        model_scan: lazy(
             r"(?:^|[^\w.@/-])((?:(?:us|us-gov|eu|apac|jp|au|ca|global)\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|stability|deepseek|openai|qwen|writer|twelvelabs|luma|google|minimax|moonshot|moonshotai|nvidia|zai)\.[a-z0-9][a-z0-9-]*(?:[.:][a-z0-9-]+)*)",
-        )
-        .expect("static regex"),
-        region: compile(&[
-            &format!(r"(?i)\bbedrock(?:-runtime|-agent-runtime|-agent)?(?:-fips)?\.({REGION})\.amazonaws\.com"),
-            &format!(r"\barn:aws[\w-]*:bedrock:({REGION}):"),
-            &format!(r#"(?i)\bregion(?:[_ ]?name)?["']?\s*[:=]\s*["']?({REGION})\b"#),
-            &format!(r"/\d{{8}}/({REGION})/bedrock/aws4_request"),
-        ]),
-        region_scan: Regex::new(&format!(r"(?:^|[^\w-])({REGION})\b")).expect("static regex"),
-        principal: compile(&[
-            r"\bUser: (arn:aws[\w-]*:(?:iam|sts)::[^\s]+)",
-            r"\b(arn:aws[\w-]*:(?:iam|sts)::[^\s:]*:(?:user|role|assumed-role|federated-user|root)\b[^\s]*)",
-        ]),
-        resource: compile(&[
-            r"\bon resource: (arn:[^\s]+)",
-            r"\b(arn:aws[\w-]*:bedrock:[^\s]+)",
-        ]),
-        action: Regex::new(r"\bperform: ([\w-]+:[\w*]+)").expect("static regex"),
-        exception: compile(&[
-            r"An error occurred \(([A-Za-z]\w+)\)",
-            r#"(?i)x-amzn-ErrorType["']?\s*[:=]\s*["']?([A-Za-z]\w+)"#,
-            r#"(?i):exception-type["']?\s*[:=]\s*["']?([A-Za-z]\w+)"#,
-            r#"\bcode: (?:Some\()?"([A-Za-z]\w+)""#,
-            r#""(?:name|errorType|__type|type)"\s*:\s*"([A-Za-z]\w*(?:Exception|Error))""#,
-        ]),
-        exception_scan: Regex::new(r"\b([A-Za-z]\w*(?:Exception|Error))\b").expect("static regex"),
+            PROVIDERS,
+        ),
+        region: vec![
+            lazy(
+                &format!(r"(?i)\bbedrock(?:-runtime|-agent-runtime|-agent)?(?:-fips)?\.({REGION})\.amazonaws\.com"),
+                &["amazonaws.com"],
+            ),
+            lazy(&format!(r"\barn:aws[\w-]*:bedrock:({REGION}):"), &["arn:aws"]),
+            lazy(
+                &format!(r#"(?i)\bregion(?:[_ ]?name)?["']?\s*[:=]\s*["']?({REGION})\b"#),
+                &["region"],
+            ),
+            lazy(&format!(r"/\d{{8}}/({REGION})/bedrock/aws4_request"), &["aws4_request"]),
+        ],
+        region_scan: lazy(&format!(r"(?:^|[^\w-])({REGION})\b"), REGION_TRIGGERS),
+        principal: vec![
+            lazy(r"\bUser: (arn:aws[\w-]*:(?:iam|sts)::[^\s]+)", &["user: arn:"]),
+            lazy(
+                r"\b(arn:aws[\w-]*:(?:iam|sts)::[^\s:]*:(?:user|role|assumed-role|federated-user|root)\b[^\s]*)",
+                &[":sts::", ":iam::"],
+            ),
+        ],
+        resource: vec![
+            lazy(r"\bon resource: (arn:[^\s]+)", &["on resource: arn:"]),
+            lazy(r"\b(arn:aws[\w-]*:bedrock:[^\s]+)", &[":bedrock:"]),
+        ],
+        action: lazy(r"\bperform: ([\w-]+:[\w*]+)", &["perform: "]),
+        policy: lazy(
+            r"\b(?:policy|polic(?:y|ies)): (arn:aws[\w-]*:(?:organizations|iam)::[^\s]+)",
+            &["policy: arn:", "policies: arn:"],
+        ),
+        exception: vec![
+            lazy(r"An error occurred \(([A-Za-z]\w+)\)", &["an error occurred ("]),
+            lazy(
+                r#"(?i)x-amzn-ErrorType["']?\s*[:=]\s*["']?([A-Za-z]\w+)"#,
+                &["x-amzn-errortype"],
+            ),
+            lazy(
+                r#"(?i):exception-type["']?\s*[:=]\s*["']?([A-Za-z]\w+)"#,
+                &[":exception-type"],
+            ),
+            lazy(r#"\bcode: (?:Some\()?"([A-Za-z]\w+)""#, &["code: "]),
+            lazy(
+                r#""(?:name|errorType|__type|type)"\s*:\s*"([A-Za-z]\w*(?:Exception|Error))""#,
+                &["exception\"", "error\""],
+            ),
+        ],
     })
 }
 
@@ -195,10 +271,17 @@ const WRAPPER_EXCEPTIONS: &[&str] = &[
     "AwsServiceException",
 ];
 
-fn first_capture(res: &[Regex], text: &str) -> Option<String> {
+fn capture<'t>(re: &LazyRegex, text: &'t str, lower: &str) -> Option<&'t str> {
+    re.for_text(lower)?
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+}
+
+fn first_capture(res: &[LazyRegex], text: &str, lower: &str) -> Option<String> {
     res.iter()
-        .find_map(|re| re.captures(text).and_then(|c| c.get(1)))
-        .map(|m| m.as_str().to_string())
+        .find_map(|re| capture(re, text, lower))
+        .map(str::to_string)
 }
 
 /// ARNs and ids are quoted, bracketed or end a sentence; that punctuation is not part of them.
@@ -208,12 +291,39 @@ fn trim_token(s: &str) -> String {
         .to_string()
 }
 
-/// A usable region: a real region name, not `<region>` or `*`.
+/// A real region name (`us-east-1`, `us-gov-west-1`), not `<region>`, `*` or `**`.
+fn is_region(s: &str) -> bool {
+    const AREAS: &[&str] = &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn"];
+    const WAYS: &[&str] = &[
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+    ];
+    let parts: Vec<&str> = s.split('-').collect();
+    let (area, rest) = match parts.split_first() {
+        Some((a, r)) => (*a, r),
+        None => return false,
+    };
+    let rest = match rest.first() {
+        Some(&"gov") | Some(&"iso") | Some(&"isob") => &rest[1..],
+        _ => rest,
+    };
+    AREAS.contains(&area)
+        && rest.len() == 2
+        && WAYS.contains(&rest[0])
+        && !rest[1].is_empty()
+        && rest[1].bytes().all(|b| b.is_ascii_digit())
+}
+
 fn region_of_arn(arn: &str) -> Option<String> {
     let region = arn.split(':').nth(3)?;
-    let p = patterns();
-    let whole = p.region_scan.captures(region).and_then(|c| c.get(1))?;
-    (whole.as_str() == region).then(|| region.to_string())
+    is_region(region).then(|| region.to_string())
 }
 
 fn model_of_arn(arn: &str) -> Option<String> {
@@ -224,6 +334,18 @@ fn model_of_arn(arn: &str) -> Option<String> {
     })?;
     let id = trim_token(tail);
     (!id.is_empty()).then_some(id)
+}
+
+/// `429 Too many tokens...`: a status code opening the text, as CLIs print it.
+fn status_at_start(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let ok = b.len() > 5
+        && (b'1'..=b'5').contains(&b[0])
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && b[3] == b' '
+        && b[4].is_ascii_uppercase();
+    ok.then(|| text[..3].to_string())
 }
 
 fn operation_of_url(suffix: &str) -> &'static str {
@@ -243,7 +365,7 @@ fn looks_like_model_id(id: &str) -> bool {
 
 fn exception(text: &str, lower: &str) -> Option<String> {
     let p = patterns();
-    if let Some(found) = first_capture(&p.exception, text) {
+    if let Some(found) = first_capture(&p.exception, text, lower) {
         if !WRAPPER_EXCEPTIONS.contains(&found.as_str()) {
             return Some(upper_first(&found));
         }
@@ -255,12 +377,42 @@ fn exception(text: &str, lower: &str) -> Option<String> {
     if let Some((_, name)) = known {
         return Some(name.to_string());
     }
-    p.exception_scan
-        .captures_iter(text)
-        .filter_map(|c| c.get(1))
-        .map(|m| m.as_str())
+    exception_words(text, lower)
+        .into_iter()
         .find(|name| !WRAPPER_EXCEPTIONS.contains(name))
         .map(upper_first)
+}
+
+/// Words ending in Exception or Error (`FooException`, `validationException`), in order.
+fn exception_words<'t>(text: &'t str, lower: &str) -> Vec<&'t str> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = lower.as_bytes();
+    let mut found: Vec<(usize, &'t str)> = Vec::new();
+    for suffix in ["exception", "error"] {
+        let mut from = 0;
+        while let Some(rel) = lower.get(from..).and_then(|r| r.find(suffix)) {
+            let end = from + rel + suffix.len();
+            from = end;
+            if end < bytes.len() && is_word(bytes[end]) {
+                continue;
+            }
+            let mut start = end - suffix.len();
+            while start > 0 && is_word(bytes[start - 1]) {
+                start -= 1;
+            }
+            let word = &text[start..end];
+            // A bare `Error` / `[ERROR]` names no exception.
+            let named = end - start > suffix.len();
+            if named
+                && word.as_bytes()[0].is_ascii_alphabetic()
+                && !found.iter().any(|(at, _)| *at == start)
+            {
+                found.push((start, word));
+            }
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, w)| w).collect()
 }
 
 fn upper_first(s: &str) -> String {
@@ -274,35 +426,24 @@ fn upper_first(s: &str) -> String {
 /// `text` and `lower` are the two forms of [`super::normalize::Normalized`].
 pub fn extract(text: &str, lower: &str) -> Extracted {
     let p = patterns();
-    let url = p.url.captures(text);
+    let url = p.url.for_text(lower).and_then(|re| re.captures(text));
 
-    let operation = first_capture(&p.operation, text).or_else(|| {
+    let operation = first_capture(&p.operation, text, lower).or_else(|| {
         url.as_ref()
             .and_then(|c| c.get(2))
             .map(|m| operation_of_url(m.as_str()).to_string())
     });
 
-    let http_status = p
-        .http_status
-        .iter()
-        .find_map(|re| re.captures(text).and_then(|c| c.get(1)))
-        .map(|m| m.as_str().to_string());
+    let http_status = first_capture(&p.http_status, text, lower).or_else(|| status_at_start(text));
 
-    let request_id = p
-        .request_id
-        .captures(text)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str().to_ascii_lowercase());
+    let request_id = capture(&p.request_id, text, lower).map(str::to_ascii_lowercase);
 
-    let principal_arn = first_capture(&p.principal, text).map(|s| trim_token(&s));
-    let resource_arn = first_capture(&p.resource, text).map(|s| trim_token(&s));
-    let action = p
-        .action
-        .captures(text)
-        .and_then(|c| c.get(1))
-        .map(|m| trim_token(m.as_str()));
+    let principal_arn = first_capture(&p.principal, text, lower).map(|s| trim_token(&s));
+    let resource_arn = first_capture(&p.resource, text, lower).map(|s| trim_token(&s));
+    let action = capture(&p.action, text, lower).map(trim_token);
+    let policy_arn = capture(&p.policy, text, lower).map(trim_token);
 
-    let model_id = first_capture(&p.model_id, text)
+    let model_id = first_capture(&p.model_id, text, lower)
         .map(|s| trim_token(&s))
         .filter(|s| !s.is_empty() && !s.starts_with('<'))
         .or_else(|| {
@@ -313,20 +454,16 @@ pub fn extract(text: &str, lower: &str) -> Extracted {
         .or_else(|| resource_arn.as_deref().and_then(model_of_arn))
         .or_else(|| {
             p.model_scan
+                .for_text(lower)?
                 .captures_iter(text)
                 .filter_map(|c| c.get(1))
                 .map(|m| trim_token(m.as_str()))
                 .find(|id| looks_like_model_id(id))
         });
 
-    let region = first_capture(&p.region, text)
+    let region = first_capture(&p.region, text, lower)
         .or_else(|| resource_arn.as_deref().and_then(region_of_arn))
-        .or_else(|| {
-            p.region_scan
-                .captures(text)
-                .and_then(|c| c.get(1))
-                .map(|m| m.as_str().to_string())
-        });
+        .or_else(|| capture(&p.region_scan, text, lower).map(str::to_string));
 
     Extracted {
         exception: exception(text, lower),
@@ -338,6 +475,7 @@ pub fn extract(text: &str, lower: &str) -> Extracted {
         action,
         resource_arn,
         request_id,
+        policy_arn,
     }
 }
 
@@ -369,6 +507,15 @@ mod tests {
     }
 
     #[test]
+    fn denying_policy() {
+        let e = ex("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:eu-west-3::foundation-model/x.y-v1:0 with an explicit deny in a service control policy: arn:aws:organizations::999988887777:policy/o-abcd1234/service_control_policy/p-regiondeny.");
+        assert_eq!(
+            e.policy_arn.as_deref(),
+            Some("arn:aws:organizations::999988887777:policy/o-abcd1234/service_control_policy/p-regiondeny")
+        );
+    }
+
+    #[test]
     fn url_shapes() {
         let e = ex(
             r#"ReadTimeoutError: Read timeout on endpoint URL: "https://bedrock-runtime.eu-west-3.amazonaws.com/model/eu.amazon.nova-lite-v1%3A0/converse-stream""#,
@@ -383,6 +530,20 @@ mod tests {
     fn no_false_model_from_docs_urls() {
         let e = ex("see https://docs.aws.amazon.com/bedrock/latest/userguide/security-iam.html or mail support@amazon.com");
         assert_eq!(e.model_id, None);
+    }
+
+    #[test]
+    fn regions_and_exception_words() {
+        assert!(
+            is_region("us-east-1") && is_region("us-gov-west-1") && is_region("ap-southeast-7")
+        );
+        assert!(!is_region("<region>") && !is_region("us-east") && !is_region("eu-west-x"));
+        let t =
+            "[ERROR] ValueError: x. An AccessDeniedException and validationException, not Errors";
+        assert_eq!(
+            exception_words(t, &t.to_ascii_lowercase()),
+            vec!["ValueError", "AccessDeniedException", "validationException"]
+        );
     }
 
     #[test]

@@ -4,13 +4,15 @@
 //! serves both.
 
 mod extract;
+mod lazy;
+pub mod models;
 mod normalize;
 mod template;
 
 pub use extract::Extracted;
 
 use crate::causes::Cause;
-use regex::Regex;
+use lazy::LazyRegex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -120,6 +122,28 @@ struct CatalogFile {
     unknown: UnknownSpec,
     cause: BTreeMap<String, CauseSpec>,
     family: Vec<FamilySpec>,
+    #[serde(default)]
+    context: Vec<ContextSpec>,
+}
+
+/// A cause that follows from what the model catalog knows about the extracted model id,
+/// rather than from the words of the message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    pub id: String,
+    /// `end-of-life` or `legacy`: the lifecycle the model must have.
+    pub lifecycle: String,
+    pub cause: String,
+    /// When the best cause from the words is one of these, this cause goes first instead.
+    #[serde(default)]
+    pub promote_over: Vec<String>,
+    /// When nothing was recognised but the text names one of these exceptions, this is the answer.
+    #[serde(default)]
+    pub answers_unknown_for: Vec<String>,
+    pub title: String,
+    pub why: String,
+    pub fix: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,7 +204,7 @@ pub struct Family {
     pub priority: u8,
     pub confidence: Confidence,
     pub phrases: Vec<String>,
-    regexes: Vec<Regex>,
+    regexes: Vec<LazyRegex>,
     pub status: Vec<u16>,
     pub requires: Vec<String>,
     pub excludes: Vec<String>,
@@ -192,6 +216,7 @@ pub struct Family {
 #[derive(Debug)]
 pub struct Catalog {
     pub families: Vec<Family>,
+    pub contexts: Vec<(Cause, ContextSpec)>,
     causes: BTreeMap<Cause, CauseSpec>,
     unknown: UnknownSpec,
 }
@@ -220,14 +245,12 @@ impl Catalog {
                 .cause
                 .parse()
                 .map_err(|e| format!("family {}: {e}", f.id))?;
+            // Compiled on first use, and only for texts that contain the regex's literal.
             let regexes = f
                 .regexes
                 .iter()
-                .map(|r| {
-                    Regex::new(&format!("(?i){r}"))
-                        .map_err(|e| format!("family {}: regex {r}: {e}", f.id))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|r| LazyRegex::derived(r, true))
+                .collect();
             let also = f
                 .also
                 .iter()
@@ -253,8 +276,27 @@ impl Catalog {
                 confirm: f.confirm,
             });
         }
+        let mut contexts = Vec::new();
+        for c in file.context {
+            let cause: Cause = c
+                .cause
+                .parse()
+                .map_err(|e| format!("context {}: {e}", c.id))?;
+            for code in &c.promote_over {
+                code.parse::<Cause>()
+                    .map_err(|e| format!("context {}: {e}", c.id))?;
+            }
+            if c.lifecycle != "end-of-life" && c.lifecycle != "legacy" {
+                return Err(format!(
+                    "context {}: unknown lifecycle {}",
+                    c.id, c.lifecycle
+                ));
+            }
+            contexts.push((cause, c));
+        }
         Ok(Catalog {
             families,
+            contexts,
             causes,
             unknown: file.unknown,
         })
@@ -286,6 +328,11 @@ impl Catalog {
             }
             out.extend(f.fix.iter().flatten().map(String::as_str));
         }
+        for (_, c) in &self.contexts {
+            out.push(&c.title);
+            out.push(&c.why);
+            out.extend(c.fix.iter().flatten().map(String::as_str));
+        }
         out
     }
 
@@ -299,7 +346,9 @@ impl Catalog {
     }
 
     fn classify(&self, norm: &normalize::Normalized, extracted: Extracted) -> Classification {
-        let vars = template::Vars::from_extracted(&extracted);
+        let mut vars = template::Vars::from_extracted(&extracted);
+        let lifecycle = extracted.model_id.as_deref().and_then(models::lifecycle);
+        vars.set_lifecycle(lifecycle.as_ref(), models::as_of());
         let status: Option<u16> = extracted
             .http_status
             .as_deref()
@@ -354,9 +403,6 @@ impl Catalog {
             if causes.iter().any(|r| r.cause == c.cause) {
                 continue;
             }
-            if causes.len() == MAX_CAUSES {
-                break;
-            }
             let (default_fix, default_confirm) = self.cause_defaults(c.cause).unwrap_or((&[], ""));
             let (title, confidence, fix, confirm) = if c.primary {
                 (
@@ -367,7 +413,7 @@ impl Catalog {
                 )
             } else {
                 (
-                    c.cause.title().to_string(),
+                    upper_first(c.cause.title()),
                     Confidence::Low,
                     default_fix,
                     default_confirm,
@@ -375,7 +421,7 @@ impl Catalog {
             };
             causes.push(RankedCause {
                 cause: c.cause,
-                title: upper_first(&title),
+                title,
                 confidence,
                 why: c.why,
                 fix: template::render_lines(fix, &vars),
@@ -384,6 +430,11 @@ impl Catalog {
             });
         }
 
+        if let Some(lc) = &lifecycle {
+            self.apply_context(lc, &extracted, &vars, &mut causes);
+        }
+        causes.truncate(MAX_CAUSES);
+
         let unknown = causes
             .is_empty()
             .then(|| self.unknown_advice(&extracted, &vars));
@@ -391,6 +442,62 @@ impl Catalog {
             causes,
             extracted,
             unknown,
+        }
+    }
+
+    /// The model's lifecycle adds a cause: first when the words only said "bad id" (what Bedrock
+    /// answers for a removed model), or when nothing was recognised; otherwise last, as a note.
+    fn apply_context(
+        &self,
+        lifecycle: &models::Lifecycle,
+        extracted: &Extracted,
+        vars: &template::Vars,
+        causes: &mut Vec<RankedCause>,
+    ) {
+        let kind = match lifecycle {
+            models::Lifecycle::EndOfLife { .. } => "end-of-life",
+            models::Lifecycle::Legacy { .. } => "legacy",
+        };
+        for (cause, spec) in self.contexts.iter().filter(|(_, c)| c.lifecycle == kind) {
+            if causes.iter().any(|r| r.cause == *cause) {
+                continue;
+            }
+            let top = causes.first().map(|r| r.cause.code());
+            let promote = match top {
+                Some(code) => spec.promote_over.iter().any(|p| p == code),
+                None => extracted.exception.as_deref().is_some_and(|e| {
+                    spec.answers_unknown_for
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(e))
+                }),
+            };
+            if top.is_none() && !promote {
+                // An unrecognised text stays an honest unknown.
+                continue;
+            }
+            let (default_fix, default_confirm) = self.cause_defaults(*cause).unwrap_or((&[], ""));
+            let ranked = RankedCause {
+                cause: *cause,
+                title: template::render(&spec.title, vars),
+                confidence: if promote {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                },
+                why: vec![template::render(&spec.why, vars)],
+                fix: template::render_lines(spec.fix.as_deref().unwrap_or(default_fix), vars),
+                confirm: template::render_command(default_confirm, vars),
+                family: spec.id.clone(),
+            };
+            if promote {
+                causes.insert(0, ranked);
+            } else {
+                // Kept visible even when the list is full: it is a fact, not a guess.
+                if causes.len() >= MAX_CAUSES {
+                    causes.truncate(MAX_CAUSES - 1);
+                }
+                causes.push(ranked);
+            }
         }
     }
 
@@ -465,8 +572,8 @@ impl Family {
             }
         }
         for re in &self.regexes {
-            if let Some(m) = re.find(&norm.text) {
-                add(m.as_str());
+            if let Some(m) = re.for_text(&norm.lower).and_then(|r| r.find(&norm.text)) {
+                add(whole_words(&norm.text, m.start(), m.end()));
             }
         }
         let by_status = status.is_some_and(|s| self.status.contains(&s));
@@ -483,6 +590,27 @@ impl Family {
         words.truncate(4);
         Some(Hit { words, by_status })
     }
+}
+
+/// A regex match widened to whole words, so evidence never ends in `polic` of `policy`.
+fn whole_words(text: &str, start: usize, end: usize) -> &str {
+    let b = text.as_bytes();
+    let is_word = |i: usize| {
+        b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    let (mut s, mut e) = (start, end);
+    if e > s && is_word(e - 1) {
+        while is_word(e) {
+            e += 1;
+        }
+    }
+    if e > s && is_word(s) {
+        while s > 0 && is_word(s - 1) {
+            s -= 1;
+        }
+    }
+    text.get(s..e).unwrap_or(&text[start..end])
 }
 
 /// The first occurrence of `phrase` that does not start or end inside a longer word: the
@@ -522,6 +650,18 @@ fn upper_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_evidence_is_whole_words() {
+        let t = "with an explicit deny in a service control policy: arn";
+        let at = t.find("explicit").unwrap();
+        let end = t.find("polic").unwrap() + 5;
+        assert_eq!(
+            whole_words(t, at, end),
+            "explicit deny in a service control policy"
+        );
+        assert_eq!(whole_words("é ab", 3, 4), "ab");
+    }
 
     #[test]
     fn phrases_match_whole_words() {
@@ -565,6 +705,43 @@ mod tests {
     fn catalog_loads() {
         let c = Catalog::parse(FAMILIES_TOML).unwrap();
         assert!(c.families.len() > 30);
+        for f in &c.families {
+            for r in &f.regexes {
+                r.compile()
+                    .unwrap_or_else(|e| panic!("family {}: {}: {e}", f.id, r.pattern()));
+            }
+        }
+    }
+
+    /// Gating a regex by its literal must never hide a match: on every corpus text, a regex
+    /// that matches (run without the gate) has its trigger in the text.
+    #[test]
+    fn regex_triggers_never_hide_a_match() {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            text: String,
+        }
+        let corpus: Vec<Entry> =
+            serde_json::from_str(include_str!("../../tests/data/explain_corpus.json")).unwrap();
+        let heldout: Vec<Entry> =
+            serde_json::from_str(include_str!("../../tests/data/explain_heldout.json")).unwrap();
+        for e in corpus.iter().chain(&heldout) {
+            let n = normalize::normalize(&e.text);
+            for f in &catalog().families {
+                for r in &f.regexes {
+                    let matched = r.compile().unwrap().is_match(&n.text);
+                    if matched && !r.triggers().is_empty() {
+                        assert!(
+                            r.triggers().iter().any(|t| n.lower.contains(t.as_str())),
+                            "{}: trigger {:?} absent but {} matches",
+                            f.id,
+                            r.triggers(),
+                            r.pattern()
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -657,6 +834,34 @@ mod tests {
         assert!(advice.confirm.contains("iam-permissions"));
         let c = classify("everything is fine, nothing to see");
         assert!(c.is_unknown());
+    }
+
+    #[test]
+    fn catalog_lifecycle_turns_a_bad_id_into_end_of_life() {
+        let c = classify("An error occurred (ValidationException) when calling the InvokeModel operation: The provided model identifier is invalid. modelId=anthropic.claude-v2");
+        let got: Vec<Cause> = c.causes.iter().map(|r| r.cause).collect();
+        assert_eq!(got[..2], [Cause::ModelEndOfLife, Cause::ModelIdInvalid]);
+        assert_eq!(c.causes[0].confidence, Confidence::Medium);
+        assert!(
+            c.causes[0].why[0].contains("end of life since 2025-07-21"),
+            "{:?}",
+            c.causes[0].why
+        );
+        assert!(c.causes[0].fix[0].contains("anthropic.claude-sonnet-4-5-20250929-v1:0"));
+
+        // Words that say something else keep their rank; the lifecycle is a note at the end.
+        let c = classify("ReadTimeoutError: Read timeout on endpoint URL: \"https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-v2/invoke\"");
+        assert_eq!(c.causes[0].cause, Cause::ModelTimeout);
+        assert_eq!(
+            c.causes.last().map(|r| r.cause),
+            Some(Cause::ModelEndOfLife)
+        );
+
+        // Nothing recognised but a model-shaped 404: the lifecycle is the answer.
+        let c = classify("ResourceNotFoundException: 404 for meta.llama2-70b-chat-v1");
+        assert_eq!(c.top().map(|r| r.cause), Some(Cause::ModelEndOfLife));
+        // ... but not without such an exception: that stays unknown.
+        assert!(classify("ERR_HTTP2_STREAM_CANCEL meta.llama2-70b-chat-v1").is_unknown());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! model ids. The catalog is written against one canonical form, produced here, so a
 //! phrase matches however the wrapper printed it.
 
-use regex::Regex;
+use super::lazy::LazyRegex;
 use std::sync::OnceLock;
 
 /// The canonical form of one pasted text.
@@ -115,14 +115,17 @@ fn decode_entities(s: &str) -> String {
 /// A quoted URL broken over two lines by a terminal (`.../claude-3\n-5-sonnet.../converse"`)
 /// is joined back, so the model id inside it survives whitespace collapsing.
 fn join_wrapped_urls(s: &str) -> String {
-    static RE: OnceLock<Regex> = OnceLock::new();
+    static RE: OnceLock<LazyRegex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r#""(https?://[^\s"]+)[ \t]*\r?\n[ \t]*([^\s"]+")"#).expect("static regex")
+        LazyRegex::new(
+            r#""(https?://[^\s"]+)[ \t]*\r?\n[ \t]*([^\s"]+")"#,
+            &["://"],
+        )
     });
-    if !s.contains("://") {
-        return s.to_string();
+    match re.for_text(s) {
+        Some(re) if s.contains('\n') => re.replace_all(s, "\"$1$2").into_owned(),
+        _ => s.to_string(),
     }
-    re.replace_all(s, "\"$1$2").into_owned()
 }
 
 fn map_chars(s: &str) -> String {
@@ -218,36 +221,42 @@ fn collapse_whitespace(s: &str) -> String {
 /// Secret access keys, session tokens, SigV4 signatures and Bedrock API keys are replaced by
 /// `<redacted>` before anything can quote them.
 fn mask_secrets(s: &str) -> (String, Vec<String>) {
-    static RE: OnceLock<Vec<Regex>> = OnceLock::new();
-    let lower = s.to_ascii_lowercase();
-    let suspicious = [
-        "secret",
-        "token",
-        "signature=",
-        "authorization",
-        "absk",
-        "bedrock-api-key-",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
-    if !suspicious {
-        return (s.to_string(), Vec::new());
-    }
+    static RE: OnceLock<Vec<LazyRegex>> = OnceLock::new();
     let patterns = RE.get_or_init(|| {
-        [
-            r#"(?i)secret[_-]?access[_-]?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})"#,
-            r#"(?i)(?:session|security)[_-]?token["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{16,})"#,
-            r"(?i)Signature=([0-9a-f]{64})",
-            r"(?i)Authorization\s*[:=]\s*Bearer\s+([A-Za-z0-9._~+/=-]{12,})",
-            r"\b(ABSK[A-Za-z0-9+/=]{20,})",
-            r"\b(bedrock-api-key-[A-Za-z0-9+/=._-]{20,})",
+        vec![
+            LazyRegex::new(
+                r#"(?i)secret[_-]?access[_-]?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})"#,
+                &["secret_access_key", "secretaccesskey", "secret-access-key"],
+            ),
+            LazyRegex::new(
+                r#"(?i)(?:session|security)[_-]?token["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{16,})"#,
+                &[
+                    "session_token",
+                    "security_token",
+                    "session-token",
+                    "security-token",
+                    "sessiontoken",
+                    "securitytoken",
+                ],
+            ),
+            LazyRegex::new(r"(?i)Signature=([0-9a-f]{64})", &["signature="]),
+            LazyRegex::new(
+                r"(?i)Authorization\s*[:=]\s*Bearer\s+([A-Za-z0-9._~+/=-]{12,})",
+                &["bearer"],
+            ),
+            LazyRegex::new(r"\b(ABSK[A-Za-z0-9+/=]{20,})", &["absk"]),
+            LazyRegex::new(
+                r"\b(bedrock-api-key-[A-Za-z0-9+/=._-]{20,})",
+                &["bedrock-api-key-"],
+            ),
         ]
-        .iter()
-        .map(|p| Regex::new(p).expect("static regex"))
-        .collect()
     });
-    let mut found = Vec::new();
+    let lower = s.to_ascii_lowercase();
+    let mut found: Vec<String> = Vec::new();
     for re in patterns {
+        let Some(re) = re.for_text(&lower) else {
+            continue;
+        };
         for caps in re.captures_iter(s) {
             if let Some(m) = caps.get(1) {
                 if m.as_str() != MASK && !found.iter().any(|f| f == m.as_str()) {

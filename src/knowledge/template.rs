@@ -12,12 +12,18 @@ pub const NAMES: &[&str] = &[
     "region",
     "principal_arn",
     "role_name",
+    "role_arn",
     "account",
     "resource_arn",
     "action",
     "operation",
     "http_status",
     "request_id",
+    "policy_arn",
+    "policy_id",
+    "end_of_life",
+    "replacement",
+    "catalog_date",
     "exception",
     "lint_operation",
 ];
@@ -59,6 +65,9 @@ impl Vars {
             if let Some(role) = role_name(arn) {
                 v.set("role_name", &role);
             }
+            if let Some(role_arn) = iam_arn(arn) {
+                v.set("role_arn", &role_arn);
+            }
         }
         let account = [e.principal_arn.as_deref(), e.resource_arn.as_deref()]
             .into_iter()
@@ -67,6 +76,14 @@ impl Vars {
             .find(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
         if let Some(account) = account {
             v.set("account", account);
+        }
+        if let Some(id) = e
+            .policy_arn
+            .as_deref()
+            .and_then(|a| a.rsplit('/').next())
+            .filter(|id| id.starts_with("p-"))
+        {
+            v.set("policy_id", id);
         }
         if let Some(op) = e.operation.as_deref() {
             let lint_op = if op.starts_with("Converse") {
@@ -77,6 +94,29 @@ impl Vars {
             v.set("lint_operation", lint_op);
         }
         v
+    }
+
+    /// The model catalog's facts about the extracted model.
+    pub fn set_lifecycle(&mut self, lc: Option<&super::models::Lifecycle>, as_of: Option<&str>) {
+        use super::models::Lifecycle;
+        let (eol, replacement) = match lc {
+            Some(Lifecycle::EndOfLife {
+                end_of_life,
+                replacement,
+                ..
+            }) => (Some(end_of_life), replacement.as_ref()),
+            Some(Lifecycle::Legacy { end_of_life, .. }) => (end_of_life.as_ref(), None),
+            None => (None, None),
+        };
+        if let Some(d) = eol {
+            self.set("end_of_life", d);
+        }
+        if let Some(r) = replacement {
+            self.set("replacement", r);
+        }
+        if let Some(d) = as_of {
+            self.set("catalog_date", d);
+        }
     }
 
     fn set(&mut self, name: &'static str, value: &str) {
@@ -105,6 +145,20 @@ fn role_name(arn: &str) -> Option<String> {
         return rest.rsplit('/').next().map(str::to_string);
     }
     None
+}
+
+/// The IAM ARN a policy simulation takes: an assumed-role session maps to its role (without
+/// the role's path, which the session ARN does not show); users and roles are themselves.
+fn iam_arn(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, partition, service, _, account, resource] = parts.as_slice() else {
+        return None;
+    };
+    if *service == "iam" && (resource.starts_with("role/") || resource.starts_with("user/")) {
+        return Some(arn.to_string());
+    }
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    (*service == "sts").then(|| format!("arn:{partition}:iam::{account}:role/{role}"))
 }
 
 /// A placeholder found in a template: its name, fallback and whether it is optional.
@@ -238,6 +292,22 @@ mod tests {
             "your region <ACTION>"
         );
         assert_eq!(render("{\"a\": 1}", &v), "{\"a\": 1}");
+    }
+
+    #[test]
+    fn role_arns() {
+        assert_eq!(
+            iam_arn("arn:aws:sts::123456789012:assumed-role/app-role/i-1").as_deref(),
+            Some("arn:aws:iam::123456789012:role/app-role")
+        );
+        assert_eq!(
+            iam_arn("arn:aws:iam::123456789012:user/alice").as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+        assert_eq!(
+            iam_arn("arn:aws:sts::123456789012:federated-user/bob"),
+            None
+        );
     }
 
     #[test]

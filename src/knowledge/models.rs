@@ -1,0 +1,148 @@
+//! Model lifecycle facts (Legacy, end of life, successor), read from the model catalog that the
+//! simulator also serves (src/sim/data/catalog.json, sourced in SOURCES.md beside it), so the
+//! doctor has one list of retired models rather than one per feature.
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+const CATALOG_JSON: &str = include_str!("../sim/data/catalog.json");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Still callable by accounts that used it recently; retires on `end_of_life` if known.
+    Legacy {
+        model_id: String,
+        end_of_life: Option<String>,
+    },
+    /// No longer callable.
+    EndOfLife {
+        model_id: String,
+        name: Option<String>,
+        end_of_life: String,
+        replacement: Option<String>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+struct CatalogFile {
+    as_of: String,
+    models: Vec<ModelEntry>,
+    end_of_life_models: Vec<EolEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelEntry {
+    model_id: String,
+    lifecycle: String,
+    #[serde(default)]
+    end_of_life: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EolEntry {
+    model_id: String,
+    #[serde(default)]
+    model_name: Option<String>,
+    end_of_life: String,
+    #[serde(default)]
+    replacement: Option<String>,
+}
+
+fn catalog() -> Option<&'static CatalogFile> {
+    static C: OnceLock<Option<CatalogFile>> = OnceLock::new();
+    C.get_or_init(|| serde_json::from_str(CATALOG_JSON).ok())
+        .as_ref()
+}
+
+/// The date the lifecycle facts were collected.
+pub fn as_of() -> Option<&'static str> {
+    catalog().map(|c| c.as_of.as_str())
+}
+
+/// Geography and global prefixes of system inference profiles.
+const PROFILE_PREFIXES: &[&str] = &[
+    "us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "ca.", "global.",
+];
+
+/// The foundation-model id inside a model id, profile id or ARN.
+pub fn base_model_id(model: &str) -> &str {
+    let id = match model.rsplit_once('/') {
+        Some((head, tail)) if head.starts_with("arn:") => tail,
+        _ => model,
+    };
+    PROFILE_PREFIXES
+        .iter()
+        .find_map(|p| id.strip_prefix(p))
+        .unwrap_or(id)
+}
+
+/// `stability.stable-diffusion-xl-v1:0` is the same model as catalog id
+/// `stability.stable-diffusion-xl-v1`; other version suffixes are different models.
+fn same_model(asked: &str, catalog_id: &str) -> bool {
+    asked == catalog_id || asked.strip_suffix(":0") == Some(catalog_id)
+}
+
+pub fn lifecycle(model: &str) -> Option<Lifecycle> {
+    let c = catalog()?;
+    let id = base_model_id(model);
+    if let Some(e) = c
+        .end_of_life_models
+        .iter()
+        .find(|e| same_model(id, &e.model_id))
+    {
+        return Some(Lifecycle::EndOfLife {
+            model_id: e.model_id.clone(),
+            name: e.model_name.clone(),
+            end_of_life: e.end_of_life.clone(),
+            replacement: e.replacement.clone(),
+        });
+    }
+    c.models
+        .iter()
+        .find(|m| same_model(id, &m.model_id) && m.lifecycle == "LEGACY")
+        .map(|m| Lifecycle::Legacy {
+            model_id: m.model_id.clone(),
+            end_of_life: m.end_of_life.clone(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_parses() {
+        assert!(
+            catalog().is_some(),
+            "src/sim/data/catalog.json no longer parses"
+        );
+        assert!(as_of().is_some());
+    }
+
+    #[test]
+    fn sdxl_lifecycle() {
+        match lifecycle("stability.stable-diffusion-xl-v0") {
+            Some(Lifecycle::EndOfLife { replacement, .. }) => {
+                assert_eq!(
+                    replacement.as_deref(),
+                    Some("stability.stable-diffusion-xl-v1")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            lifecycle(
+                "arn:aws:bedrock:us-west-2::foundation-model/stability.stable-diffusion-xl-v1:0"
+            ),
+            Some(Lifecycle::EndOfLife { .. })
+        ));
+        assert_eq!(
+            lifecycle("us.anthropic.claude-sonnet-4-20250514-v1:0"),
+            None
+        );
+        assert!(matches!(
+            lifecycle("us.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+            Some(Lifecycle::Legacy { .. })
+        ));
+    }
+}
