@@ -49,12 +49,37 @@ pub enum Command {
     /// The simulated AWS account: a loopback server speaking AWS's wire protocols
     #[command(subcommand)]
     Sim(SimCommand),
+    /// List the checks and the cause codes
+    List,
+    /// Print the least-privilege IAM policy the doctor needs (for `aws iam create-policy`)
+    #[command(
+        after_help = "Examples:\n  bedrock-doctor policy > doctor-policy.json\n  aws iam create-policy --policy-name bedrock-doctor --policy-document file://doctor-policy.json\n  bedrock-doctor policy --skip invoke     # a preflight that never calls a model"
+    )]
+    Policy(PolicyArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
     /// Explain a Bedrock error message: likely causes, the fix, and the command that confirms it
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
     /// Check a request body offline against the model's request schema
     #[command(after_help = LINT_HELP)]
     Lint(LintArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Only the checks that will run (comma-separated ids), plus what they need
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Leave these checks out (comma-separated ids)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub skip: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -160,9 +185,26 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
     pub check_timeout: Duration,
 
-    /// Report format
-    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    /// Report format (junit, sarif and markdown are for CI)
+    #[arg(long, short = 'o', value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+
+    /// Write the report (in --output's format) to this file; the table still goes to the terminal
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<std::path::PathBuf>,
+
+    /// Settings and mutes from this file (default: ./bedrock-doctor.toml when it exists)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Mutes from the config file (not a flag).
+    #[arg(skip)]
+    pub mutes: Vec<crate::config_file::Mute>,
+
+    /// Re-run the failing checks until they pass or this much time has passed (IAM changes
+    /// and Marketplace subscriptions take minutes to propagate)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Option<Duration>,
 
     /// Exit with 1 when a check is at or above this level
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
@@ -185,6 +227,16 @@ pub struct DoctorArgs {
 pub enum Output {
     Table,
     Json,
+}
+
+/// The doctor's report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Junit,
+    Sarif,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

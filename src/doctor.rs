@@ -4,7 +4,7 @@ use crate::aws::{self, AwsSetup, CallLimits, Clients};
 use crate::checks::identity::CallerIdentity;
 use crate::checks::{self, RunEnv};
 use crate::cli::DoctorArgs;
-use crate::report::{Report, Target};
+use crate::report::{Report, Status, Target};
 use crate::runner::{self, Limits};
 use aws_credential_types::provider::ProvideCredentials;
 use std::sync::Arc;
@@ -24,7 +24,59 @@ pub trait Progress: Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
+/// A run, then with `--wait` the failing checks again until they pass or time is up; the
+/// config file's mutes are applied to the final report.
 pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
+    let started = Instant::now();
+    let mut report = run_once(args, progress).await?;
+    if let Some(wait) = args.wait {
+        let pause = (wait / 4).clamp(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(30),
+        );
+        loop {
+            let failing: Vec<String> = report
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, Status::Fail | Status::Error))
+                .map(|c| c.id.clone())
+                .collect();
+            let left = wait.saturating_sub(started.elapsed());
+            if failing.is_empty() || left.is_zero() {
+                break;
+            }
+            eprintln!(
+                "bedrock-doctor: waiting for {} ({} check{} failing); next try in {:.0}s, {:.0}s left",
+                failing.join(", "),
+                failing.len(),
+                if failing.len() == 1 { "" } else { "s" },
+                pause.min(left).as_secs_f64(),
+                left.as_secs_f64()
+            );
+            tokio::time::sleep(pause.min(left)).await;
+            let mut again = args.clone();
+            again.only = failing;
+            again.skip.clear();
+            let newer = run_once(&again, progress).await?;
+            for c in newer.checks {
+                if let Some(old) = report
+                    .checks
+                    .iter_mut()
+                    .find(|o| o.id == c.id && o.model == c.model)
+                {
+                    *old = c;
+                }
+            }
+            report.recount();
+        }
+        report.duration_ms = started.elapsed().as_millis() as u64;
+    }
+    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    crate::config_file::apply_mutes(&mut report, &args.mutes, &today[..10]);
+    Ok(report)
+}
+
+async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
     let body = match &args.body {

@@ -1,24 +1,75 @@
 //! parse -> run -> render -> exit code; nothing else.
 
 use bedrock_doctor::cli::{
-    Cli, ColorChoice, Command, DemoArgs, DoctorArgs, Output, ServeArgs, SimCommand,
+    Cli, ColorChoice, Command, DemoArgs, DoctorArgs, ReportFormat, ServeArgs, SimCommand,
 };
 use bedrock_doctor::report::{exit, exit_code};
 use bedrock_doctor::sim::{self, scenario::Scenario};
 use bedrock_doctor::{doctor, render, secrets};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::io::{IsTerminal, Write};
 
 fn main() {
     // A check's panic is reported as that check's `error`; keep the backtrace out of the output.
     std::panic::set_hook(Box::new(|info| tracing::debug!("panic: {info}")));
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => usage_error(e),
-    };
-    let code = match cli.command {
-        None => run_doctor(&cli.doctor, None),
-        Some(Command::Demo(args)) => run_demo(*args),
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_error(e));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e));
+    let code = match cli.command.take() {
+        None => match with_config_file(cli.doctor, &matches) {
+            Ok(args) => run_doctor(&args, None),
+            Err(e) => fail_usage(&e),
+        },
+        Some(Command::Demo(args)) => {
+            let sub = matches.subcommand_matches("demo").unwrap_or(&matches);
+            let mut args = *args;
+            // A demo follows its scenario: only an explicit --config applies.
+            let explicit = args.doctor.config.is_some();
+            let merged = if explicit {
+                with_config_file(args.doctor, sub)
+            } else {
+                Ok(args.doctor)
+            };
+            match merged {
+                Ok(d) => {
+                    args.doctor = d;
+                    run_demo(args)
+                }
+                Err(e) => fail_usage(&e),
+            }
+        }
+        Some(Command::List) => {
+            print!("{}", bedrock_doctor::checks::listing());
+            exit::HEALTHY
+        }
+        Some(Command::Policy(p)) => match bedrock_doctor::checks::select(&p.only, &p.skip) {
+            Ok(selected) => {
+                let policy = bedrock_doctor::checks::doctor_policy(&selected);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&policy).unwrap_or_default()
+                );
+                exit::HEALTHY
+            }
+            Err(e) => fail_usage(&e),
+        },
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "bedrock-doctor",
+                &mut std::io::stdout(),
+            );
+            exit::HEALTHY
+        }
+        Some(Command::Man) => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => exit::HEALTHY,
+                Err(e) => fail_usage(&format!("cannot write the man page: {e}")),
+            }
+        }
         Some(Command::Sim(SimCommand::Serve(args))) => run_sim(&args),
         Some(Command::Explain(args)) => {
             set_color(args.color);
@@ -30,6 +81,87 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+fn fail_usage(msg: &str) -> i32 {
+    eprintln!("bedrock-doctor: {msg}");
+    exit::USAGE
+}
+
+/// Fill what the command line left at its default from the config file, if there is one.
+fn with_config_file(
+    mut args: DoctorArgs,
+    matches: &clap::ArgMatches,
+) -> Result<DoctorArgs, String> {
+    use clap::parser::ValueSource;
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => {
+            let p = std::path::PathBuf::from(bedrock_doctor::config_file::DEFAULT_NAME);
+            if !p.exists() {
+                return Ok(args);
+            }
+            p
+        }
+    };
+    let file = bedrock_doctor::config_file::load(&path)?;
+    let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    let duration = |key: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, String> {
+        v.as_deref()
+            .map(|d| {
+                bedrock_doctor::cli::parse_duration(d)
+                    .map_err(|e| format!("config `{}`: {key}: {e}", path.display()))
+            })
+            .transpose()
+    };
+    if !given("region") && file.region.is_some() {
+        args.region = file.region.clone();
+    }
+    if !given("profile") && file.profile.is_some() {
+        args.profile = file.profile.clone();
+    }
+    if !given("models") && !file.models.is_empty() {
+        args.models = file.models.clone();
+    }
+    if !given("principal") && file.principal.is_some() {
+        args.principal = file.principal.clone();
+    }
+    if !given("only") && !file.only.is_empty() {
+        args.only = file.only.clone();
+    }
+    if !given("skip") && !file.skip.is_empty() {
+        args.skip = file.skip.clone();
+    }
+    if !given("fail_on") {
+        if let Some(f) = file.fail_on {
+            args.fail_on = f;
+        }
+    }
+    if !given("timeout") {
+        if let Some(d) = duration("timeout", &file.timeout)? {
+            args.timeout = d;
+        }
+    }
+    if !given("check_timeout") {
+        if let Some(d) = duration("check-timeout", &file.check_timeout)? {
+            args.check_timeout = d;
+        }
+    }
+    if !given("window") {
+        if let Some(d) = duration("window", &file.window)? {
+            args.window = d;
+        }
+    }
+    if !given("no_invoke") && file.no_invoke == Some(true) {
+        args.no_invoke = true;
+    }
+    if !given("concurrency") {
+        if let Some(c) = file.concurrency {
+            args.concurrency = c.max(1);
+        }
+    }
+    args.mutes = file.mutes;
+    Ok(args)
 }
 
 /// clap's help and version go out as they are; every other parse error is one line, exit 2.
@@ -177,24 +309,24 @@ fn run_doctor_in(
             return exit::USAGE;
         }
     };
-    let text = match args.output {
-        Output::Json => render::json::render(&report),
-        Output::Table => {
-            let width = std::io::stdout()
-                .is_terminal()
-                .then(terminal_width)
-                .flatten()
-                .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
-            let style = render::table::Style {
-                width,
-                verbose: args.verbose > 0,
-                quiet: args.quiet > 0,
-            };
-            render::table::render(&report, &style)
-        }
-    };
+    let text = render_as(&report, args.output, args);
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(secrets::scrub(&text).as_bytes());
+    if let Some(path) = &args.output_file {
+        if let Err(e) = std::fs::write(path, secrets::scrub(&text)) {
+            eprintln!(
+                "bedrock-doctor: cannot write --output-file `{}`: {e}",
+                path.display()
+            );
+            return exit::USAGE;
+        }
+        // The file has the report; the person at the terminal still gets the table.
+        if args.output != ReportFormat::Table {
+            let table = render_as(&report, ReportFormat::Table, args);
+            let _ = stdout.write_all(secrets::scrub(&table).as_bytes());
+        }
+    } else {
+        let _ = stdout.write_all(secrets::scrub(&text).as_bytes());
+    }
     let _ = stdout.flush();
     exit_code(&report, args.fail_on)
 }
@@ -235,6 +367,32 @@ impl doctor::Progress for Bar {
         if let Some(b) = &self.0 {
             b.inc(1);
             b.set_message(format!("{} {}", r.id, r.model.as_deref().unwrap_or("")));
+        }
+    }
+}
+
+fn render_as(
+    report: &bedrock_doctor::report::Report,
+    format: ReportFormat,
+    args: &DoctorArgs,
+) -> String {
+    match format {
+        ReportFormat::Json => render::json::render(report),
+        ReportFormat::Junit => render::junit::render(report),
+        ReportFormat::Sarif => render::sarif::render(report),
+        ReportFormat::Markdown => render::markdown::render(report),
+        ReportFormat::Table => {
+            let width = std::io::stdout()
+                .is_terminal()
+                .then(terminal_width)
+                .flatten()
+                .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
+            let style = render::table::Style {
+                width,
+                verbose: args.verbose > 0,
+                quiet: args.quiet > 0,
+            };
+            render::table::render(report, &style)
         }
     }
 }

@@ -40,6 +40,9 @@ pub fn render(report: &Report) -> String {
             .map(|a| format!(" · account `{a}`"))
             .unwrap_or_default()
     ));
+    for n in &report.notices {
+        out.push_str(&format!("> **Notice**: {n}\n\n"));
+    }
     out.push_str("| status | check | finding |\n| --- | --- | --- |\n");
     for c in &report.checks {
         let name = match &c.model {
@@ -47,6 +50,12 @@ pub fn render(report: &Report) -> String {
             None => format!("`{}`", c.id),
         };
         let finding = match c.findings.first() {
+            Some(f) if f.muted.is_some() => format!(
+                "`{}` {} (muted: {})",
+                f.cause.code(),
+                f.summary,
+                f.muted.as_deref().unwrap_or("")
+            ),
             Some(f) => format!("`{}` {}", f.cause.code(), f.summary),
             None => c.summary.clone(),
         };

@@ -45,7 +45,10 @@ fn finding_cell(c: &CheckResult) -> String {
     }
     c.findings
         .iter()
-        .map(|f| format!("{}: {}", f.cause.code().bold(), f.summary))
+        .map(|f| match &f.muted {
+            Some(why) => format!("{}: {} (muted: {why})", f.cause.code().dimmed(), f.summary),
+            None => format!("{}: {}", f.cause.code().bold(), f.summary),
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -203,7 +206,20 @@ pub fn render(report: &Report, style: &Style) -> String {
             }
         }
         for f in &c.findings {
-            let _ = writeln!(out, "  {} {}", f.cause.code().bold(), f.summary);
+            match &f.muted {
+                Some(why) => {
+                    let _ = writeln!(
+                        out,
+                        "  {} {} {}",
+                        f.cause.code().dimmed(),
+                        f.summary,
+                        format!("(muted: {why})").dimmed()
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "  {} {}", f.cause.code().bold(), f.summary);
+                }
+            }
             for e in &f.evidence {
                 let _ = writeln!(out, "    seen: {e}");
             }
@@ -220,6 +236,9 @@ pub fn render(report: &Report, style: &Style) -> String {
         }
     }
 
+    for n in &report.notices {
+        let _ = writeln!(out, "\n{} {n}", "notice:".yellow().bold());
+    }
     let s = &report.summary;
     let mut parts = vec![format!("{} pass", s.pass)];
     for (n, word) in [
