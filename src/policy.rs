@@ -150,6 +150,26 @@ pub fn denials(document: &str, req: &Request) -> Vec<Denial> {
     out
 }
 
+/// Does an identity policy allow the action (on any resource)? Explicit denies win; an
+/// unreadable document allows nothing.
+pub fn allows(document: &str, action: &str) -> bool {
+    let Ok(doc) = serde_json::from_str::<Value>(document) else {
+        return false;
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(s @ Value::Object(_)) => vec![s.clone()],
+        _ => return false,
+    };
+    let hits = |effect: &str| {
+        statements.iter().any(|st| {
+            st.get("Effect").and_then(Value::as_str) == Some(effect)
+                && covers(st, "Action", "NotAction", action)
+        })
+    };
+    hits("Allow") && !hits("Deny")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +182,15 @@ mod tests {
             region,
             principal_arn: "arn:aws:iam::111122223333:role/app",
         }
+    }
+
+    #[test]
+    fn identity_policy_allows() {
+        let p = r#"{"Statement":[{"Effect":"Allow","Action":["bedrock:List*","sts:GetCallerIdentity"],"Resource":"*"},{"Effect":"Deny","Action":"bedrock:ListInferenceProfiles","Resource":"*"}]}"#;
+        assert!(allows(p, "bedrock:ListFoundationModels"));
+        assert!(!allows(p, "bedrock:ListInferenceProfiles"));
+        assert!(!allows(p, "iam:GetRole"));
+        assert!(!allows("nonsense", "sts:GetCallerIdentity"));
     }
 
     #[test]

@@ -377,3 +377,82 @@ fn body_reproduces_a_failing_request_from_a_file() {
     );
     assert_eq!(status_of(&r, "invoke"), "pass");
 }
+
+/// Run the doctor against the healthy account whose caller has exactly `policy`.
+fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
+    let mut scenario = Scenario::load("healthy").unwrap();
+    scenario.caller_policy = Some(policy.to_string());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(sim::start(scenario, sim::Options::default()))
+        .unwrap();
+    let env = Env::new();
+    let mut c = env.cmd_with(&[
+        "--output",
+        "json",
+        "--fail-on",
+        "never",
+        "--model",
+        "amazon.nova-lite-v1:0",
+        "--model",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]);
+    c.env("AWS_ENDPOINT_URL", running.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    let r = report(&run(c));
+    let mut actions: Vec<String> = running
+        .log()
+        .iter()
+        .map(|e| bedrock_doctor::sim::iam_action(&e.service, &e.operation))
+        .collect();
+    actions.sort();
+    actions.dedup();
+    (r, actions)
+}
+
+#[test]
+fn the_printed_policy_is_enough_and_every_action_in_it_is_needed() {
+    let o = run(Env::new().cmd_with(&["policy"]));
+    let policy = stdout(&o);
+    let (r, called) = under_policy(&policy);
+    for c in &r.checks {
+        assert_ne!(
+            c.status.as_str(),
+            "error",
+            "{} {:?}: {}",
+            c.id,
+            c.model,
+            c.summary
+        );
+    }
+    assert!(called.len() >= 8, "{called:?}");
+    // Take each action the run used out of the policy: the check that needs it must say so.
+    let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    for action in &called {
+        let mut reduced = doc.clone();
+        for st in reduced["Statement"].as_array_mut().unwrap() {
+            if let Some(list) = st["Action"].as_array_mut() {
+                list.retain(|a| a.as_str() != Some(action.as_str()));
+            }
+        }
+        let (r, _) = under_policy(&reduced.to_string());
+        // An `error` naming it, or a check that carried on with a stated assumption.
+        let named = r.checks.iter().any(|c| {
+            (c.status.as_str() == "error" && c.summary.contains(action.as_str()))
+                || c.details
+                    .iter()
+                    .any(|d| d.contains(action.as_str()) && d.contains("lacks"))
+        });
+        let invoke_denied = action == "bedrock:InvokeModel"
+            && r.checks
+                .iter()
+                .any(|c| c.id == "invoke" && c.status.as_str() == "fail");
+        assert!(
+            named || invoke_denied,
+            "without {action}, no check says it lacks it: {:#?}",
+            verdicts(&r)
+        );
+    }
+}

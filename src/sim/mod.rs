@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod scenario;
 mod services;
+pub use services::iam_action;
 pub mod wire;
 
 use bytes::Bytes;
@@ -387,6 +388,18 @@ impl Sim {
         }
         if let Some(rejected) = self.check_key(call, protocol, request_id) {
             return rejected;
+        }
+        if let Some(policy) = &self.scenario.caller_policy {
+            let action = services::iam_action(&call.service, operation);
+            if !crate::policy::allows(policy, &action) {
+                let (status, code) = match protocol {
+                    Protocol::Query { .. } => (403, "AccessDenied"),
+                    Protocol::AwsJson { .. } => (400, "AccessDeniedException"),
+                    _ => (403, "AccessDeniedException"),
+                };
+                let msg = format!("User: {} is not authorized to perform: {action} because no identity-based policy allows the {action} action", self.scenario.identity.arn);
+                return protocol.error(status, code, &msg, request_id);
+            }
         }
         services::dispatch(self, call, operation, protocol, request_id)
     }

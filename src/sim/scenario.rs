@@ -45,6 +45,10 @@ pub struct Scenario {
     pub quotas: Vec<Quota>,
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// The caller's own IAM policy (JSON): when set, every call it does not allow is refused
+    /// with AccessDenied, so the doctor's least-privilege policy can be proven.
+    #[serde(default)]
+    pub caller_policy: Option<String>,
 }
 
 fn default_region() -> String {

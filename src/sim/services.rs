@@ -12,6 +12,20 @@ const QUOTAS: &str = "ServiceQuotasV20190624.";
 const CW_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
 const CW_TARGET: &str = "GraniteServiceVersion20100801.";
 
+/// The IAM action an operation needs (Converse is authorized as InvokeModel).
+pub fn iam_action(service: &str, op: &str) -> String {
+    let prefix = match service {
+        "monitoring" => "cloudwatch",
+        other => other,
+    };
+    let op = match op {
+        "Converse" => "InvokeModel",
+        "ConverseStream" => "InvokeModelWithResponseStream",
+        other => other,
+    };
+    format!("{prefix}:{op}")
+}
+
 /// Name the operation and the protocol it is answered in.
 pub fn identify(call: &Call) -> (String, Protocol) {
     match call.service.as_str() {

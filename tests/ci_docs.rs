@@ -1,0 +1,86 @@
+//! docs/ci.md's commands, run as written against the simulator.
+
+mod common;
+
+use bedrock_doctor::sim::{self, scenario::Scenario};
+use common::*;
+
+fn commands() -> Vec<String> {
+    let doc = include_str!("../docs/ci.md");
+    doc.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            l.strip_prefix("run: ")
+                .or_else(|| l.strip_prefix("- "))
+                .filter(|c| c.starts_with("bedrock-doctor "))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_in_ci_md_runs_against_the_simulator() {
+    let cmds = commands();
+    assert!(cmds.len() >= 3, "{cmds:?}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(sim::start(
+            Scenario::load("healthy").unwrap(),
+            sim::Options::default(),
+        ))
+        .unwrap();
+    let env = Env::new();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
+    let summary = env.home.path().join("summary.md");
+    for cmd in &cmds {
+        let mut c = env.cmd();
+        c.current_dir(env.home.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin_dir.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("AWS_ENDPOINT_URL", running.url())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+            .env("MODEL", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+            .env("GITHUB_STEP_SUMMARY", &summary);
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c").arg(cmd);
+        // Same clean environment as the harness, through a shell for the redirections.
+        sh.env_clear();
+        for (k, v) in c.get_envs() {
+            if let Some(v) = v {
+                sh.env(k, v);
+            }
+        }
+        sh.current_dir(env.home.path());
+        let o = sh.output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{cmd}\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let xml = std::fs::read_to_string(env.home.path().join("bedrock-doctor.xml")).unwrap();
+    assert!(roxmltree::Document::parse(&xml).is_ok());
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("## bedrock-doctor"), "{md}");
+}
+
+#[test]
+fn the_config_example_in_ci_md_loads() {
+    let doc = include_str!("../docs/ci.md");
+    let start = doc.find("# bedrock-doctor.toml").unwrap();
+    let end = start + doc[start..].find("```").unwrap();
+    let env = Env::new();
+    let path = env.home.path().join("bedrock-doctor.toml");
+    std::fs::write(&path, &doc[start..end]).unwrap();
+    bedrock_doctor::config_file::load(&path).unwrap();
+}
