@@ -369,7 +369,7 @@ fn body_reproduces_a_failing_request_from_a_file() {
     );
     let fixed = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/lint/seed-sdxl-v0.fixed.json"
+        "/tests/data/lint/stability-image.ok.json"
     );
     let r = demo(
         "invalid-request-body",

@@ -157,7 +157,16 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             }
         };
         let took = started.elapsed().as_millis();
-        match result {
+        let linted = ctx.env.body.as_deref().and_then(|b| {
+            lint_body(
+                b,
+                resolved
+                    .as_ref()
+                    .and_then(|r| r.model_id.as_deref())
+                    .unwrap_or(&model),
+            )
+        });
+        let out = match result {
             Ok(stop) if is_filtered(stop.as_deref()) => Outcome::default().finding(
                 Finding::new(Cause::ContentFiltered, Severity::Error, format!("{model} answered, but a content filter or guardrail blocked the reply"))
                     .evidence(format!("request: {request}"))
@@ -170,8 +179,52 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 .detail(format!("request: {request}"))
                 .detail(format!("stop reason: {}", stop.unwrap_or_else(|| "n/a".into()))),
             Err(f) => failed(&ctx, &model, &request, &f, took),
+        };
+        match linted {
+            Some(f) => out.finding(f),
+            None => out,
         }
     })
+}
+
+/// `--body` is linted before it is sent: the problems lint finds become evidence.
+fn lint_body(body: &str, model: &str) -> Option<Finding> {
+    let report =
+        match crate::lint::lint_text(body, "--body", model, crate::cli::LintOperation::Invoke) {
+            Ok(r) => r,
+            Err(_) => return None,
+        };
+    if report.problems.is_empty() {
+        return None;
+    }
+    let mut f = Finding::new(
+        Cause::InvalidRequestBody,
+        Severity::Error,
+        format!(
+            "lint finds {} problem(s) in the --body for {model} ({})",
+            report.problems.len(),
+            report.family_title
+        ),
+    );
+    for p in &report.problems {
+        let hint = p
+            .hint
+            .as_deref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        f = f.evidence(format!(
+            "{} {}: {}{hint}",
+            if p.path.is_empty() { "(body)" } else { &p.path },
+            p.kind,
+            p.message
+        ));
+    }
+    Some(
+        f.fix(format!(
+            "see every problem with its fix: bedrock-doctor lint <body file> --model {model}"
+        ))
+        .doc(report.docs.clone()),
+    )
 }
 
 fn is_filtered(stop: Option<&str>) -> bool {
