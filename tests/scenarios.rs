@@ -367,6 +367,12 @@ fn body_reproduces_a_failing_request_from_a_file() {
         "{:?}",
         f.evidence
     );
+    // The body is linted before it is sent: lint's own finding names the paths.
+    let linted = r
+        .findings()
+        .filter(|(c, f)| c.id == "invoke" && f.summary.starts_with("lint finds"))
+        .count();
+    assert_eq!(linted, 1, "{:#?}", verdicts(&r));
     let fixed = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/lint/stability-image.ok.json"
