@@ -2,7 +2,7 @@
 
 mod common;
 
-use bedrock_doctor::sim::{self, scenario::Scenario};
+use bedrock_doctor::sim::scenario::Scenario;
 use common::*;
 
 fn commands() -> Vec<String> {
@@ -22,13 +22,7 @@ fn commands() -> Vec<String> {
 fn every_command_in_ci_md_runs_against_the_simulator() {
     let cmds = commands();
     assert!(cmds.len() >= 3, "{cmds:?}");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(
-            Scenario::load("healthy").unwrap(),
-            sim::Options::default(),
-        ))
-        .unwrap();
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
     let summary = env.home.path().join("summary.md");

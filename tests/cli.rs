@@ -2,7 +2,7 @@
 
 mod common;
 
-use bedrock_doctor::sim::{self, scenario::Scenario};
+use bedrock_doctor::sim::scenario::Scenario;
 use common::*;
 
 #[test]
@@ -139,20 +139,11 @@ fn a_closed_port_is_network_unreachable_not_a_hang() {
 
 #[test]
 fn identity_passes_against_a_loopback_sts_and_shows_its_arn() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(
-            Scenario::load("healthy").unwrap(),
-            sim::Options::default(),
-        ))
-        .unwrap();
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let mut c = env.cmd_with(&["--output", "json"]);
-    c.env("AWS_ENDPOINT_URL", running.url())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-        .env("AWS_SESSION_TOKEN", FAKE_TOKEN);
+    aim(&mut c, &running);
+    c.env("AWS_SESSION_TOKEN", FAKE_TOKEN);
     let o = run(c);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let r = report(&o);
@@ -209,24 +200,15 @@ fn no_secret_reaches_any_output_format() {
 
 #[test]
 fn fail_on_changes_the_exit_code() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(
-            Scenario::load("clock-skew").unwrap(),
-            sim::Options::default(),
-        ))
-        .unwrap();
+    let (_rt, running) = start_sim(Scenario::load("clock-skew").unwrap());
     let code = |fail_on: &str| {
         let env = Env::new();
         let mut c = env.cmd_with(&["--output", "json", "--fail-on", fail_on]);
-        c.env("AWS_ENDPOINT_URL", running.url())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-            .env(
-                "AWS_BEARER_TOKEN_BEDROCK",
-                "ABSKbedrockFAKEapiKEY0123456789",
-            );
+        aim(&mut c, &running);
+        c.env(
+            "AWS_BEARER_TOKEN_BEDROCK",
+            "ABSKbedrockFAKEapiKEY0123456789",
+        );
         run(c).status.code()
     };
     // bearer-token-overrides is a warning; a 7-minute skew fails.

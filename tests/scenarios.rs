@@ -5,7 +5,7 @@
 mod common;
 
 use bedrock_doctor::checks;
-use bedrock_doctor::sim::{self, scenario::Scenario, scenario::LIBRARY};
+use bedrock_doctor::sim::{scenario::Scenario, scenario::LIBRARY};
 use common::*;
 use std::collections::BTreeSet;
 
@@ -84,19 +84,10 @@ fn the_healthy_account_passes_every_check() {
 
 #[test]
 fn the_healthy_run_calls_each_operation_once_and_nothing_mutating() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(
-            Scenario::load("healthy").unwrap(),
-            sim::Options::default(),
-        ))
-        .unwrap();
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let mut c = env.cmd_with(&["--output", "json", "--model", "amazon.nova-lite-v1:0"]);
-    c.env("AWS_ENDPOINT_URL", running.url())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    aim(&mut c, &running);
     let o = run(c);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let log = running.log();
@@ -261,13 +252,7 @@ fn explicit_denies_and_boundaries_are_told_apart() {
 
 #[test]
 fn no_invoke_makes_no_runtime_call() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(
-            Scenario::load("healthy").unwrap(),
-            sim::Options::default(),
-        ))
-        .unwrap();
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let mut c = env.cmd_with(&[
         "--output",
@@ -276,10 +261,7 @@ fn no_invoke_makes_no_runtime_call() {
         "--model",
         "amazon.nova-lite-v1:0",
     ]);
-    c.env("AWS_ENDPOINT_URL", running.url())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    aim(&mut c, &running);
     let r = report(&run(c));
     assert_eq!(status_of(&r, "invoke"), "skip");
     let log = running.log();
@@ -307,13 +289,7 @@ fn no_invoke_makes_no_runtime_call() {
 
 #[test]
 fn the_healthy_run_invokes_each_text_model_once_and_never_an_image_model() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(
-            Scenario::load("healthy").unwrap(),
-            sim::Options::default(),
-        ))
-        .unwrap();
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let models = [
         "amazon.nova-lite-v1:0",
@@ -325,10 +301,7 @@ fn the_healthy_run_invokes_each_text_model_once_and_never_an_image_model() {
         args.extend(["--model", m]);
     }
     let mut c = env.cmd_with(&args);
-    c.env("AWS_ENDPOINT_URL", running.url())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    aim(&mut c, &running);
     let r = report(&run(c));
     let invoke: Vec<_> = r
         .checks
@@ -388,10 +361,7 @@ fn body_reproduces_a_failing_request_from_a_file() {
 fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
     let mut scenario = Scenario::load("healthy").unwrap();
     scenario.caller_policy = Some(policy.to_string());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt
-        .block_on(sim::start(scenario, sim::Options::default()))
-        .unwrap();
+    let (_rt, running) = start_sim(scenario);
     let env = Env::new();
     let mut c = env.cmd_with(&[
         "--output",
@@ -403,10 +373,7 @@ fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
         "--model",
         "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
     ]);
-    c.env("AWS_ENDPOINT_URL", running.url())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    aim(&mut c, &running);
     let r = report(&run(c));
     let mut actions: Vec<String> = running
         .log()

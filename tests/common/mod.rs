@@ -113,3 +113,25 @@ impl Env {
         c
     }
 }
+
+/// The simulator on a runtime of its own (keep the runtime alive as long as the server).
+pub fn start_sim(
+    scenario: bedrock_doctor::sim::scenario::Scenario,
+) -> (tokio::runtime::Runtime, bedrock_doctor::sim::Running) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(bedrock_doctor::sim::start(
+            scenario,
+            bedrock_doctor::sim::Options::default(),
+        ))
+        .unwrap();
+    (rt, running)
+}
+
+/// Point a command at the simulator, in us-east-1, with the fake static keys.
+pub fn aim(c: &mut Command, running: &bedrock_doctor::sim::Running) {
+    c.env("AWS_ENDPOINT_URL", running.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+}
