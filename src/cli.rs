@@ -130,6 +130,16 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
+    /// Run the model checks in several regions at once: a comma-separated list, or `all`
+    /// (every region that offers Bedrock); account checks run once, in the first region
+    #[arg(
+        long,
+        value_name = "LIST|all",
+        value_delimiter = ',',
+        conflicts_with = "region"
+    )]
+    pub regions: Vec<String>,
+
     /// Named profile from ~/.aws/config (default: AWS_PROFILE, then `default`)
     #[arg(long, value_name = "NAME", value_parser = parse_profile)]
     pub profile: Option<String>,

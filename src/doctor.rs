@@ -28,7 +28,11 @@ impl Progress for Silent {}
 /// config file's mutes are applied to the final report.
 pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
     let started = Instant::now();
-    let mut report = run_once(args, progress).await?;
+    let mut report = if args.regions.is_empty() {
+        run_once(args, progress).await?
+    } else {
+        across_regions(args, progress).await?
+    };
     if let Some(wait) = args.wait {
         let pause = (wait / 4).clamp(
             std::time::Duration::from_millis(200),
@@ -214,4 +218,61 @@ fn read_body(path: &std::path::Path) -> Result<String, UsageError> {
     serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|e| UsageError(format!("--body `{shown}` is not JSON: {e}")))?;
     Ok(text)
+}
+
+/// `--regions`: one run per region at once; account checks are kept from the first region,
+/// per-model checks from every region, labelled with it.
+async fn across_regions(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
+    let started = Instant::now();
+    let regions: Vec<String> = if args.regions.iter().any(|r| r == "all") {
+        crate::models::bedrock_regions().to_vec()
+    } else {
+        args.regions.clone()
+    };
+    if let Some(bad) = regions.iter().find(|r| !crate::aws::region_looks_valid(r)) {
+        return Err(UsageError(format!(
+            "`{bad}` in --regions is not a region name"
+        )));
+    }
+    let runs = regions.iter().map(|r| {
+        let mut one = args.clone();
+        one.region = Some(r.clone());
+        one.regions.clear();
+        async move { run_once(&one, progress).await }
+    });
+    let reports = futures::future::join_all(runs).await;
+    let mut merged: Option<Report> = None;
+    for (region, report) in regions.iter().zip(reports) {
+        let report = report?;
+        match merged.as_mut() {
+            None => {
+                let mut first = report;
+                for c in first.checks.iter_mut().filter(|c| c.model.is_some()) {
+                    c.region = Some(region.clone());
+                }
+                merged = Some(first);
+            }
+            Some(m) => {
+                for mut c in report.checks.into_iter().filter(|c| c.model.is_some()) {
+                    c.region = Some(region.clone());
+                    m.checks.push(c);
+                }
+            }
+        }
+    }
+    let mut report = merged.ok_or_else(|| UsageError("--regions names no region".into()))?;
+    // Keep the declared order: by check, then model, then region.
+    let order = |id: &str| {
+        checks::all()
+            .iter()
+            .position(|c| c.meta.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    report.checks.sort_by(|a, b| {
+        (order(&a.id), &a.model, &a.region).cmp(&(order(&b.id), &b.model, &b.region))
+    });
+    report.target.region = Some(regions.join(","));
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.recount();
+    Ok(report)
 }

@@ -103,6 +103,9 @@ pub struct CheckResult {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The region of a per-model check, when the run covered several (`--regions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub status: Status,
     /// One line saying what the check saw.
     pub summary: String,
@@ -238,6 +241,7 @@ mod tests {
             id: "x".into(),
             title: "x".into(),
             model: None,
+            region: None,
             status,
             summary: String::new(),
             details: vec![],

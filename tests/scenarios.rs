@@ -429,3 +429,54 @@ fn the_printed_policy_is_enough_and_every_action_in_it_is_needed() {
         );
     }
 }
+
+#[test]
+fn regions_runs_the_model_checks_in_each_region_at_once() {
+    let r = demo(
+        "healthy",
+        &[
+            "--regions",
+            "us-east-1,us-west-2",
+            "--model",
+            "amazon.nova-lite-v1:0",
+            "--no-invoke",
+        ],
+    );
+    let catalog: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.id == "model-catalog")
+        .map(|c| (c.region.clone().unwrap(), c.status.as_str()))
+        .collect();
+    // Nova Lite is on demand in us-east-1 and profile-only in us-west-2 (per the catalog).
+    assert_eq!(
+        catalog,
+        [
+            ("us-east-1".to_string(), "pass"),
+            ("us-west-2".to_string(), "fail")
+        ]
+    );
+    assert_eq!(
+        r.checks.iter().filter(|c| c.id == "identity").count(),
+        1,
+        "account checks run once"
+    );
+    let all = demo(
+        "healthy",
+        &[
+            "--regions",
+            "all",
+            "--model",
+            "amazon.nova-lite-v1:0",
+            "--no-invoke",
+            "--only",
+            "model-catalog",
+        ],
+    );
+    let n = all
+        .checks
+        .iter()
+        .filter(|c| c.id == "model-catalog")
+        .count();
+    assert_eq!(n, bedrock_doctor::models::bedrock_regions().len());
+}

@@ -33,9 +33,10 @@ pub fn mark(status: Status) -> String {
 }
 
 fn check_label(c: &CheckResult) -> String {
-    match &c.model {
-        Some(m) => format!("{}\n{}", c.id, m),
-        None => c.id.clone(),
+    match (&c.model, &c.region) {
+        (Some(m), Some(r)) => format!("{}\n{m}\n@ {r}", c.id),
+        (Some(m), None) => format!("{}\n{m}", c.id),
+        _ => c.id.clone(),
     }
 }
 
