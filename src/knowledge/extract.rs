@@ -272,10 +272,7 @@ const WRAPPER_EXCEPTIONS: &[&str] = &[
 ];
 
 fn capture<'t>(re: &LazyRegex, text: &'t str, lower: &str) -> Option<&'t str> {
-    re.for_text(lower)?
-        .captures(text)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())
+    re.for_text(lower)?.group(text, 1)
 }
 
 fn first_capture(res: &[LazyRegex], text: &str, lower: &str) -> Option<String> {
@@ -427,12 +424,10 @@ fn upper_first(s: &str) -> String {
 pub fn extract(text: &str, lower: &str) -> Extracted {
     let p = patterns();
     let url = p.url.for_text(lower).and_then(|re| re.captures(text));
+    let url_part = |n: usize| url.as_ref().and_then(|c| c.get(n).copied().flatten());
 
-    let operation = first_capture(&p.operation, text, lower).or_else(|| {
-        url.as_ref()
-            .and_then(|c| c.get(2))
-            .map(|m| operation_of_url(m.as_str()).to_string())
-    });
+    let operation = first_capture(&p.operation, text, lower)
+        .or_else(|| url_part(2).map(|m| operation_of_url(m).to_string()));
 
     let http_status = first_capture(&p.http_status, text, lower).or_else(|| status_at_start(text));
 
@@ -446,18 +441,14 @@ pub fn extract(text: &str, lower: &str) -> Extracted {
     let model_id = first_capture(&p.model_id, text, lower)
         .map(|s| trim_token(&s))
         .filter(|s| !s.is_empty() && !s.starts_with('<'))
-        .or_else(|| {
-            url.as_ref()
-                .and_then(|c| c.get(1))
-                .map(|m| trim_token(m.as_str()))
-        })
+        .or_else(|| url_part(1).map(trim_token))
         .or_else(|| resource_arn.as_deref().and_then(model_of_arn))
         .or_else(|| {
             p.model_scan
                 .for_text(lower)?
-                .captures_iter(text)
-                .filter_map(|c| c.get(1))
-                .map(|m| trim_token(m.as_str()))
+                .group_all(text, 1)
+                .into_iter()
+                .map(trim_token)
                 .find(|id| looks_like_model_id(id))
         });
 

@@ -2,8 +2,15 @@
 //! text. Compiling all of the catalog's and the extractor's regexes would cost most of explain's
 //! time budget; a typical message needs a handful of them.
 
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use std::sync::OnceLock;
+
+/// Patterns run on normalised text whose every fact is ASCII, so classes and case folding are
+/// ASCII-only (`unicode(false)`, on bytes): Unicode `\w` and case tables made compiling each
+/// pattern several times slower.
+fn build(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern).unicode(false).build()
+}
 
 #[derive(Debug)]
 pub struct LazyRegex {
@@ -51,28 +58,86 @@ impl LazyRegex {
 
     /// Compiles now, so a test can prove every pattern of the catalog is valid.
     #[cfg(test)]
-    pub fn compile(&self) -> Result<&Regex, String> {
-        self.regex().ok_or_else(|| match Regex::new(&self.pattern) {
-            Err(e) => e.to_string(),
-            Ok(_) => "unknown".into(),
-        })
+    pub fn compile(&self) -> Result<Matcher<'_>, String> {
+        match self.regex() {
+            Some(r) => Ok(Matcher(r)),
+            None => Err(build(&self.pattern)
+                .err()
+                .map_or_else(|| "did not compile".to_string(), |e| e.to_string())),
+        }
     }
 
     fn regex(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| Regex::new(&self.pattern).ok())
+            .get_or_init(|| build(&self.pattern).ok())
             .as_ref()
     }
 
     /// The regex, when the text (given lowercased as `lower`) could match it.
-    pub fn for_text(&self, lower: &str) -> Option<&Regex> {
+    pub fn for_text(&self, lower: &str) -> Option<Matcher<'_>> {
         let possible =
             self.triggers.is_empty() || self.triggers.iter().any(|t| lower.contains(t.as_str()));
         if possible {
-            self.regex()
+            self.regex().map(Matcher)
         } else {
             None
         }
+    }
+}
+
+/// A compiled regex, used on `&str` text; matches are widened to character boundaries so
+/// a byte-level match never splits a character.
+#[derive(Clone, Copy)]
+pub struct Matcher<'r>(&'r Regex);
+
+fn slice(text: &str, mut start: usize, mut end: usize) -> &str {
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    &text[start..end]
+}
+
+impl<'r> Matcher<'r> {
+    #[cfg(test)]
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text.as_bytes())
+    }
+
+    /// Byte range of the first match.
+    pub fn find(&self, text: &str) -> Option<(usize, usize)> {
+        self.0.find(text.as_bytes()).map(|m| (m.start(), m.end()))
+    }
+
+    /// Groups of the first match (index 0 is the whole match).
+    pub fn captures<'t>(&self, text: &'t str) -> Option<Vec<Option<&'t str>>> {
+        let caps = self.0.captures(text.as_bytes())?;
+        Some(
+            caps.iter()
+                .map(|g| g.map(|m| slice(text, m.start(), m.end())))
+                .collect(),
+        )
+    }
+
+    /// Group `n` of the first match.
+    pub fn group<'t>(&self, text: &'t str, n: usize) -> Option<&'t str> {
+        self.captures(text)?.get(n).copied().flatten()
+    }
+
+    /// Group `n` of every match, in order.
+    pub fn group_all<'t>(&self, text: &'t str, n: usize) -> Vec<&'t str> {
+        self.0
+            .captures_iter(text.as_bytes())
+            .filter_map(|c| c.get(n).map(|m| slice(text, m.start(), m.end())))
+            .collect()
+    }
+
+    /// Every match replaced by `$1$2...` style `replacement`.
+    pub fn replace_all(&self, text: &str, replacement: &str) -> String {
+        let out = self.0.replace_all(text.as_bytes(), replacement.as_bytes());
+        String::from_utf8_lossy(&out).into_owned()
     }
 }
 

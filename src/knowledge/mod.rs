@@ -572,8 +572,8 @@ impl Family {
             }
         }
         for re in &self.regexes {
-            if let Some(m) = re.for_text(&norm.lower).and_then(|r| r.find(&norm.text)) {
-                add(whole_words(&norm.text, m.start(), m.end()));
+            if let Some((start, end)) = re.for_text(&norm.lower).and_then(|r| r.find(&norm.text)) {
+                add(whole_words(&norm.text, start, end));
             }
         }
         let by_status = status.is_some_and(|s| self.status.contains(&s));

@@ -123,7 +123,7 @@ fn join_wrapped_urls(s: &str) -> String {
         )
     });
     match re.for_text(s) {
-        Some(re) if s.contains('\n') => re.replace_all(s, "\"$1$2").into_owned(),
+        Some(re) if s.contains('\n') => re.replace_all(s, "\"$1$2"),
         _ => s.to_string(),
     }
 }
@@ -257,11 +257,9 @@ fn mask_secrets(s: &str) -> (String, Vec<String>) {
         let Some(re) = re.for_text(&lower) else {
             continue;
         };
-        for caps in re.captures_iter(s) {
-            if let Some(m) = caps.get(1) {
-                if m.as_str() != MASK && !found.iter().any(|f| f == m.as_str()) {
-                    found.push(m.as_str().to_string());
-                }
+        for m in re.group_all(s, 1) {
+            if m != MASK && !found.iter().any(|f| f == m) {
+                found.push(m.to_string());
             }
         }
     }
