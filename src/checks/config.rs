@@ -154,18 +154,7 @@ pub(crate) mod tests {
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
-        let env = RunEnv {
-            setup,
-            clients: Clients::new(&sdk),
-            models: vec![],
-            credentials: None,
-            shared: Default::default(),
-            principal: None,
-            window: std::time::Duration::from_secs(86_400),
-            no_invoke: false,
-            invoke_images: false,
-            body: None,
-        };
+        let env = RunEnv::for_tests(setup, Clients::new(&sdk), vec![]);
         check(&Ctx {
             env: Arc::new(env),
             facts: Default::default(),

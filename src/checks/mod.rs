@@ -55,6 +55,23 @@ pub struct RunEnv {
 }
 
 impl RunEnv {
+    /// A run environment with the given clients and every option at its default (unit tests).
+    #[cfg(test)]
+    pub fn for_tests(setup: AwsSetup, clients: Clients, models: Vec<String>) -> RunEnv {
+        RunEnv {
+            setup,
+            clients,
+            models,
+            credentials: None,
+            shared: Default::default(),
+            principal: None,
+            window: std::time::Duration::from_secs(86_400),
+            no_invoke: false,
+            invoke_images: false,
+            body: None,
+        }
+    }
+
     pub fn region(&self) -> &str {
         self.setup.region_name().unwrap_or("us-east-1")
     }

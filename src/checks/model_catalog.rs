@@ -520,7 +520,7 @@ async fn regions_offering(ctx: &Ctx, home: &str, model_id: &str) -> Elsewhere {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::{AwsSetup, Clients, Sourced};
+    use crate::aws::{Clients, Sourced};
     use crate::checks::RunEnv;
     use crate::report::Status;
     use aws_sdk_bedrock::operation::list_foundation_models::ListFoundationModelsOutput;
@@ -584,19 +584,11 @@ mod tests {
             value: "us-east-1".into(),
             source: "--region".into(),
         });
-        let _: &AwsSetup = &setup;
-        let env = RunEnv {
+        let env = RunEnv::for_tests(
             setup,
-            clients: Clients::from_clients(sts, bedrock),
-            models: vec![model.into()],
-            credentials: None,
-            shared: Default::default(),
-            principal: None,
-            window: std::time::Duration::from_secs(86_400),
-            no_invoke: false,
-            invoke_images: false,
-            body: None,
-        };
+            Clients::from_clients(sts, bedrock),
+            vec![model.into()],
+        );
         Ctx {
             env: Arc::new(env),
             facts: Default::default(),

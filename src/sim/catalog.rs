@@ -1,6 +1,7 @@
 //! The built-in model catalog (data/catalog.json: models, regions, inference profiles and
 //! retired models, gathered from AWS documentation; sources in data/SOURCES.md).
 
+use crate::models::RetiredModel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -35,16 +36,6 @@ pub struct CatalogModel {
     pub profile_source_regions: Vec<String>,
     #[serde(default)]
     pub variant_of: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RetiredModel {
-    pub model_id: String,
-    pub model_name: String,
-    pub provider: String,
-    pub end_of_life: String,
-    #[serde(default)]
-    pub replacement: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
