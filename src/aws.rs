@@ -328,20 +328,60 @@ pub struct Clients {
     pub quotas: aws_sdk_servicequotas::Client,
     pub runtime: aws_sdk_bedrockruntime::Client,
     /// None when the clients were given (tests): then every region uses the same ones.
-    config: Option<SdkConfig>,
+    made_from: Option<MadeFrom>,
+}
+
+#[derive(Clone, Debug)]
+struct MadeFrom {
+    sdk: SdkConfig,
+    log: crate::calls::CallLog,
+    in_flight: usize,
+}
+
+impl MadeFrom {
+    /// The config's HTTP client, letting at most `in_flight` requests out at once.
+    fn http_client(&self) -> Option<Bounded> {
+        self.sdk.http_client().map(|inner| Bounded {
+            inner,
+            permits: Arc::new(tokio::sync::Semaphore::new(self.in_flight.max(1))),
+        })
+    }
+}
+
+macro_rules! client {
+    ($sdk:ident, $from:expr, $region:expr) => {{
+        let from: &MadeFrom = $from;
+        let mut conf = $sdk::config::Builder::from(&from.sdk).interceptor(from.log.clone());
+        if let Some(http) = from.http_client() {
+            conf = conf.http_client(http);
+        }
+        if let Some(region) = $region {
+            conf = conf.region(Region::new(region));
+        }
+        $sdk::Client::from_conf(conf.build())
+    }};
 }
 
 impl Clients {
-    pub fn new(config: &SdkConfig) -> Clients {
+    /// The clients of a run. Every call they make is recorded in `log`, and each client
+    /// (one service in one region: the unit AWS rate-limits) has at most `in_flight`
+    /// requests out at once, so a wide run does not throttle the account it diagnoses.
+    pub fn new(sdk: &SdkConfig, log: &crate::calls::CallLog, in_flight: usize) -> Clients {
+        let from = MadeFrom {
+            sdk: sdk.clone(),
+            log: log.clone(),
+            in_flight,
+        };
+        let home: Option<String> = None;
         Clients {
-            sts: aws_sdk_sts::Client::new(config),
-            bedrock: aws_sdk_bedrock::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            organizations: aws_sdk_organizations::Client::new(config),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
-            quotas: aws_sdk_servicequotas::Client::new(config),
-            runtime: aws_sdk_bedrockruntime::Client::new(config),
-            config: Some(config.clone()),
+            sts: client!(aws_sdk_sts, &from, home.clone()),
+            bedrock: client!(aws_sdk_bedrock, &from, home.clone()),
+            iam: client!(aws_sdk_iam, &from, home.clone()),
+            organizations: client!(aws_sdk_organizations, &from, home.clone()),
+            cloudwatch: client!(aws_sdk_cloudwatch, &from, home.clone()),
+            quotas: client!(aws_sdk_servicequotas, &from, home.clone()),
+            runtime: client!(aws_sdk_bedrockruntime, &from, home),
+            made_from: Some(from),
         }
     }
 
@@ -361,21 +401,69 @@ impl Clients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&nowhere),
             quotas: aws_sdk_servicequotas::Client::new(&nowhere),
             runtime: aws_sdk_bedrockruntime::Client::new(&nowhere),
-            config: None,
+            made_from: None,
         }
     }
 
-    /// A Bedrock control-plane client for another region.
-    pub fn bedrock_in(&self, region: &str) -> aws_sdk_bedrock::Client {
-        match &self.config {
-            Some(config) => {
-                let conf = aws_sdk_bedrock::config::Builder::from(config)
-                    .region(Region::new(region.to_string()))
-                    .build();
-                aws_sdk_bedrock::Client::from_conf(conf)
-            }
-            None => self.bedrock.clone(),
+    /// The clients for another region: Bedrock, its runtime, CloudWatch and Service Quotas
+    /// are regional; STS, IAM and Organizations stay the run's own (IAM and Organizations
+    /// are global, so one client keeps their request rate bounded across regions).
+    pub fn in_region(&self, region: &str) -> Clients {
+        let Some(from) = &self.made_from else {
+            return self.clone();
+        };
+        let r = || Some(region.to_string());
+        Clients {
+            sts: self.sts.clone(),
+            iam: self.iam.clone(),
+            organizations: self.organizations.clone(),
+            bedrock: client!(aws_sdk_bedrock, from, r()),
+            cloudwatch: client!(aws_sdk_cloudwatch, from, r()),
+            quotas: client!(aws_sdk_servicequotas, from, r()),
+            runtime: client!(aws_sdk_bedrockruntime, from, r()),
+            made_from: self.made_from.clone(),
         }
+    }
+}
+
+/// An HTTP client that holds each request until fewer than N of its client's are in flight.
+#[derive(Debug, Clone)]
+struct Bounded {
+    inner: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl aws_smithy_runtime_api::client::http::HttpClient for Bounded {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        aws_smithy_runtime_api::client::http::SharedHttpConnector::new(BoundedConnector {
+            inner: self.inner.http_connector(settings, components),
+            permits: self.permits.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct BoundedConnector {
+    inner: aws_smithy_runtime_api::client::http::SharedHttpConnector,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for BoundedConnector {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let permits = self.permits.clone();
+        aws_smithy_runtime_api::client::http::HttpConnectorFuture::new(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = permits.acquire_owned().await.ok();
+            inner.call(request).await
+        })
     }
 }
 
@@ -644,5 +732,55 @@ impl aws_credential_types::provider::ProvideCredentials for ResolveOnce {
                 .await
                 .cloned()
         })
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A connector that answers after 100 ms and remembers how many calls it held at once.
+    #[derive(Debug, Default)]
+    struct Counting {
+        live: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    }
+
+    impl HttpConnector for Counting {
+        fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
+            let (live, peak) = (self.live.clone(), self.peak.clone());
+            HttpConnectorFuture::new(async move {
+                let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                live.fetch_sub(1, Ordering::SeqCst);
+                Ok(HttpResponse::new(
+                    200.try_into().unwrap(),
+                    aws_smithy_types::body::SdkBody::empty(),
+                ))
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_has_at_most_n_requests_in_flight() {
+        let counting = Counting::default();
+        let peak = counting.peak.clone();
+        let bounded = BoundedConnector {
+            inner: SharedHttpConnector::new(counting),
+            permits: Arc::new(tokio::sync::Semaphore::new(3)),
+        };
+        let began = tokio::time::Instant::now();
+        let calls = (0..10).map(|_| bounded.call(HttpRequest::empty()));
+        let answers = futures::future::join_all(calls).await;
+        assert!(answers.iter().all(|a| a.is_ok()));
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+        // Ten calls three at a time: four rounds of 100 ms on the paused clock.
+        assert_eq!(began.elapsed(), Duration::from_millis(400));
     }
 }

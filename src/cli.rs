@@ -149,7 +149,8 @@ pub struct DoctorArgs {
     #[arg(long = "model", short = 'm', value_name = "MODEL")]
     pub models: Vec<String>,
 
-    /// How many checks may run at once (bounds the doctor's own request rate)
+    /// At most N requests in flight per service and region (AWS rate-limits each API per
+    /// region); throttled requests are retried with backoff
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
@@ -224,7 +225,8 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// More detail: -v shows every check's observations, -vv logs the doctor's AWS calls, -vvv the SDK's
+    /// More detail: -v shows every check's observations, retries and the run's critical
+    /// path; -vv logs each AWS call with its time; -vvv the SDK's own logs
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 

@@ -28,11 +28,7 @@ impl Progress for Silent {}
 /// config file's mutes are applied to the final report.
 pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
     let started = Instant::now();
-    let mut report = if args.regions.is_empty() {
-        run_once(args, progress).await?
-    } else {
-        across_regions(args, progress).await?
-    };
+    let mut report = run_once(args, progress).await?;
     if let Some(wait) = args.wait {
         let pause = (wait / 4).clamp(
             std::time::Duration::from_millis(200),
@@ -83,16 +79,24 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
 async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
+    let regions = model_regions(args)?;
     let body = match &args.body {
         Some(path) => Some(read_body(path)?),
         None => None,
     };
-    let setup = AwsSetup::resolve(
+    let mut setup = AwsSetup::resolve(
         args.region.as_deref(),
         args.profile.as_deref(),
         args.endpoint_url.as_deref(),
     )
     .await;
+    // With --regions and no region of its own, the run's home is the first of them.
+    if setup.region.is_none() {
+        setup.region = regions.first().map(|r| crate::aws::Sourced {
+            value: r.clone(),
+            source: "--regions (the first)".into(),
+        });
+    }
     for s in &setup.secrets {
         crate::secrets::register(s);
     }
@@ -102,8 +106,9 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
     };
     let sdk = aws::sdk_config(&setup, args.endpoint_url.as_deref(), limits).await;
     let credentials = sdk.credentials_provider();
+    let call_log = crate::calls::CallLog::default();
     let mut env = RunEnv {
-        clients: Clients::new(&sdk),
+        clients: Clients::new(&sdk, &call_log, usize::from(args.concurrency)),
         models: args.models.clone(),
         credentials: credentials.clone(),
         shared: Default::default(),
@@ -113,21 +118,46 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         invoke_images: args.invoke_images,
         body,
         setup,
+        regions,
+        all_models: Default::default(),
+        regional: Default::default(),
     };
     if env.models.iter().any(|m| m == ALL_MODELS) {
-        env.models = expand_all_models(&env).await;
+        let regions = env.model_regions();
+        let lists = futures::future::join_all(regions.iter().map(|r| expand_all_models(&env, r)));
+        env.all_models = regions.iter().cloned().zip(lists.await).collect();
+        env.models = env.models_for(env.region()).to_vec();
     }
     let env = Arc::new(env);
 
     let jobs = checks::jobs(env.clone(), &selected);
+    let waits: Vec<Vec<usize>> = jobs
+        .iter()
+        .map(|j| j.needs.iter().chain(&j.after).copied().collect())
+        .collect();
+    let names: Vec<String> = jobs
+        .iter()
+        .map(|j| match &j.model {
+            Some(m) if env.models.len() > 1 => format!("{}[{m}]", j.id),
+            _ => j.id.clone(),
+        })
+        .collect();
     let deadline = Limits {
         per_check: args.check_timeout,
         deadline: started + args.timeout,
-        max_parallel: usize::from(args.concurrency),
     };
     progress.start(jobs.len());
     let on_finish = |r: &crate::report::CheckResult| progress.finished(r);
     let (results, account_facts) = runner::run(jobs, deadline, &on_finish).await;
+    let timing = crate::calls::Timing::of(&call_log.calls(), &waits, started.elapsed());
+    tracing::info!(
+        "{}{}",
+        env.setup
+            .region_name()
+            .map(|r| format!("{r}: "))
+            .unwrap_or_default(),
+        timing.summary(|j| names[j].clone())
+    );
 
     // Whatever the chain resolved is secret from here on, even if no check printed it.
     if let Some(p) = credentials {
@@ -147,7 +177,11 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
 
     let caller = account_facts.get::<CallerIdentity>();
     let target = Target {
-        region: env.setup.region_name().map(str::to_string),
+        region: if env.regions.is_empty() {
+            env.setup.region_name().map(str::to_string)
+        } else {
+            Some(env.regions.join(","))
+        },
         profile: env.setup.profile_name().map(str::to_string),
         account: caller.map(|c| c.account.clone()),
         principal: caller.map(|c| c.arn.clone()),
@@ -165,13 +199,16 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
 /// the model id when it can be called on demand, else its first geographic profile.
 pub const ALL_MODELS: &str = "all";
 
-async fn expand_all_models(env: &RunEnv) -> Vec<String> {
-    let region = env.region().to_string();
-    let Ok(listed) = env.shared.models(&env.clients, &region, &region).await else {
+async fn expand_all_models(env: &RunEnv, region: &str) -> Vec<String> {
+    let (listed, profiles) = tokio::join!(
+        env.shared.models(env, region),
+        env.shared.profiles(env, region)
+    );
+    let Ok(listed) = listed else {
         // Left as `all`: the model-catalog check reports why the list could not be read.
         return vec![ALL_MODELS.to_string()];
     };
-    let profiles = env.shared.profiles(&env.clients, &region).await.ok();
+    let profiles = profiles.ok();
     let mut ids = Vec::new();
     for m in listed.iter() {
         let types: Vec<&str> = m
@@ -220,10 +257,8 @@ fn read_body(path: &std::path::Path) -> Result<String, UsageError> {
     Ok(text)
 }
 
-/// `--regions`: one run per region at once; account checks are kept from the first region,
-/// per-model checks from every region, labelled with it.
-async fn across_regions(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
-    let started = Instant::now();
+/// `--regions LIST|all`: the regions the per-model checks run in, validated.
+fn model_regions(args: &DoctorArgs) -> Result<Vec<String>, UsageError> {
     let regions: Vec<String> = if args.regions.iter().any(|r| r == "all") {
         crate::models::bedrock_regions().to_vec()
     } else {
@@ -234,45 +269,5 @@ async fn across_regions(args: &DoctorArgs, progress: &dyn Progress) -> Result<Re
             "`{bad}` in --regions is not a region name"
         )));
     }
-    let runs = regions.iter().map(|r| {
-        let mut one = args.clone();
-        one.region = Some(r.clone());
-        one.regions.clear();
-        async move { run_once(&one, progress).await }
-    });
-    let reports = futures::future::join_all(runs).await;
-    let mut merged: Option<Report> = None;
-    for (region, report) in regions.iter().zip(reports) {
-        let report = report?;
-        match merged.as_mut() {
-            None => {
-                let mut first = report;
-                for c in first.checks.iter_mut().filter(|c| c.model.is_some()) {
-                    c.region = Some(region.clone());
-                }
-                merged = Some(first);
-            }
-            Some(m) => {
-                for mut c in report.checks.into_iter().filter(|c| c.model.is_some()) {
-                    c.region = Some(region.clone());
-                    m.checks.push(c);
-                }
-            }
-        }
-    }
-    let mut report = merged.ok_or_else(|| UsageError("--regions names no region".into()))?;
-    // Keep the declared order: by check, then model, then region.
-    let order = |id: &str| {
-        checks::all()
-            .iter()
-            .position(|c| c.meta.id == id)
-            .unwrap_or(usize::MAX)
-    };
-    report.checks.sort_by(|a, b| {
-        (order(&a.id), &a.model, &a.region).cmp(&(order(&b.id), &b.model, &b.region))
-    });
-    report.target.region = Some(regions.join(","));
-    report.duration_ms = started.elapsed().as_millis() as u64;
-    report.recount();
-    Ok(report)
+    Ok(regions)
 }

@@ -1,6 +1,7 @@
 //! bedrock-doctor: finds out why Amazon Bedrock says no. See docs/architecture.md.
 
 pub mod aws;
+pub mod calls;
 pub mod causes;
 pub mod checks;
 pub mod cli;

@@ -80,6 +80,8 @@ pub struct Job {
     pub id: String,
     pub title: String,
     pub model: Option<String>,
+    /// Set when the run covers several regions.
+    pub region: Option<String>,
     /// Jobs that must pass (or warn) first; otherwise this one is skipped.
     pub needs: Vec<usize>,
     /// Jobs to wait for and take facts from, whatever their verdict.
@@ -91,8 +93,6 @@ pub struct Job {
 pub struct Limits {
     pub per_check: Duration,
     pub deadline: Instant,
-    /// At most this many checks run at once (so a big run does not throttle the account).
-    pub max_parallel: usize,
 }
 
 /// Called as each job finishes (for progress display).
@@ -103,6 +103,7 @@ struct Spec {
     id: String,
     title: String,
     model: Option<String>,
+    region: Option<String>,
     needs: Vec<usize>,
     after: Vec<usize>,
 }
@@ -125,6 +126,7 @@ pub async fn run(
             id: job.id,
             title: job.title,
             model: job.model,
+            region: job.region,
             needs: job.needs,
             after: job.after,
         });
@@ -144,14 +146,13 @@ pub async fn run(
     let mut results: Vec<Option<CheckResult>> = vec![None; n];
     let mut facts: Vec<Facts> = vec![Facts::default(); n];
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
-    // Ready jobs start in declared order, at most `max_parallel` at a time.
+    // Ready jobs start in declared order, all at once: a job is a task that mostly waits,
+    // and the AWS request rate is bounded where requests are made (aws::Clients).
     let mut ready: std::collections::BTreeSet<usize> =
         (0..n).filter(|&i| waiting_on[i] == 0).collect();
-    let max_parallel = limits.max_parallel.max(1);
 
     loop {
-        while running.len() < max_parallel {
-            let Some(i) = ready.pop_first() else { break };
+        while let Some(i) = ready.pop_first() {
             let spec = &specs[i];
             let blocker = spec.needs.iter().find_map(|&d| {
                 let dep = results[d].as_ref()?;
@@ -190,7 +191,7 @@ pub async fn run(
             id: spec.id.clone(),
             title: spec.title.clone(),
             model: spec.model.clone(),
-            region: None,
+            region: spec.region.clone(),
             status: outcome.status(),
             summary: outcome.summary,
             details: outcome.details,
@@ -222,7 +223,7 @@ pub async fn run(
                 id: spec.id,
                 title: spec.title,
                 model: spec.model,
-                region: None,
+                region: spec.region,
                 status: Status::Error,
                 summary: "never started: its dependencies form a cycle".into(),
                 details: vec![],
@@ -243,7 +244,7 @@ async fn supervise(
     deadline: Instant,
 ) -> (usize, Outcome, Duration) {
     let began = Instant::now();
-    let handle = tokio::spawn(start(input));
+    let handle = tokio::spawn(crate::calls::in_job(i, start(input)));
     let abort = handle.abort_handle();
     let outcome = match tokio::time::timeout_at(deadline, handle).await {
         Ok(Ok(outcome)) => outcome,

@@ -250,7 +250,8 @@ fn wait_retries_the_failing_checks_until_time_is_up() {
         "--output",
         "json",
         "--wait",
-        "1s",
+        // Long enough that a first run on a loaded machine still leaves time to retry.
+        "4s",
         "--only",
         "throttling",
     ]));

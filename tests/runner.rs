@@ -19,6 +19,7 @@ fn job(
         id: id.into(),
         title: id.into(),
         model: None,
+        region: None,
         needs: needs.to_vec(),
         after: after.to_vec(),
         start: Box::new(f),
@@ -48,7 +49,6 @@ fn limits(per_check: Duration) -> Limits {
     Limits {
         per_check,
         deadline: Instant::now() + Duration::from_secs(3600),
-        max_parallel: 16,
     }
 }
 
@@ -185,7 +185,6 @@ async fn the_run_deadline_bounds_every_check() {
     let limits = Limits {
         per_check: Duration::from_secs(60),
         deadline: Instant::now() + Duration::from_secs(5),
-        max_parallel: 16,
     };
     let r = run(vec![hang], limits, &|_| {}).await.0;
     assert_eq!(r[0].status, Status::Error);
@@ -240,32 +239,4 @@ async fn facts_flow_to_dependents() {
     .await;
     assert_eq!(r[1].summary, "heard Some(42)");
     assert_eq!(account_facts.get::<Answer>(), Some(&Answer(42)));
-}
-
-#[tokio::test(start_paused = true)]
-async fn concurrency_is_bounded() {
-    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let jobs: Vec<Job> = (0..10)
-        .map(|i| {
-            let (live, peak) = (live.clone(), peak.clone());
-            job(&format!("j{i}"), &[], &[], move |_| {
-                Box::pin(async move {
-                    let now = live.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                    Outcome::pass("done")
-                })
-            })
-        })
-        .collect();
-    let limits = Limits {
-        per_check: Duration::from_secs(5),
-        deadline: Instant::now() + Duration::from_secs(60),
-        max_parallel: 3,
-    };
-    let (r, _) = run(jobs, limits, &|_| {}).await;
-    assert!(r.iter().all(|c| c.status == Status::Pass));
-    assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 3);
 }

@@ -480,3 +480,94 @@ fn regions_runs_the_model_checks_in_each_region_at_once() {
         .count();
     assert_eq!(n, bedrock_doctor::models::bedrock_regions().len());
 }
+
+/// Operations the simulator served, `service:Operation` -> how many times.
+fn served(running: &bedrock_doctor::sim::Running) -> std::collections::BTreeMap<String, usize> {
+    let mut n = std::collections::BTreeMap::new();
+    for e in running.log() {
+        *n.entry(format!("{}:{}", e.service, e.operation))
+            .or_insert(0) += 1;
+    }
+    n
+}
+
+#[test]
+fn regions_all_asks_account_questions_once_and_each_region_its_own() {
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
+    let env = Env::new();
+    let mut c = env.cmd_with(&[
+        "--output",
+        "json",
+        "--regions",
+        "all",
+        "--model",
+        "amazon.nova-lite-v1:0",
+        "--no-invoke",
+    ]);
+    aim(&mut c, &running);
+    let r = report(&run(c));
+    let regions = bedrock_doctor::models::bedrock_regions();
+    let n = served(&running);
+    assert_eq!(n.get("sts:GetCallerIdentity"), Some(&1), "{n:?}");
+    assert_eq!(n.get("iam:GetRole"), Some(&1), "{n:?}");
+    assert_eq!(
+        n.get("bedrock:ListFoundationModels"),
+        Some(&regions.len()),
+        "{n:?}"
+    );
+    let catalog_regions: BTreeSet<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.id == "model-catalog")
+        .filter_map(|c| c.region.clone())
+        .collect();
+    assert_eq!(catalog_regions.len(), regions.len());
+}
+
+#[test]
+fn a_throttling_storm_is_retried_with_backoff_and_the_run_still_finishes() {
+    let mut scenario = Scenario::load("healthy").unwrap();
+    let storm: bedrock_doctor::sim::scenario::Fault = toml::from_str(
+        r#"
+        service = "bedrock"
+        operation = "GetFoundationModelAvailability"
+        kind = "status"
+        status = 429
+        code = "ThrottlingException"
+        message = "Too many requests, please wait before trying again."
+        times = 12
+        "#,
+    )
+    .unwrap();
+    scenario.faults.push(storm);
+    let (_rt, running) = start_sim(scenario);
+    let env = Env::new();
+    let mut c = env.cmd_with(&[
+        "--output",
+        "json",
+        "-v",
+        "--model",
+        "all",
+        "--only",
+        "model-access",
+        // One request at a time: the semaphore is fair, so each throttled call's retry
+        // queues behind the first attempts of the others and no call is throttled twice.
+        "--concurrency",
+        "1",
+    ]);
+    aim(&mut c, &running);
+    let o = run(c);
+    let r = report(&o);
+    let access: Vec<_> = r.checks.iter().filter(|c| c.id == "model-access").collect();
+    assert!(access.len() > 20, "{}", access.len());
+    for c in &access {
+        assert_ne!(c.status.as_str(), "error", "{:?}: {}", c.model, c.summary);
+    }
+    let throttled = running.log().iter().filter(|e| e.status == 429).count();
+    assert_eq!(throttled, 12, "the storm was served");
+    let err = stderr(&o);
+    assert!(
+        err.contains("retrying bedrock:GetFoundationModelAvailability (attempt 2)"),
+        "retries are visible with -v: {err}"
+    );
+}

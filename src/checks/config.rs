@@ -154,11 +154,12 @@ pub(crate) mod tests {
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
-        let env = RunEnv::for_tests(setup, Clients::new(&sdk), vec![]);
+        let env = RunEnv::for_tests(setup, Clients::new(&sdk, &Default::default(), 4), vec![]);
         check(&Ctx {
             env: Arc::new(env),
             facts: Default::default(),
             model: None,
+            region: "us-east-1".into(),
         })
     }
 

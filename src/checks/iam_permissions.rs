@@ -44,7 +44,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 
 /// The resources a call touches: the model ARN, or the profile ARN and every destination.
 pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
-    let region = ctx.env.region().to_string();
+    let region = ctx.region().to_string();
     if let Some(route) = ctx.facts.get::<ProfileRoute>().filter(|r| !r.suggested) {
         let mut t = vec![Target {
             arn: route.profile_arn.clone(),

@@ -60,52 +60,88 @@ pub fn run(ctx: Ctx) -> CheckFuture {
     })
 }
 
-async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
+/// What the check needs of a profile, from the region's listing or GetInferenceProfile.
+struct Profile {
+    id: String,
+    arn: String,
+    kind: String,
+    status: String,
+    model_arns: Vec<String>,
+}
+
+/// A system-defined profile is already in the listing the model-catalog check read, so
+/// only application profiles (not listed) cost a GetInferenceProfile call.
+async fn lookup(ctx: &Ctx, id: &str) -> Result<Profile, Outcome> {
+    let region = ctx.region();
+    if let Ok(listed) = ctx.env.shared.profiles(&ctx.env, region).await {
+        if let Some(p) = listed
+            .iter()
+            .find(|p| p.inference_profile_id() == id || p.inference_profile_arn() == id)
+        {
+            return Ok(Profile {
+                id: p.inference_profile_id().to_string(),
+                arn: p.inference_profile_arn().to_string(),
+                kind: p.r#type().as_str().to_string(),
+                status: p.status().as_str().to_string(),
+                model_arns: p
+                    .models()
+                    .iter()
+                    .filter_map(|m| m.model_arn().map(str::to_string))
+                    .collect(),
+            });
+        }
+    }
     let got = ctx
-        .env
-        .clients
+        .clients()
         .bedrock
         .get_inference_profile()
         .inference_profile_identifier(id)
         .send()
         .await;
-    let p = match got {
-        Ok(p) => p,
+    match got {
+        Ok(p) => Ok(Profile {
+            id: p.inference_profile_id().to_string(),
+            arn: p.inference_profile_arn().to_string(),
+            kind: p.r#type().as_str().to_string(),
+            status: p.status().as_str().to_string(),
+            model_arns: p
+                .models()
+                .iter()
+                .filter_map(|m| m.model_arn().map(str::to_string))
+                .collect(),
+        }),
         Err(e) => {
             let f = CallFailure::from_sdk(&e);
             if f.code() == Some("ResourceNotFoundException") {
-                return Outcome::default().finding(
+                return Err(Outcome::default().finding(
                     Finding::new(
                         Cause::ModelIdInvalid,
                         Severity::Error,
-                        format!(
-                            "the inference profile {id} does not exist in {}",
-                            ctx.env.region()
-                        ),
+                        format!("the inference profile {id} does not exist in {region}"),
                     )
                     .evidence(f.describe())
                     .fix(format!(
-                        "list the profiles: aws bedrock list-inference-profiles --region {}",
-                        ctx.env.region()
+                        "list the profiles: aws bedrock list-inference-profiles --region {region}"
                     )),
-                );
+                ));
             }
-            return Outcome::error(f.could_not(
+            Err(Outcome::error(f.could_not(
                 &format!("resolve the inference profile {id}"),
                 "bedrock:GetInferenceProfile",
-            ));
+            )))
         }
+    }
+}
+
+async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
+    let p = match lookup(ctx, id).await {
+        Ok(p) => p,
+        Err(outcome) => return outcome,
     };
     let destinations: Vec<(String, String)> = p
-        .models()
+        .model_arns
         .iter()
-        .filter_map(|m| m.model_arn())
-        .map(|arn| {
-            (
-                arn.split(':').nth(3).unwrap_or("").to_string(),
-                arn.to_string(),
-            )
-        })
+        .map(|arn| (arn.split(':').nth(3).unwrap_or("").to_string(), arn.clone()))
         .collect();
     let model_id = destinations
         .first()
@@ -113,8 +149,8 @@ async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
         .unwrap_or_default()
         .to_string();
     let route = ProfileRoute {
-        profile_id: p.inference_profile_id().to_string(),
-        profile_arn: p.inference_profile_arn().to_string(),
+        profile_id: p.id,
+        profile_arn: p.arn,
         model_id,
         destinations,
         suggested,
@@ -129,8 +165,8 @@ async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
     let mut out = Outcome::pass(format!(
         "{lead}{} ({}, {}) routes to {}{}",
         route.profile_id,
-        p.r#type().as_str(),
-        p.status().as_str(),
+        p.kind,
+        p.status,
         regions.join(", "),
         if global {
             " and any commercial region (global)"
@@ -142,16 +178,12 @@ async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
     for (_, arn) in &route.destinations {
         out = out.detail(format!("routes to {arn}"));
     }
-    if p.status().as_str() != "ACTIVE" {
+    if p.status != "ACTIVE" {
         out = out.finding(
             Finding::new(
                 Cause::ModelIdInvalid,
                 Severity::Error,
-                format!(
-                    "the inference profile {} is {}",
-                    route.profile_id,
-                    p.status().as_str()
-                ),
+                format!("the inference profile {} is {}", route.profile_id, p.status),
             )
             .fix("use an ACTIVE profile: aws bedrock list-inference-profiles"),
         );

@@ -105,7 +105,8 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         let started = Instant::now();
         let no_retry = aws_sdk_bedrockruntime::config::Builder::default()
             .retry_config(RetryConfig::disabled());
-        let rt = &ctx.env.clients.runtime;
+        let clients = ctx.clients();
+        let rt = &clients.runtime;
         let (request, result) = match &probe {
             Probe::Skip(why) => return Outcome::skip(why.clone()),
             Probe::Converse => {

@@ -38,7 +38,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         };
         let targets = [Target {
             arn: "*".into(),
-            region: ctx.env.region().to_string(),
+            region: ctx.region().to_string(),
         }];
         let results = match simulate(&ctx, &principal.iam_arn, &ACTIONS, &targets).await {
             Ok(r) => r,

@@ -31,6 +31,19 @@ pub struct Ctx {
     pub env: Arc<RunEnv>,
     pub facts: Facts,
     pub model: Option<String>,
+    /// The region the check looks at: the run's own, or one of `--regions`.
+    pub region: String,
+}
+
+impl Ctx {
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The clients for this check's region.
+    pub fn clients(&self) -> Clients {
+        self.env.clients_in(&self.region)
+    }
 }
 
 /// Everything resolved once before the checks start.
@@ -52,6 +65,12 @@ pub struct RunEnv {
     pub invoke_images: bool,
     /// `--body FILE`: the person's own request body, sent with InvokeModel.
     pub body: Option<String>,
+    /// `--regions`: the regions the per-model checks run in (empty: the run's own region).
+    pub regions: Vec<String>,
+    /// `--model all`, expanded: the models each region offers.
+    pub all_models: std::collections::HashMap<String, Vec<String>>,
+    /// Clients for the regions other than the run's own, built on first use.
+    pub regional: std::sync::Mutex<std::collections::HashMap<String, Clients>>,
 }
 
 impl RunEnv {
@@ -69,11 +88,42 @@ impl RunEnv {
             no_invoke: false,
             invoke_images: false,
             body: None,
+            regions: vec![],
+            all_models: Default::default(),
+            regional: Default::default(),
         }
     }
 
+    /// The run's own region.
     pub fn region(&self) -> &str {
         self.setup.region_name().unwrap_or("us-east-1")
+    }
+
+    /// The regions the per-model checks run in, the run's own first.
+    pub fn model_regions(&self) -> Vec<String> {
+        if self.regions.is_empty() {
+            vec![self.region().to_string()]
+        } else {
+            self.regions.clone()
+        }
+    }
+
+    /// The models checked in `region`.
+    pub fn models_for(&self, region: &str) -> &[String] {
+        self.all_models.get(region).unwrap_or(&self.models)
+    }
+
+    /// The clients for `region` (the run's own for its own region).
+    pub fn clients_in(&self, region: &str) -> Clients {
+        if region == self.region() {
+            return self.clients.clone();
+        }
+        self.regional
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(region.to_string())
+            .or_insert_with(|| self.clients.in_region(region))
+            .clone()
     }
 }
 
@@ -191,45 +241,69 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static Check>, S
         .collect())
 }
 
-/// Expand the selected checks into jobs: one per account check, one per model for
-/// per-model checks, each wired to the jobs of the checks it depends on.
+/// Expand the selected checks into jobs: one per account check, one per model and region
+/// for per-model checks, each wired to the jobs of the checks it depends on.
 pub fn jobs(env: Arc<RunEnv>, selected: &[&'static Check]) -> Vec<Job> {
-    let models: Vec<Option<String>> = env.models.iter().cloned().map(Some).collect();
-    let mut keys: Vec<(&str, Option<String>)> = Vec::new();
-    for c in selected {
-        match c.meta.scope {
-            Scope::Account => keys.push((&c.meta.id, None)),
-            Scope::Model => keys.extend(models.iter().map(|m| (c.meta.id.as_str(), m.clone()))),
+    let regions = env.model_regions();
+    let labelled = !env.regions.is_empty();
+    // (model, region) in report order: by model as first listed, then by region.
+    let mut models: Vec<&String> = Vec::new();
+    for r in &regions {
+        for m in env.models_for(r) {
+            if !models.contains(&m) {
+                models.push(m);
+            }
         }
     }
-    let wire = |deps: &[String], model: &Option<String>| -> Vec<usize> {
+    let pairs: Vec<(String, String)> = models
+        .iter()
+        .flat_map(|m| {
+            regions
+                .iter()
+                .filter(|r| env.models_for(r).contains(m))
+                .map(|r| ((*m).clone(), r.clone()))
+        })
+        .collect();
+    // (check, model, region); account checks have neither model nor region.
+    let mut keys: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+    for c in selected {
+        match c.meta.scope {
+            Scope::Account => keys.push((&c.meta.id, None, None)),
+            Scope::Model => {
+                for (m, r) in &pairs {
+                    keys.push((&c.meta.id, Some(m.clone()), Some(r.clone())));
+                }
+            }
+        }
+    }
+    let wire = |deps: &[String], model: &Option<String>, region: &Option<String>| -> Vec<usize> {
         keys.iter()
             .enumerate()
-            .filter(|(_, (id, m))| {
-                deps.iter().any(|d| d == id) && (m.is_none() || m == model || model.is_none())
+            .filter(|(_, (id, m, r))| {
+                deps.iter().any(|d| d == id)
+                    && (m.is_none() || model.is_none() || (m == model && r == region))
             })
             .map(|(i, _)| i)
             .collect()
     };
     keys.iter()
-        .map(|(id, model)| {
+        .map(|(id, model, region)| {
             let check = find(id).expect("selected checks exist");
-            let ctx_env = env.clone();
-            let ctx_model = model.clone();
+            let ctx = Ctx {
+                env: env.clone(),
+                facts: Facts::default(),
+                model: model.clone(),
+                region: region.clone().unwrap_or_else(|| env.region().to_string()),
+            };
             let run = check.run;
             Job {
                 id: id.to_string(),
                 title: check.meta.title.clone(),
                 model: model.clone(),
-                needs: wire(&check.meta.depends_on, model),
-                after: wire(&check.meta.after, model),
-                start: Box::new(move |facts| {
-                    run(Ctx {
-                        env: ctx_env,
-                        facts,
-                        model: ctx_model,
-                    })
-                }),
+                region: region.clone().filter(|_| labelled),
+                needs: wire(&check.meta.depends_on, model, region),
+                after: wire(&check.meta.after, model, region),
+                start: Box::new(move |facts| run(Ctx { facts, ..ctx })),
             }
         })
         .collect()

@@ -29,15 +29,22 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 }
 
 async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
-    let region = ctx.env.region();
-    let got = ctx
-        .env
-        .clients
-        .bedrock
-        .get_foundation_model_availability()
-        .model_id(model_id)
-        .send()
-        .await;
+    let region = ctx.region();
+    // The use-case form does not depend on the availability answer: ask both at once.
+    let (got, use_case) = tokio::join!(
+        ctx.clients()
+            .bedrock
+            .get_foundation_model_availability()
+            .model_id(model_id)
+            .send(),
+        async {
+            if anthropic {
+                Some(ctx.env.shared.use_case_submitted(&ctx.env.clients).await)
+            } else {
+                None
+            }
+        }
+    );
     let a = match got {
         Ok(a) => a,
         Err(e) => {
@@ -122,8 +129,8 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
         }
         _ => {}
     }
-    if anthropic {
-        match ctx.env.shared.use_case_submitted(&ctx.env.clients).await {
+    if let Some(use_case) = use_case {
+        match use_case {
             Ok(true) => {
                 out = out.detail("the Anthropic use-case form has been submitted for this account")
             }

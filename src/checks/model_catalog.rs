@@ -50,15 +50,10 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 }
 
 async fn check(ctx: &Ctx, input: &str) -> Outcome {
-    let region = ctx.env.region().to_string();
+    let region = ctx.region().to_string();
     if input == crate::doctor::ALL_MODELS {
         // Only reached when `--model all` could not list the region's models.
-        return match ctx
-            .env
-            .shared
-            .models(&ctx.env.clients, &region, &region)
-            .await
-        {
+        return match ctx.env.shared.models(&ctx.env, &region).await {
             Err(f) => Outcome::error(f.could_not(
                 &format!("list the models of {region} for --model all"),
                 "bedrock:ListFoundationModels",
@@ -112,12 +107,13 @@ async fn check(ctx: &Ctx, input: &str) -> Outcome {
         note = Some(format!("the ARN names region {r}, but the client calls {region}: a call signed for {region} cannot use it"));
     }
 
-    let listed = match ctx
-        .env
-        .shared
-        .models(&ctx.env.clients, &region, &region)
-        .await
-    {
+    // Most ids need the profile list too (to resolve a profile, or suggest one): reading it
+    // alongside the model list keeps it off the critical path.
+    let (listed, _) = tokio::join!(
+        ctx.env.shared.models(&ctx.env, &region),
+        ctx.env.shared.profiles(&ctx.env, &region)
+    );
+    let listed = match listed {
         Ok(l) => l,
         Err(f) => {
             return Outcome::error(f.could_not(
@@ -243,7 +239,7 @@ async fn judge_foundation(
         return out;
     }
     if types.iter().any(|t| t == "INFERENCE_PROFILE") {
-        let profiles = match ctx.env.shared.profiles(&ctx.env.clients, region).await {
+        let profiles = match ctx.env.shared.profiles(&ctx.env, region).await {
             Ok(p) => p,
             Err(f) => {
                 return Outcome::error(f.could_not(
@@ -305,7 +301,7 @@ async fn judge_profile(
     profile_id: &str,
     m: &FoundationModelSummary,
 ) -> Outcome {
-    let profiles = match ctx.env.shared.profiles(&ctx.env.clients, region).await {
+    let profiles = match ctx.env.shared.profiles(&ctx.env, region).await {
         Ok(p) => p,
         Err(f) => {
             return Outcome::error(f.could_not(
@@ -345,7 +341,7 @@ async fn judge_profile(
 async fn ctx_list(ctx: &Ctx, region: &str) -> Arc<Vec<FoundationModelSummary>> {
     ctx.env
         .shared
-        .models(&ctx.env.clients, region, region)
+        .models(&ctx.env, region)
         .await
         .unwrap_or_default()
 }
@@ -488,11 +484,9 @@ async fn regions_offering(ctx: &Ctx, home: &str, model_id: &str) -> Elsewhere {
     let asked = others.len();
     let answers: Vec<(String, Result<bool, CallFailure>)> = futures::stream::iter(others)
         .map(|r| async move {
-            let listed = tokio::time::timeout(
-                Duration::from_secs(10),
-                ctx.env.shared.models(&ctx.env.clients, home, &r),
-            )
-            .await;
+            let listed =
+                tokio::time::timeout(Duration::from_secs(10), ctx.env.shared.models(&ctx.env, &r))
+                    .await;
             let found = match listed {
                 Ok(Ok(list)) => Ok(list.iter().any(|m| m.model_id() == model_id)),
                 Ok(Err(f)) => Err(f),
@@ -573,7 +567,13 @@ mod tests {
     }
 
     fn ctx(rules: &[&Rule], model: &str) -> Ctx {
-        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, rules);
+        // The check reads the profile list alongside the model list; tests that are not
+        // about profiles get an empty one.
+        let no_profiles = mock!(aws_sdk_bedrock::Client::list_inference_profiles)
+            .then_output(|| ListInferenceProfilesOutput::builder().build());
+        let mut rules = rules.to_vec();
+        rules.push(&no_profiles);
+        let bedrock = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, &rules);
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::Config::builder()
                 .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
@@ -593,6 +593,7 @@ mod tests {
             env: Arc::new(env),
             facts: Default::default(),
             model: Some(model.into()),
+            region: "us-east-1".into(),
         }
     }
 

@@ -56,7 +56,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         else {
             return Outcome::skip("the model-catalog check could not resolve the model's name");
         };
-        let metrics = match ctx.env.shared.metrics(&ctx.env).await {
+        let metrics = match ctx.env.shared.metrics(&ctx.env, ctx.region()).await {
             Ok(m) => m.get(&model).cloned().unwrap_or_default(),
             Err(_) => {
                 return Outcome::skip(
@@ -64,7 +64,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 )
             }
         };
-        let quotas = match ctx.env.shared.quotas(&ctx.env.clients).await {
+        let quotas = match ctx.env.shared.quotas(&ctx.env, ctx.region()).await {
             Ok(q) => q,
             Err(f) => {
                 return Outcome::error(
@@ -72,7 +72,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 )
             }
         };
-        judge(&model, &name, &metrics, &quotas, ctx.env.region())
+        judge(&model, &name, &metrics, &quotas, ctx.region())
     })
 }
 

@@ -101,7 +101,7 @@ pub async fn org_policies(ctx: &Ctx, account: &str) -> Result<OrgPolicies, CallF
 }
 
 async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
-    let home = ctx.env.region().to_string();
+    let home = ctx.region().to_string();
     let principal = ctx
         .facts
         .get::<Principal>()

@@ -1,5 +1,5 @@
-//! Account data several checks need, fetched once per run and region and shared: the
-//! model list, the inference profiles, the Anthropic use-case form.
+//! Account data several checks need, fetched once per run (and region) and shared: the
+//! model lists, the inference profiles, metrics, quotas, the SCPs, the use-case form.
 
 use crate::aws::{CallFailure, Clients};
 use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary};
@@ -18,8 +18,8 @@ pub struct Shared {
     profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
     use_case: OnceCell<Result<bool, CallFailure>>,
     org: OnceCell<Result<super::scp::OrgPolicies, CallFailure>>,
-    metrics: OnceCell<Result<Arc<HashMap<String, super::metrics::ModelMetrics>>, CallFailure>>,
-    quotas: OnceCell<Result<Arc<Vec<Quota>>, CallFailure>>,
+    metrics: Mutex<HashMap<String, Cached<HashMap<String, super::metrics::ModelMetrics>>>>,
+    quotas: Mutex<HashMap<String, Cached<Vec<Quota>>>>,
 }
 
 fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
@@ -34,18 +34,18 @@ impl Shared {
     /// ListFoundationModels in one region (one call: the API has no pagination).
     pub async fn models(
         &self,
-        clients: &Clients,
-        home: &str,
+        env: &super::RunEnv,
         region: &str,
     ) -> Result<Arc<Vec<FoundationModelSummary>>, CallFailure> {
         let c = cell(&self.models, region);
         c.get_or_init(|| async {
-            let client = if region == home {
-                clients.bedrock.clone()
-            } else {
-                clients.bedrock_in(region)
-            };
-            match client.list_foundation_models().send().await {
+            match env
+                .clients_in(region)
+                .bedrock
+                .list_foundation_models()
+                .send()
+                .await
+            {
                 Ok(out) => Ok(Arc::new(out.model_summaries.unwrap_or_default())),
                 Err(e) => Err(CallFailure::from_sdk(&e)),
             }
@@ -57,11 +57,12 @@ impl Shared {
     /// Every system-defined inference profile callable from the region (all pages).
     pub async fn profiles(
         &self,
-        clients: &Clients,
+        env: &super::RunEnv,
         region: &str,
     ) -> Result<Arc<Vec<InferenceProfileSummary>>, CallFailure> {
         let c = cell(&self.profiles, region);
         c.get_or_init(|| async {
+            let clients = env.clients_in(region);
             let mut all = Vec::new();
             let mut token: Option<String> = None;
             loop {
@@ -86,14 +87,16 @@ impl Shared {
         .clone()
     }
 
-    /// CloudWatch metrics for every model of the run, in as few calls as possible.
+    /// CloudWatch metrics for every model checked in the region, in as few calls as possible.
     pub async fn metrics(
         &self,
         env: &super::RunEnv,
+        region: &str,
     ) -> Result<Arc<HashMap<String, super::metrics::ModelMetrics>>, CallFailure> {
-        self.metrics
+        cell(&self.metrics, region)
             .get_or_init(|| async {
-                super::metrics::fetch(&env.clients, &env.models, env.window)
+                let clients = env.clients_in(region);
+                super::metrics::fetch(&clients, env.models_for(region), env.window)
                     .await
                     .map(Arc::new)
             })
@@ -102,9 +105,14 @@ impl Shared {
     }
 
     /// The applied Bedrock quotas of the region: (code, name, value), all pages.
-    pub async fn quotas(&self, clients: &Clients) -> Result<Arc<Vec<Quota>>, CallFailure> {
-        self.quotas
+    pub async fn quotas(
+        &self,
+        env: &super::RunEnv,
+        region: &str,
+    ) -> Result<Arc<Vec<Quota>>, CallFailure> {
+        cell(&self.quotas, region)
             .get_or_init(|| async {
+                let clients = env.clients_in(region);
                 let mut all = Vec::new();
                 let mut token: Option<String> = None;
                 loop {

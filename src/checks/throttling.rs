@@ -13,7 +13,7 @@ const FAIL_RATE: f64 = 0.05;
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let model = ctx.model.clone().unwrap_or_default();
-        let all = match ctx.env.shared.metrics(&ctx.env).await {
+        let all = match ctx.env.shared.metrics(&ctx.env, ctx.region()).await {
             Ok(m) => m,
             Err(f) => {
                 return Outcome::error(
@@ -22,7 +22,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             }
         };
         let m = all.get(&model).cloned().unwrap_or_default();
-        judge(&model, &m, &human(ctx.env.window), ctx.env.region())
+        judge(&model, &m, &human(ctx.env.window), ctx.region())
     })
 }
 

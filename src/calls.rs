@@ -1,0 +1,286 @@
+//! The run's call log: every round trip the SDK makes, tagged with the job that made it.
+//! From it `-v` shows the critical path (the longest chain of calls in which each had to
+//! wait for the one before) and how much of the run's waiting the scheduler overlapped;
+//! and each retry is logged as it happens, so a flaky service is visible, not silent.
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+tokio::task_local! {
+    static JOB: usize;
+}
+
+/// Run `f` as job `job`: the calls it makes are attributed to that job.
+pub fn in_job<F: Future>(job: usize, f: F) -> impl Future<Output = F::Output> {
+    JOB.scope(job, f)
+}
+
+/// One attempt of one operation.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub job: Option<usize>,
+    /// `service:Operation`, e.g. `sts:GetCallerIdentity`.
+    pub operation: String,
+    pub attempt: u32,
+    pub start: Instant,
+    pub end: Instant,
+}
+
+/// Shared by every client of a run (an SDK interceptor).
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<Call>>>);
+
+impl CallLog {
+    pub fn calls(&self) -> Vec<Call> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[derive(Debug)]
+struct Sent(Instant);
+impl Storable for Sent {
+    type Storer = StoreReplace<Self>;
+}
+
+fn operation(cfg: &ConfigBag) -> String {
+    match cfg.load::<Metadata>() {
+        Some(m) => format!(
+            "{}:{}",
+            m.service().to_lowercase().replace(' ', "-"),
+            m.name()
+        ),
+        None => "unknown".into(),
+    }
+}
+
+fn attempt(cfg: &ConfigBag) -> u32 {
+    cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts())
+}
+
+impl Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "CallLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let n = attempt(cfg);
+        if n > 1 {
+            tracing::info!("retrying {} (attempt {n})", operation(cfg));
+        }
+        cfg.interceptor_state().store_put(Sent(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // Attempts that failed before sending (e.g. no credentials) made no round trip.
+        let Some(Sent(start)) = cfg.load::<Sent>() else {
+            return Ok(());
+        };
+        let call = Call {
+            job: JOB.try_with(|j| *j).ok(),
+            operation: operation(cfg),
+            attempt: attempt(cfg),
+            start: *start,
+            end: Instant::now(),
+        };
+        let outcome = match (context.response(), context.output_or_error()) {
+            (Some(r), _) => format!("HTTP {}", r.status().as_u16()),
+            (None, Some(Err(e))) => format!("no response ({e})"),
+            _ => "no response".into(),
+        };
+        tracing::debug!(
+            "{} attempt {} took {} ms: {outcome}",
+            call.operation,
+            call.attempt,
+            call.end.duration_since(call.start).as_millis()
+        );
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(call);
+        Ok(())
+    }
+}
+
+/// What the call log says about a run's waiting.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub calls: usize,
+    /// The critical path, first call first.
+    pub path: Vec<Call>,
+    /// The round trips' durations added up.
+    pub busy: Duration,
+    pub wall: Duration,
+}
+
+impl Timing {
+    /// `deps[j]`: the jobs job `j` waits for (directly). A call can follow an earlier one on
+    /// the critical path when it started after that one ended, and was made by the same job
+    /// or by a job that (transitively) waited for the earlier one's job.
+    pub fn of(calls: &[Call], deps: &[Vec<usize>], wall: Duration) -> Timing {
+        let upstream = transitive(deps);
+        let mut calls = calls.to_vec();
+        calls.sort_by_key(|c| c.start);
+        // Longest chain ending at each call, and the call before it on that chain.
+        let mut length = vec![1usize; calls.len()];
+        let mut before: Vec<Option<usize>> = vec![None; calls.len()];
+        for b in 0..calls.len() {
+            for a in 0..b {
+                let follows = calls[a].end <= calls[b].start
+                    && match (calls[a].job, calls[b].job) {
+                        (Some(x), Some(y)) => x == y || upstream[y].contains(&x),
+                        _ => false,
+                    };
+                if follows && length[a] + 1 > length[b] {
+                    length[b] = length[a] + 1;
+                    before[b] = Some(a);
+                }
+            }
+        }
+        let mut path = Vec::new();
+        let mut at = (0..calls.len()).max_by_key(|&i| (length[i], std::cmp::Reverse(i)));
+        while let Some(i) = at {
+            path.push(calls[i].clone());
+            at = before[i];
+        }
+        path.reverse();
+        Timing {
+            calls: calls.len(),
+            busy: calls.iter().map(|c| c.end.duration_since(c.start)).sum(),
+            path,
+            wall,
+        }
+    }
+
+    /// One line for `-v`: the chain, by job name and operation, and the overlap.
+    pub fn summary(&self, job_name: impl Fn(usize) -> String) -> String {
+        let chain: Vec<String> = self
+            .path
+            .iter()
+            .map(|c| match c.job {
+                Some(j) => format!("{} {}", job_name(j), c.operation),
+                None => c.operation.clone(),
+            })
+            .collect();
+        let overlap = self.busy.as_secs_f64() / self.wall.as_secs_f64().max(1e-9);
+        format!(
+            "critical path {} calls: {}; {} calls in {:.2} s, {:.2} s of round trips (overlap {:.1}x)",
+            self.path.len(),
+            if chain.is_empty() {
+                "none".to_string()
+            } else {
+                chain.join(" -> ")
+            },
+            self.calls,
+            self.wall.as_secs_f64(),
+            self.busy.as_secs_f64(),
+            overlap
+        )
+    }
+}
+
+/// For each job, every job it waits for directly or through others.
+fn transitive(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut up: Vec<Vec<usize>> = Vec::with_capacity(deps.len());
+    // Jobs only wait for earlier jobs (the declared order is topological), so one pass works.
+    for (j, direct) in deps.iter().enumerate() {
+        let mut all: Vec<usize> = Vec::new();
+        for &d in direct {
+            all.push(d);
+            if d < j {
+                all.extend(up[d].iter().copied());
+            }
+        }
+        all.sort_unstable();
+        all.dedup();
+        up.push(all);
+    }
+    up
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(job: usize, op: &str, from_ms: u64, to_ms: u64, t0: Instant) -> Call {
+        Call {
+            job: Some(job),
+            operation: op.into(),
+            attempt: 1,
+            start: t0 + Duration::from_millis(from_ms),
+            end: t0 + Duration::from_millis(to_ms),
+        }
+    }
+
+    #[test]
+    fn the_path_follows_dependencies_not_mere_timing() {
+        let t0 = Instant::now();
+        // job 0 -> job 1 -> job 2; job 3 is independent but its calls happen to come late.
+        let deps = vec![vec![], vec![0], vec![1], vec![]];
+        let calls = vec![
+            call(0, "sts:GetCallerIdentity", 0, 100, t0),
+            call(1, "iam:GetRole", 100, 200, t0),
+            call(2, "iam:SimulatePrincipalPolicy", 200, 300, t0),
+            call(3, "bedrock:ListFoundationModels", 0, 100, t0),
+            call(3, "bedrock:GetFoundationModel", 250, 350, t0),
+        ];
+        let t = Timing::of(&calls, &deps, Duration::from_millis(350));
+        let ops: Vec<&str> = t.path.iter().map(|c| c.operation.as_str()).collect();
+        assert_eq!(
+            ops,
+            [
+                "sts:GetCallerIdentity",
+                "iam:GetRole",
+                "iam:SimulatePrincipalPolicy"
+            ]
+        );
+        assert_eq!(t.calls, 5);
+        assert_eq!(t.busy, Duration::from_millis(500));
+        let line = t.summary(|j| format!("job{j}"));
+        assert!(
+            line.starts_with(
+                "critical path 3 calls: job0 sts:GetCallerIdentity -> job1 iam:GetRole"
+            ),
+            "{line}"
+        );
+        assert!(line.contains("overlap 1.4x"), "{line}");
+    }
+
+    #[test]
+    fn calls_in_flight_together_count_once() {
+        let t0 = Instant::now();
+        let deps = vec![vec![]];
+        let calls = vec![
+            call(0, "a", 0, 100, t0),
+            call(0, "b", 10, 110, t0),
+            call(0, "c", 120, 220, t0),
+        ];
+        let t = Timing::of(&calls, &deps, Duration::from_millis(220));
+        assert_eq!(t.path.len(), 2);
+        assert_eq!(Timing::of(&[], &deps, Duration::ZERO).path.len(), 0);
+    }
+
+    #[test]
+    fn upstream_is_transitive() {
+        let up = transitive(&[vec![], vec![0], vec![1], vec![0, 2]]);
+        assert_eq!(up[2], vec![0, 1]);
+        assert_eq!(up[3], vec![0, 1, 2]);
+    }
+}
