@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""The bedrock-doctor benchmark: one command, against the simulator on loopback.
+
+    python3 bench/bench.py                      # full run (build with: cargo build --release)
+    python3 bench/bench.py --smoke --bin target/debug/bedrock-doctor   # what CI runs
+
+It starts `bedrock-doctor sim serve` with a fixed latency on every response, runs each
+case several times, and prints medians and the ratios that docs/performance.md quotes.
+It measures; it asserts nothing about time. `--smoke` runs each case once with a short
+latency and fails only if a case did not run as it should (exit code, missing output).
+Nothing here reaches AWS: every endpoint is the simulator on 127.0.0.1.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+ROLE = "BedrockDeveloper"
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--bin", default=str(ROOT / "target/release/bedrock-doctor"))
+    p.add_argument("--runs", type=int, default=7, help="runs per case (the median is reported)")
+    p.add_argument("--latency-ms", type=int, default=100)
+    p.add_argument("--smoke", action="store_true", help="one run per case, 5 ms latency: does it work?")
+    p.add_argument("--no-aws-cli", action="store_true", help="skip the AWS CLI comparison")
+    p.add_argument("--json", help="also write the figures to this file")
+    a = p.parse_args()
+    if a.smoke:
+        a.runs, a.latency_ms = 1, 5
+    return a
+
+
+class Sim:
+    """`bedrock-doctor sim serve` on a free loopback port, logging every request."""
+
+    def __init__(self, binary, latency_ms, workdir):
+        self.log = Path(workdir) / "requests.jsonl"
+        self.proc = subprocess.Popen(
+            [binary, "sim", "serve", "--scenario", "healthy", "--port", "0",
+             "--latency-ms", str(latency_ms), "--log", str(self.log)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first = self.proc.stdout.readline()
+        m = re.search(r"http://127\.0\.0\.1:\d+", first)
+        if not m:
+            self.proc.kill()
+            sys.exit(f"bench: the simulator did not start: {first!r}")
+        self.url = m.group(0)
+
+    def requests(self):
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def clear(self):
+        self.log.write_text("")
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def environment(sim, home):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": home,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": sim.url,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "AKIASIMULATOR0000000",
+        "AWS_SECRET_ACCESS_KEY": "simulated",
+        "NO_COLOR": "1",
+        "AWS_PAGER": "",
+    }
+    return env
+
+
+def timed(argv, env, stdin=None):
+    """Run argv; return (seconds, exit code, stdout, stderr)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(stdin)
+    took = time.perf_counter() - start
+    return took, proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def peak_rss_mb(argv, env):
+    """Peak resident set of one run, from wait4's rusage (Linux reports KiB)."""
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.execve(argv[0], argv, env)
+    _, status, usage = os.wait4(pid, 0)
+    return usage.ru_maxrss / 1024.0
+
+
+def median_of(runs, fn):
+    samples = [fn() for _ in range(runs)]
+    return statistics.median(samples), samples
+
+
+def doctor_case(args, sim, env, extra, expect_codes=(0, 1)):
+    argv = [args.bin, "--output", "json", "-v", *extra]
+    walls, paths, calls = [], [], []
+    for _ in range(args.runs):
+        sim.clear()
+        took, code, out, err = timed(argv, env)
+        if code not in expect_codes:
+            sys.exit(f"bench: {' '.join(extra)} exited {code}:\n{err[-2000:]}")
+        m = re.findall(r"critical path (\d+) calls", err)
+        if not m:
+            sys.exit(f"bench: no critical path in -v output of {' '.join(extra)}:\n{err[-2000:]}")
+        walls.append(took)
+        paths.append(max(int(x) for x in m))
+        calls.append(len(sim.requests()))
+    return {
+        "median_s": statistics.median(walls),
+        "runs_s": walls,
+        "critical_path_calls": max(paths),
+        "requests": statistics.median(calls),
+        "peak_rss_mb": peak_rss_mb(argv, env),
+    }
+
+
+def aws_cli_sequence(sim, env, workdir):
+    """The calls of the single-model run, made by the AWS CLI one after another."""
+    venv = ROOT / "target" / "bench-venv"
+    if not (venv / "bin" / "aws").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
+                        "--disable-pip-version-check", "awscli"], check=True)
+    aws = str(venv / "bin" / "aws")
+    now = int(time.time())
+    queries = json.dumps([{
+        "Id": "m0", "ReturnData": True,
+        "MetricStat": {"Period": 60, "Stat": "Sum", "Metric": {
+            "Namespace": "AWS/Bedrock", "MetricName": "Invocations",
+            "Dimensions": [{"Name": "ModelId", "Value": MODEL}]}}}])
+    messages = json.dumps([{"role": "user", "content": [{"text": "Hi"}]}])
+    role_arn = f"arn:aws:iam::111122223333:role/{ROLE}"
+    sequence = [
+        ["sts", "get-caller-identity"],
+        ["bedrock", "list-foundation-models"],
+        ["bedrock", "list-inference-profiles", "--type-equals", "SYSTEM_DEFINED"],
+        ["iam", "get-role", "--role-name", ROLE],
+        ["cloudwatch", "get-metric-data", "--metric-data-queries", queries,
+         "--start-time", str(now - 86400), "--end-time", str(now)],
+        ["bedrock", "get-foundation-model-availability", "--model-id",
+         "anthropic.claude-sonnet-4-5-20250929-v1:0"],
+        ["bedrock", "get-use-case-for-model-access"],
+        ["service-quotas", "list-service-quotas", "--service-code", "bedrock"],
+    ]
+    for region in ("us-east-1", "us-east-2", "us-west-2"):
+        sequence.append(["iam", "simulate-principal-policy", "--policy-source-arn", role_arn,
+                         "--action-names", "bedrock:InvokeModel",
+                         "--resource-arns", f"arn:aws:bedrock:{region}::foundation-model/x",
+                         "--context-entries",
+                         f"ContextKeyName=aws:RequestedRegion,ContextKeyValues={region},ContextKeyType=string"])
+    sequence.append(["bedrock-runtime", "converse", "--model-id", MODEL, "--messages", messages])
+    cli_env = dict(env, AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=str(Path(workdir) / "none"),
+                   AWS_SHARED_CREDENTIALS_FILE=str(Path(workdir) / "none"))
+
+    def one_pass():
+        start = time.perf_counter()
+        for cmd in sequence:
+            r = subprocess.run([aws, *cmd, "--output", "json"], env=cli_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if r.returncode != 0:
+                sys.exit(f"bench: aws {' '.join(cmd[:2])} failed: {r.stderr.decode()[-500:]}")
+        return time.perf_counter() - start
+
+    return len(sequence), one_pass
+
+
+def main():
+    args = parse_args()
+    if not Path(args.bin).exists():
+        sys.exit(f"bench: no binary at {args.bin} (build it: cargo build --release)")
+    work = tempfile.mkdtemp(prefix="bedrock-doctor-bench-")
+    home = Path(work) / "home"
+    home.mkdir()
+    sim = Sim(args.bin, args.latency_ms, work)
+    env = environment(sim, str(home))
+    figures = {"latency_ms": args.latency_ms, "runs": args.runs, "binary": args.bin}
+    try:
+        single = doctor_case(args, sim, env, ["--model", MODEL], expect_codes=(0,))
+        figures["single"] = single
+        bound = 1.3 * single["critical_path_calls"] * args.latency_ms / 1000 + 0.1
+        figures["single"]["bound_s"] = bound
+        figures["model_all"] = doctor_case(args, sim, env, ["--model", "all"])
+        figures["regions_all"] = doctor_case(args, sim, env, ["--model", MODEL, "--regions", "all"])
+
+        if not args.no_aws_cli:
+            count, one_pass = aws_cli_sequence(sim, env, work)
+            cli_runs = max(1, min(args.runs, 3))
+            med, samples = median_of(cli_runs, one_pass)
+            figures["aws_cli"] = {"median_s": med, "runs_s": samples, "commands": count}
+
+        startup_runs = 3 if args.smoke else 31
+        message = ("An error occurred (AccessDeniedException) when calling the InvokeModel "
+                   "operation: User: arn:aws:sts::111122223333:assumed-role/AppRole/session is "
+                   "not authorized to perform: bedrock:InvokeModel on resource: "
+                   "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0 "
+                   "with an explicit deny in a service control policy. ")
+        message = (message * (1024 // len(message) + 1))[:1024].encode()
+        version = lambda: timed([args.bin, "--version"], env)[0]
+        explain = lambda: timed([args.bin, "explain"], env, stdin=message)[0]
+        figures["version"] = {"median_s": median_of(startup_runs, version)[0],
+                              "peak_rss_mb": peak_rss_mb([args.bin, "--version"], env)}
+        figures["explain_1kb"] = {"median_s": median_of(startup_runs, explain)[0]}
+        figures["binary_mb"] = os.path.getsize(args.bin) / 1e6
+    finally:
+        sim.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    s = figures["single"]
+    print(f"simulator latency {args.latency_ms} ms per response; {args.runs} run(s) per case; {args.bin}")
+    print(f"single model, every check : median {s['median_s']:.3f} s, {s['requests']:.0f} requests, "
+          f"critical path {s['critical_path_calls']} calls -> bound {s['bound_s']:.3f} s "
+          f"({'within' if s['median_s'] <= s['bound_s'] else 'OVER'}), peak RSS {s['peak_rss_mb']:.1f} MB")
+    for key, label in (("model_all", "--model all"), ("regions_all", "--regions all")):
+        c = figures[key]
+        print(f"{label:<26}: median {c['median_s']:.3f} s, {c['requests']:.0f} requests, "
+              f"{c['median_s'] / s['median_s']:.2f}x the single run, peak RSS {c['peak_rss_mb']:.1f} MB")
+    if "aws_cli" in figures:
+        c = figures["aws_cli"]
+        print(f"AWS CLI, same calls       : median {c['median_s']:.3f} s for {c['commands']} commands "
+              f"(doctor made {s['requests']:.0f} requests): doctor is {c['median_s'] / s['median_s']:.1f}x faster")
+    print(f"--version                 : median {figures['version']['median_s'] * 1000:.1f} ms, "
+          f"peak RSS {figures['version']['peak_rss_mb']:.1f} MB")
+    print(f"explain (1 KB on stdin)   : median {figures['explain_1kb']['median_s'] * 1000:.1f} ms")
+    print(f"binary size               : {figures['binary_mb']:.1f} MB")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
