@@ -331,16 +331,27 @@ pub struct Clients {
     config: Option<SdkConfig>,
 }
 
+/// A client of `$sdk` from the shared config, logging its retries (-v).
+macro_rules! client {
+    ($sdk:ident, $config:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor(crate::retry_log::RetryLog)
+                .build(),
+        )
+    };
+}
+
 impl Clients {
     pub fn new(config: &SdkConfig) -> Clients {
         Clients {
-            sts: aws_sdk_sts::Client::new(config),
-            bedrock: aws_sdk_bedrock::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            organizations: aws_sdk_organizations::Client::new(config),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
-            quotas: aws_sdk_servicequotas::Client::new(config),
-            runtime: aws_sdk_bedrockruntime::Client::new(config),
+            sts: client!(aws_sdk_sts, config),
+            bedrock: client!(aws_sdk_bedrock, config),
+            iam: client!(aws_sdk_iam, config),
+            organizations: client!(aws_sdk_organizations, config),
+            cloudwatch: client!(aws_sdk_cloudwatch, config),
+            quotas: client!(aws_sdk_servicequotas, config),
+            runtime: client!(aws_sdk_bedrockruntime, config),
             config: Some(config.clone()),
         }
     }
@@ -371,6 +382,7 @@ impl Clients {
             Some(config) => {
                 let conf = aws_sdk_bedrock::config::Builder::from(config)
                     .region(Region::new(region.to_string()))
+                    .interceptor(crate::retry_log::RetryLog)
                     .build();
                 aws_sdk_bedrock::Client::from_conf(conf)
             }

@@ -224,7 +224,8 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// More detail: -v shows every check's observations, -vv logs the doctor's AWS calls, -vvv the SDK's
+    /// More detail: -v shows every check's observations and the AWS calls that were retried,
+    /// -vv logs the doctor's AWS calls, -vvv the SDK's
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 

@@ -195,7 +195,9 @@ fn usage_error(e: clap::Error) -> ! {
 
 fn init_logging(verbose: u8) {
     let filter = match verbose {
-        0 | 1 => "warn",
+        0 => "warn",
+        // -v: the AWS calls that had to be retried, and how they ended
+        1 => "warn,bedrock_doctor::retry_log=info",
         2 => "warn,bedrock_doctor=debug",
         _ => "info,bedrock_doctor=trace,aws_smithy_runtime=debug,aws_config=debug",
     };
