@@ -115,7 +115,10 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         setup,
     };
     if env.models.iter().any(|m| m == ALL_MODELS) {
-        env.models = expand_all_models(&env).await;
+        // Bounded by the run's deadline: a Bedrock that never answers must not outlast --timeout.
+        env.models = tokio::time::timeout_at(started + args.timeout, expand_all_models(&env))
+            .await
+            .unwrap_or_else(|_| vec![ALL_MODELS.to_string()]);
     }
     let env = Arc::new(env);
 
