@@ -351,7 +351,10 @@ impl MadeFrom {
 macro_rules! client {
     ($sdk:ident, $from:expr, $region:expr) => {{
         let from: &MadeFrom = $from;
-        let mut conf = $sdk::config::Builder::from(&from.sdk).interceptor(from.log.clone());
+        // Every client times its calls (the call log) and logs its retries (-v).
+        let mut conf = $sdk::config::Builder::from(&from.sdk)
+            .interceptor(from.log.clone())
+            .interceptor(crate::retry_log::RetryLog);
         if let Some(http) = from.http_client() {
             conf = conf.http_client(http);
         }

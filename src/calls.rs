@@ -1,7 +1,7 @@
 //! The run's call log: every round trip the SDK makes, tagged with the job that made it.
 //! From it `-v` shows the critical path (the longest chain of calls in which each had to
-//! wait for the one before) and how much of the run's waiting the scheduler overlapped;
-//! and each retry is logged as it happens, so a flaky service is visible, not silent.
+//! wait for the one before) and how much of the run's waiting the scheduler overlapped.
+//! (Retries are logged by retry_log.rs.)
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -78,10 +78,6 @@ impl Intercept for CallLog {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let n = attempt(cfg);
-        if n > 1 {
-            tracing::info!("retrying {} (attempt {n})", operation(cfg));
-        }
         cfg.interceptor_state().store_put(Sent(Instant::now()));
         Ok(())
     }

@@ -225,8 +225,8 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// More detail: -v shows every check's observations, retries and the run's critical
-    /// path; -vv logs each AWS call with its time; -vvv the SDK's own logs
+    /// More detail: -v shows every check's observations, the AWS calls that were retried
+    /// and the run's critical path; -vv logs each AWS call with its time; -vvv the SDK's
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 

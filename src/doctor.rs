@@ -101,7 +101,9 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         crate::secrets::register(s);
     }
     let limits = CallLimits {
-        operation_timeout: args.check_timeout,
+        // A little inside the check's own deadline, so a call that never answers ends as
+        // that call's timeout (a finding that names it), not as the check's.
+        operation_timeout: args.check_timeout.mul_f64(0.9),
         ..CallLimits::default()
     };
     let sdk = aws::sdk_config(&setup, args.endpoint_url.as_deref(), limits).await;
@@ -125,8 +127,14 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
     if env.models.iter().any(|m| m == ALL_MODELS) {
         let regions = env.model_regions();
         let lists = futures::future::join_all(regions.iter().map(|r| expand_all_models(&env, r)));
-        env.all_models = regions.iter().cloned().zip(lists.await).collect();
-        env.models = env.models_for(env.region()).to_vec();
+        // Bounded by the run's deadline: a Bedrock that never answers must not outlast --timeout.
+        match tokio::time::timeout_at(started + args.timeout, lists).await {
+            Ok(lists) => {
+                env.all_models = regions.iter().cloned().zip(lists).collect();
+                env.models = env.models_for(env.region()).to_vec();
+            }
+            Err(_) => env.models = vec![ALL_MODELS.to_string()],
+        }
     }
     let env = Arc::new(env);
 

@@ -196,6 +196,7 @@ fn usage_error(e: clap::Error) -> ! {
 fn init_logging(verbose: u8) {
     let filter = match verbose {
         0 => "warn",
+        // -v: retried calls and how they ended, and the run's critical path
         1 => "warn,bedrock_doctor=info",
         2 => "warn,bedrock_doctor=debug",
         _ => "info,bedrock_doctor=trace,aws_smithy_runtime=debug,aws_config=debug",

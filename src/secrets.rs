@@ -4,7 +4,7 @@
 //! an error message.
 
 use std::io::Write;
-use std::sync::RwLock;
+use std::sync::{LazyLock, RwLock};
 
 /// (secret, what to print instead), longest secret first.
 static SECRETS: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
@@ -34,6 +34,12 @@ fn register_as(secret: &str, replacement: &str) {
     }
 }
 
+/// Long-term (AKIA) and temporary (ASIA) access key ids. Credentials from a profile, a
+/// credential process or SSO are only known once resolved, and the SDK logs their key id
+/// (-vvv) as it resolves them: so any key id is masked, registered or not.
+static KEY_ID: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b").expect("a valid pattern"));
+
 pub fn scrub(text: &str) -> String {
     let list = SECRETS.read().unwrap_or_else(|p| p.into_inner());
     let mut out = text.to_string();
@@ -41,6 +47,11 @@ pub fn scrub(text: &str) -> String {
         if out.contains(secret.as_str()) {
             out = out.replace(secret.as_str(), replacement);
         }
+    }
+    if KEY_ID.is_match(&out) {
+        out = KEY_ID
+            .replace_all(&out, |m: &regex::Captures| crate::aws::mask_key_id(&m[0]))
+            .into_owned();
     }
     out
 }
@@ -71,5 +82,16 @@ mod tests {
         register_key_id("AKIAIOSFODNN7EXAMPLE");
         let s = scrub("key=sEcReT-VaLuE-1234567890 short id=AKIAIOSFODNN7EXAMPLE");
         assert_eq!(s, "key=<redacted> short id=AKIA…MPLE");
+    }
+
+    #[test]
+    fn masks_any_access_key_id_but_not_other_ids() {
+        let s = scrub(
+            "access_key_id: \"ASIAPROFILEKEY000111\", user AROAEXAMPLEROLEID:alice, AKIASHORT",
+        );
+        assert_eq!(
+            s,
+            "access_key_id: \"ASIA…0111\", user AROAEXAMPLEROLEID:alice, AKIASHORT"
+        );
     }
 }

@@ -4,6 +4,7 @@ mod common;
 
 use bedrock_doctor::sim::scenario::Scenario;
 use common::*;
+use std::process::Command;
 
 #[test]
 fn help_teaches_and_exits_zero() {
@@ -162,40 +163,166 @@ fn identity_passes_against_a_loopback_sts_and_shows_its_arn() {
     );
 }
 
-#[test]
-fn no_secret_reaches_any_output_format() {
-    for args in [
-        &["--output", "json", "-vvv"][..],
-        &["-vvv"][..],
-        &["--output", "json", "--color", "always"][..],
-    ] {
-        let env = Env::new();
-        let mut c = env.cmd_with(args);
-        c.env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+/// A profile of its own in the temporary HOME, with secrets unlike the environment's.
+const PROFILE_KEY_ID: &str = "AKIAPROFILEKEY000111";
+const PROFILE_SECRET: &str = "PROFILEsecretPROFILEsecret0123456789abcd";
+const PROFILE_TOKEN: &str = "PROFILEtokenPROFILEtoken0123456789";
+const PROXY_PASSWORD: &str = "proxyPASSWORD99";
+
+/// No output may contain any of these; key ids may only appear masked.
+const NEVER: [&str; 8] = [
+    FAKE_SECRET,
+    FAKE_TOKEN,
+    FAKE_BEARER,
+    FAKE_KEY_ID,
+    PROFILE_SECRET,
+    PROFILE_TOKEN,
+    PROFILE_KEY_ID,
+    PROXY_PASSWORD,
+];
+
+/// The formats `--output-file` writes; the table goes to stdout at the same time.
+const FILE_FORMATS: [&str; 4] = ["json", "junit", "sarif", "markdown"];
+
+/// ~/.aws/credentials and ~/.aws/config with the `leaky` profile (and `extra` lines).
+fn leaky_profile(env: &Env, region: Option<&str>, extra: &str) {
+    env.aws_file(
+        "credentials",
+        &format!("[leaky]\naws_access_key_id = {PROFILE_KEY_ID}\naws_secret_access_key = {PROFILE_SECRET}\naws_session_token = {PROFILE_TOKEN}\n{extra}"),
+    );
+    let region = region
+        .map(|r| format!("region = {r}\n"))
+        .unwrap_or_default();
+    env.aws_file("config", &format!("[profile leaky]\n{region}"));
+}
+
+/// The environment's secrets: keys, session token, a Bedrock API key.
+fn env_secrets(c: &mut Command, keys: bool) {
+    if keys {
+        c.env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-            .env("AWS_SESSION_TOKEN", FAKE_TOKEN)
-            .env(
-                "AWS_BEARER_TOKEN_BEDROCK",
-                "ABSKbedrockFAKEapiKEY0123456789",
-            )
-            .env("HTTPS_PROXY", "http://user:proxyPASSWORD99@127.0.0.1:9");
-        let o = run(c);
-        let all = format!("{}{}", stdout(&o), stderr(&o));
-        for secret in [
-            FAKE_SECRET,
-            FAKE_TOKEN,
-            FAKE_KEY_ID,
-            "ABSKbedrockFAKEapiKEY0123456789",
-            "proxyPASSWORD99",
-        ] {
-            assert!(!all.contains(secret), "{args:?} leaked {secret}");
-        }
-        assert!(
-            all.contains("AKIA…3456"),
-            "the masked key id should be shown"
-        );
+            .env("AWS_SESSION_TOKEN", FAKE_TOKEN);
     }
+    c.env("AWS_BEARER_TOKEN_BEDROCK", FAKE_BEARER);
+}
+
+/// Run; everything it printed or wrote, or the problems found in it.
+fn leaks(label: &str, mut c: Command, file: Option<&std::path::Path>) -> (String, Vec<String>) {
+    let o = c.output().expect("the binary runs");
+    let mut all = format!("{}{}", stdout(&o), stderr(&o));
+    if let Some(text) = file.and_then(|f| std::fs::read_to_string(f).ok()) {
+        all.push_str(&text);
+    }
+    let mut problems: Vec<String> = NEVER
+        .iter()
+        .filter(|s| all.contains(*s))
+        .map(|s| format!("{label}: printed {s}"))
+        .collect();
+    if all.contains("panicked") {
+        problems.push(format!("{label}: panicked"));
+    }
+    (all, problems)
+}
+
+#[test]
+fn no_secret_reaches_any_output_of_any_scenario() {
+    use bedrock_doctor::aws::mask_key_id;
+    use bedrock_doctor::sim::scenario::LIBRARY;
+    // Not `demo`: it replaces every credential source with its own keys. The simulator runs
+    // here instead and the doctor gets the scenario's client setup plus the planted secrets.
+    let scenarios: Vec<(usize, Scenario)> = LIBRARY
+        .iter()
+        .map(|(_, text)| Scenario::parse(text).unwrap())
+        .enumerate()
+        .collect();
+    let per_scenario = parallel(scenarios, 4, |(i, scenario)| {
+        let (_rt, running) = start_sim(scenario.clone());
+        let region = (!scenario.client.no_region).then_some(scenario.region.as_str());
+        let keys = scenario.client.credentials != "none";
+        // Every format, each from one of the two sources, alternating from one scenario to
+        // the next: every (scenario, format), (scenario, source) and (format, source) pair
+        // is covered in 4 runs a scenario instead of 8. The table comes from both sources.
+        let runs = FILE_FORMATS
+            .iter()
+            .enumerate()
+            .map(|(j, f)| ((i + j) % 2 == 1, *f));
+        let mut problems = Vec::new();
+        let mut formats = std::collections::BTreeSet::new();
+        for (from_profile, format) in runs {
+            let env = Env::new();
+            leaky_profile(&env, region, "");
+            let file = env.home.path().join(format!("report.{format}"));
+            let file_arg = file.to_string_lossy().into_owned();
+            let args = ["-vvv", "--output", format, "--output-file", &file_arg];
+            let mut c = scenario_cmd(&env, &scenario, &running, &args);
+            env_secrets(&mut c, keys && !from_profile);
+            if from_profile {
+                c.env("AWS_PROFILE", "leaky");
+            }
+            let label = format!("{} {format} (profile: {from_profile})", scenario.name);
+            let (all, found) = leaks(&label, c, Some(&file));
+            problems.extend(found);
+            let key = if from_profile {
+                PROFILE_KEY_ID
+            } else {
+                FAKE_KEY_ID
+            };
+            if (keys || from_profile) && !all.contains(&mask_key_id(key)) {
+                problems.push(format!("{label}: the masked key id is not shown"));
+            }
+            formats.insert((from_profile, format));
+            formats.insert((from_profile, "table"));
+        }
+        (problems, formats.len())
+    });
+    let runs = LIBRARY.len() * FILE_FORMATS.len();
+    let combinations: usize = per_scenario.iter().map(|(_, n)| n).sum();
+    let mut problems: Vec<String> = per_scenario.into_iter().flat_map(|(p, _)| p).collect();
+
+    // Error paths: nothing listening, a profile that does not exist, a credentials file that
+    // does not parse, bad usage.
+    let broken = "[leaky\n";
+    let errors: [(&str, &[&str], &str, Option<&str>); 4] = [
+        ("closed port", &[], "", None),
+        ("unknown profile", &[], "", Some("nosuch")),
+        ("unparsable credentials file", &[], broken, Some("leaky")),
+        ("bad usage", &["--endpoint-url", "localhost:4566"], "", None),
+    ];
+    let mut error_runs = 0;
+    for (label, extra, file_tail, profile) in errors {
+        for output in [&["--output", "json"][..], &["--color", "always"][..]] {
+            let env = Env::new();
+            leaky_profile(&env, Some("us-east-1"), file_tail);
+            let mut c = env.cmd_with(&[&["-vvv"][..], output, extra].concat());
+            c.env("AWS_REGION", "us-east-1").env(
+                "HTTPS_PROXY",
+                format!("http://user:{PROXY_PASSWORD}@127.0.0.1:9"),
+            );
+            match profile {
+                Some(p) => {
+                    c.env("AWS_PROFILE", p);
+                    env_secrets(&mut c, false);
+                }
+                None => env_secrets(&mut c, true),
+            }
+            let (all, found) = leaks(&format!("{label} {output:?}"), c, None);
+            problems.extend(found);
+            if profile.is_none() && extra.is_empty() {
+                assert!(
+                    all.contains("AKIA…3456"),
+                    "the masked key id should be shown: {all}"
+                );
+            }
+            error_runs += 1;
+        }
+    }
+    println!(
+        "secrets: {} scenarios, {combinations} (scenario, format, source) combinations of {} \
+         formats and 2 sources in {runs} runs at -vvv, plus {error_runs} error-path runs",
+        LIBRARY.len(),
+        FILE_FORMATS.len() + 1
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

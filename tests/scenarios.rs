@@ -83,7 +83,7 @@ fn the_healthy_account_passes_every_check() {
 }
 
 #[test]
-fn the_healthy_run_calls_each_operation_once_and_nothing_mutating() {
+fn the_healthy_run_calls_each_operation_once() {
     let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let mut c = env.cmd_with(&["--output", "json", "--model", "amazon.nova-lite-v1:0"]);
@@ -103,21 +103,156 @@ fn the_healthy_run_calls_each_operation_once_and_nothing_mutating() {
         ops.contains(&"sts:GetCallerIdentity".to_string()),
         "{ops:?}"
     );
-    let mutating = [
-        "Create",
-        "Put",
-        "Delete",
-        "Update",
-        "Subscribe",
-        "Attach",
-        "Tag",
-    ];
-    for op in &ops {
+}
+
+/// Every operation the doctor may call (as the simulator logs them): reads only.
+const READS: [(&str, &str); 15] = [
+    ("sts", "GetCallerIdentity"),
+    ("iam", "GetRole"),
+    ("iam", "GetUser"),
+    ("iam", "SimulatePrincipalPolicy"),
+    ("bedrock", "ListFoundationModels"),
+    ("bedrock", "ListInferenceProfiles"),
+    ("bedrock", "GetInferenceProfile"),
+    ("bedrock", "GetFoundationModelAvailability"),
+    ("bedrock", "GetUseCaseForModelAccess"),
+    ("monitoring", "GetMetricData"),
+    ("organizations", "DescribeOrganization"),
+    ("organizations", "ListParents"),
+    ("organizations", "ListPoliciesForTarget"),
+    ("organizations", "DescribePolicy"),
+    ("servicequotas", "ListServiceQuotas"),
+];
+
+/// ...and the probe: at most one call per model, none with --no-invoke.
+const PROBES: [(&str, &str); 2] = [("bedrock", "InvokeModel"), ("bedrock", "Converse")];
+
+#[test]
+fn the_read_allow_list_is_the_doctors_published_policy() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/doctor-policy.json"
+    ))
+    .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let published: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|st| st["Action"].as_array().unwrap())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let allowed: BTreeSet<String> = READS
+        .iter()
+        .chain(&PROBES)
+        .map(|(svc, op)| bedrock_doctor::sim::iam_action(svc, op))
+        .collect();
+    assert_eq!(allowed, published);
+}
+
+/// `aws service-quotas request-service-quota-increase` -> the simulator's log entry
+/// ("servicequotas", "RequestServiceQuotaIncrease").
+fn cli_command_op(service: &str, command: &str) -> (String, String) {
+    let op = command
+        .split('-')
+        .map(|w| w[..1].to_uppercase() + &w[1..])
+        .collect();
+    let signing = match service {
+        "cloudwatch" => "monitoring".to_string(),
+        other => other.replace('-', ""),
+    };
+    (signing, op)
+}
+
+#[test]
+fn every_scenario_only_reads_and_probes_each_model_at_most_once() {
+    // A command that would change the account, printed for the person to run.
+    let changes = regex::Regex::new(
+        r"\baws ([a-z0-9-]+) ((?:put|create|request|attach|update|delete|submit|subscribe|accept)-[a-z0-9-]+)",
+    )
+    .unwrap();
+    let runs: Vec<(&str, bool)> = LIBRARY
+        .iter()
+        .flat_map(|(name, _)| [(*name, false), (*name, true)])
+        .collect();
+    let n = runs.len();
+    let results = parallel(runs, 4, |(name, no_invoke)| {
+        let scenario = Scenario::load(name).unwrap();
+        let (_rt, running) = start_sim(scenario.clone());
+        let env = Env::new();
+        let mut args = vec!["--output", "json", "--fail-on", "never"];
+        if no_invoke {
+            args.push("--no-invoke");
+        }
+        let mut c = scenario_cmd(&env, &scenario, &running, &args);
+        demo_credentials(&mut c, &scenario);
+        let o = run(c);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let r = report(&o);
+        let calls: Vec<(String, String)> = running
+            .log()
+            .into_iter()
+            .map(|e| (e.service, e.operation))
+            .collect();
+        let printed: Vec<(String, String)> = r
+            .findings()
+            .flat_map(|(_, f)| f.remediation.iter())
+            .flat_map(|step| changes.captures_iter(step))
+            .map(|m| (m[1].to_string(), m[2].to_string()))
+            .collect();
+        if no_invoke {
+            for c in r.checks.iter().filter(|c| c.id == "invoke") {
+                assert_eq!(c.status.as_str(), "skip", "{name}: {}", c.summary);
+            }
+        }
+        (name, no_invoke, scenario.models.len(), calls, printed)
+    });
+    let mut printed_changes = BTreeSet::new();
+    for (name, no_invoke, models, calls, printed) in results {
+        let is = |list: &[(&str, &str)], (svc, op): &(String, String)| {
+            list.iter().any(|(s, o)| s == svc && o == op)
+        };
+        for call in &calls {
+            assert!(
+                is(&READS, call) || (!no_invoke && is(&PROBES, call)),
+                "{name} (--no-invoke: {no_invoke}): {call:?} is not a read"
+            );
+        }
+        if name == "healthy" {
+            assert!(
+                calls.iter().any(|(_, op)| op == "ListFoundationModels"),
+                "the other checks ran (--no-invoke: {no_invoke}): {calls:?}"
+            );
+        }
+        let probes = calls.iter().filter(|c| is(&PROBES, c)).count();
+        let most = if no_invoke { 0 } else { models };
         assert!(
-            !mutating.iter().any(|m| op.contains(&format!(":{m}"))),
-            "mutating call {op}"
+            probes <= most,
+            "{name} (--no-invoke: {no_invoke}): {probes} probes for {models} models"
+        );
+        for (service, command) in printed {
+            let op = cli_command_op(&service, &command);
+            assert!(!calls.contains(&op), "{name}: the doctor ran {op:?} itself");
+            printed_changes.insert(format!("{service} {command}"));
+        }
+    }
+    // The changes the doctor prints instead of making: a form, an agreement, a policy, a quota.
+    for change in [
+        "bedrock put-use-case-for-model-access",
+        "bedrock create-foundation-model-agreement",
+        "iam put-role-policy",
+        "service-quotas request-service-quota-increase",
+    ] {
+        assert!(
+            printed_changes.contains(change),
+            "no scenario prints `aws {change}`: {printed_changes:?}"
         );
     }
+    println!(
+        "read-only: {} scenarios, with and without --no-invoke: {n} runs; {} account changes printed, none made",
+        LIBRARY.len(),
+        printed_changes.len()
+    );
 }
 
 #[test]
@@ -248,43 +383,6 @@ fn explicit_denies_and_boundaries_are_told_apart() {
     );
     let r = demo("permissions-boundary-deny", &[]);
     finding(&r, "iam-permissions", "permissions-boundary-deny");
-}
-
-#[test]
-fn no_invoke_makes_no_runtime_call() {
-    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
-    let env = Env::new();
-    let mut c = env.cmd_with(&[
-        "--output",
-        "json",
-        "--no-invoke",
-        "--model",
-        "amazon.nova-lite-v1:0",
-    ]);
-    aim(&mut c, &running);
-    let r = report(&run(c));
-    assert_eq!(status_of(&r, "invoke"), "skip");
-    let log = running.log();
-    assert!(
-        log.iter().any(|e| e.operation == "ListFoundationModels"),
-        "the other checks ran: {log:?}"
-    );
-    let runtime: Vec<_> = log
-        .iter()
-        .filter(|e| {
-            [
-                "InvokeModel",
-                "Converse",
-                "ConverseStream",
-                "InvokeModelWithResponseStream",
-            ]
-            .contains(&e.operation.as_str())
-        })
-        .collect();
-    assert!(
-        runtime.is_empty(),
-        "--no-invoke made runtime calls: {runtime:?}"
-    );
 }
 
 #[test]
@@ -567,7 +665,7 @@ fn a_throttling_storm_is_retried_with_backoff_and_the_run_still_finishes() {
     assert_eq!(throttled, 12, "the storm was served");
     let err = stderr(&o);
     assert!(
-        err.contains("retrying bedrock:GetFoundationModelAvailability (attempt 2)"),
+        err.contains("Bedrock GetFoundationModelAvailability: retrying, attempt 2 of at most 3"),
         "retries are visible with -v: {err}"
     );
 }

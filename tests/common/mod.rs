@@ -12,6 +12,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_bedrock-doctor");
 pub const FAKE_SECRET: &str = "SECRETfakeSECRETfakeSECRETfake0123456789";
 pub const FAKE_TOKEN: &str = "TOKENfakeTOKENfakeTOKENfakeTOKEN";
 pub const FAKE_KEY_ID: &str = "AKIAFAKEKEYID0123456";
+pub const FAKE_BEARER: &str = "ABSKbedrockFAKEapiKEY0123456789";
 
 /// A closed loopback port: nothing listens there.
 pub fn closed_port() -> u16 {
@@ -49,8 +50,38 @@ impl Env {
                 format!("http://127.0.0.1:{}", closed_port()),
             )
             .env("NO_COLOR", "1");
+        if let Some(pem) = one_root_certificate() {
+            c.env("SSL_CERT_FILE", pem);
+        }
         c
     }
+}
+
+/// Loopback needs no TLS, yet the SDK's HTTP client parses every root certificate of the
+/// system when a run starts: in a debug build, about half the CPU of a short run. One
+/// certificate will do (none at all trips a debug assertion in the SDK). None when the system
+/// has no bundle where Linux keeps it: then the SDK reads whatever the system has.
+fn one_root_certificate() -> Option<&'static std::path::Path> {
+    static PEM: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        let bundle = [
+            "/etc/ssl/certs/ca-certificates.crt",
+            "/etc/pki/tls/certs/ca-bundle.crt",
+        ]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())?;
+        let end = "-----END CERTIFICATE-----";
+        let start = bundle.find("-----BEGIN CERTIFICATE-----")?;
+        let stop = start + bundle[start..].find(end)? + end.len();
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join("one-root-certificate.pem");
+        // Written under another name, then renamed: test binaries may race for it.
+        let mine = dir.join(format!("one-root-certificate.{}.pem", std::process::id()));
+        std::fs::write(&mine, format!("{}\n", &bundle[start..stop])).ok()?;
+        std::fs::rename(&mine, &path).ok()?;
+        Some(path)
+    })
+    .as_deref()
 }
 
 pub fn run(mut c: Command) -> Output {
@@ -134,4 +165,77 @@ pub fn aim(c: &mut Command, running: &bedrock_doctor::sim::Running) {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+}
+
+/// Run `f` on every item with `workers` threads; results in the items' order.
+pub fn parallel<T: Send, R: Send>(
+    items: Vec<T>,
+    workers: usize,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let n = items.len();
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<R>>>());
+    std::thread::scope(|s| {
+        for _ in 0..workers.max(1) {
+            s.spawn(|| loop {
+                let next = queue.lock().unwrap().next();
+                let Some((i, item)) = next else { break };
+                let r = f(item);
+                results.lock().unwrap()[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}
+
+/// The doctor set up against `running` the way `demo` sets up a scenario's client machine
+/// (region, models, --principal, --body, an unreachable endpoint), without credentials:
+/// the caller adds them (`demo` itself replaces every credential source with its own keys).
+pub fn scenario_cmd(
+    env: &Env,
+    scenario: &bedrock_doctor::sim::scenario::Scenario,
+    running: &bedrock_doctor::sim::Running,
+    args: &[&str],
+) -> Command {
+    let client = &scenario.client;
+    let mut c = env.cmd_with(args);
+    if !client.unreachable {
+        c.env("AWS_ENDPOINT_URL", running.url());
+    }
+    if !client.no_region {
+        c.env("AWS_REGION", &scenario.region);
+    }
+    for m in &scenario.models {
+        c.args(["--model", m]);
+    }
+    if let Some(p) = &client.principal {
+        c.args(["--principal", p]);
+    }
+    if let Some(body) = &client.body {
+        let path = env.home.path().join("body.json");
+        std::fs::write(&path, body).unwrap();
+        c.arg("--body").arg(path);
+    }
+    c
+}
+
+/// The scenario's own kind of credentials, as `demo` gives them (the FAKE_* values).
+pub fn demo_credentials(c: &mut Command, scenario: &bedrock_doctor::sim::scenario::Scenario) {
+    let client = &scenario.client;
+    if client.credentials != "none" {
+        c.env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    }
+    if client.credentials == "session" {
+        c.env("AWS_SESSION_TOKEN", FAKE_TOKEN);
+    }
+    if client.bearer_token {
+        c.env("AWS_BEARER_TOKEN_BEDROCK", FAKE_BEARER);
+    }
 }
