@@ -85,14 +85,7 @@ fn main() {
 
 /// A usage error is one line, even when the bad value it quotes has a line break in it.
 fn fail_usage(msg: &str) -> i32 {
-    let line: String = msg
-        .chars()
-        .map(|c| match c {
-            '\n' => "\\n".to_string(),
-            '\r' => "\\r".to_string(),
-            c => c.to_string(),
-        })
-        .collect();
+    let line = msg.replace('\n', "\\n").replace('\r', "\\r");
     eprintln!("bedrock-doctor: {line}");
     exit::USAGE
 }
