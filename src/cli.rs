@@ -136,7 +136,8 @@ pub struct DoctorArgs {
         long,
         value_name = "LIST|all",
         value_delimiter = ',',
-        conflicts_with = "region"
+        conflicts_with = "region",
+        value_parser = parse_regions_item
     )]
     pub regions: Vec<String>,
 
@@ -259,32 +260,52 @@ pub enum ColorChoice {
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. 500ms, 30s, 2m"))?;
+    let d = humantime::parse_duration(s.trim()).map_err(|e| {
+        format!(
+            "`{}` is not a duration ({e}); use e.g. 500ms, 30s, 2m",
+            s.escape_debug()
+        )
+    })?;
     if d.is_zero() {
         return Err(format!(
-            "`{s}` is zero; give a positive duration such as 30s"
+            "`{}` is zero; give a positive duration such as 30s",
+            s.escape_debug()
         ));
     }
     if d > Duration::from_secs(24 * 3600) {
-        return Err(format!("`{s}` is longer than a day"));
+        return Err(format!("`{}` is longer than a day", s.escape_debug()));
     }
     Ok(d)
 }
 
 /// CloudWatch keeps one-minute datapoints for 15 days.
-fn parse_window(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. 1h, 24h, 7d"))?;
+pub fn parse_window(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| {
+        format!(
+            "`{}` is not a duration ({e}); use e.g. 1h, 24h, 7d",
+            s.escape_debug()
+        )
+    })?;
     if d < Duration::from_secs(60) || d > Duration::from_secs(15 * 86_400) {
         return Err(format!(
-            "`{s}` is outside 1m..15d (CloudWatch keeps one-minute data for 15 days)"
+            "`{}` is outside 1m..15d (CloudWatch keeps one-minute data for 15 days)",
+            s.escape_debug()
         ));
     }
     Ok(d)
 }
 
-fn parse_profile(s: &str) -> Result<String, String> {
+/// One item of --regions: a region name or `all`. Here rather than in the run, so a bad
+/// item is a usage error before anything starts.
+fn parse_regions_item(s: &str) -> Result<String, String> {
+    if s == "all" || crate::aws::region_looks_valid(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{}` is not a region name", s.escape_debug()))
+    }
+}
+
+pub fn parse_profile(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 128
         && s.chars()
@@ -296,9 +317,11 @@ fn parse_profile(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_principal(s: &str) -> Result<String, String> {
+pub fn parse_principal(s: &str) -> Result<String, String> {
     let parts: Vec<&str> = s.splitn(6, ':').collect();
+    // IAM names and paths are printable ASCII without spaces.
     let ok = parts.len() == 6
+        && s.bytes().all(|b| b.is_ascii_graphic())
         && parts[0] == "arn"
         && parts[1].starts_with("aws")
         && matches!(parts[2], "iam" | "sts")
@@ -311,7 +334,8 @@ fn parse_principal(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err(format!(
-            "`{s}` is not an IAM role or user ARN (arn:aws:iam::123456789012:role/path/name)"
+            "`{}` is not an IAM role or user ARN (arn:aws:iam::123456789012:role/path/name)",
+            s.escape_debug()
         ))
     }
 }
@@ -447,5 +471,129 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// IAM principal ARNs as AWS writes them.
+    fn principals() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![Just("aws"), Just("aws-cn"), Just("aws-us-gov")],
+            "[0-9]{12}",
+            prop_oneof![
+                "role/([a-z0-9-]{1,8}/){0,2}[A-Za-z0-9+=,.@_-]{1,20}".prop_map(|r| ("iam", r)),
+                "user/[A-Za-z0-9+=,.@_-]{1,20}".prop_map(|u| ("iam", u)),
+                "assumed-role/[A-Za-z0-9_-]{1,20}/[A-Za-z0-9_.@-]{1,20}".prop_map(|a| ("sts", a)),
+            ],
+        )
+            .prop_map(|(partition, account, (service, resource))| {
+                format!("arn:{partition}:{service}::{account}:{resource}")
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text: a duration within (0, 1 day], or an error that quotes the text.
+        #[test]
+        fn durations_are_bounded_or_named(s in any::<String>()) {
+            let named = format!("`{}`", s.escape_debug());
+            match parse_duration(&s) {
+                Ok(d) => prop_assert!(!d.is_zero() && d <= Duration::from_secs(86_400)),
+                Err(e) => prop_assert!(e.contains(&named) && !e.contains('\n'), "{}", e),
+            }
+            match parse_window(&s) {
+                Ok(d) => prop_assert!(d >= Duration::from_secs(60) && d <= Duration::from_secs(15 * 86_400)),
+                Err(e) => prop_assert!(e.contains(&named) && !e.contains('\n'), "{}", e),
+            }
+        }
+
+        /// A duration written the way humantime prints it reads back as itself.
+        #[test]
+        fn durations_round_trip(ms in 1u64..=86_400_000, secs in 1u64..=86_400, spaced in any::<bool>()) {
+            let d = Duration::from_millis(ms);
+            prop_assert_eq!(parse_duration(&humantime::format_duration(d).to_string()), Ok(d));
+            let text = if spaced { format!(" {secs}s ") } else { format!("{secs}s") };
+            prop_assert_eq!(parse_duration(&text), Ok(Duration::from_secs(secs)));
+            let minutes = secs % (15 * 1440) + 1;
+            prop_assert_eq!(parse_window(&format!("{minutes}m")), Ok(Duration::from_secs(minutes * 60)));
+        }
+
+        /// Profile names: exactly the characters the AWS CLI's config files take.
+        #[test]
+        fn profiles_follow_the_grammar(
+            good in "[A-Za-z0-9_.+@/-]{1,128}",
+            s in any::<String>(),
+        ) {
+            prop_assert_eq!(parse_profile(&good), Ok(good.clone()));
+            let grammar = !s.is_empty() && s.len() <= 128
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.+@/".contains(c));
+            match parse_profile(&s) {
+                Ok(p) => prop_assert!(grammar && p == s),
+                Err(e) => {
+                    prop_assert!(!grammar);
+                    prop_assert!(e.contains(&s.escape_debug().to_string()), "{}", e);
+                    prop_assert!(!e.contains('\n'));
+                }
+            }
+        }
+
+        /// Role, user and assumed-role ARNs pass as given; a wrong account id, a wrong
+        /// service, whitespace or any other text is refused with the value named.
+        #[test]
+        fn principal_arns_follow_the_grammar(
+            arn in principals(),
+            account in "[0-9]{1,11}|[0-9]{13,14}|[0-9]{6}[a-z][0-9]{5}",
+            at in any::<proptest::sample::Index>(),
+            space in "[ \t\n\r]",
+            s in any::<String>(),
+        ) {
+            prop_assert_eq!(parse_principal(&arn), Ok(arn.clone()));
+            let real_account = arn.split(':').nth(4).unwrap_or_default().to_string();
+            let wrong = arn.replacen(&format!("::{real_account}:"), &format!("::{account}:"), 1);
+            prop_assert!(parse_principal(&wrong).is_err(), "{}", wrong);
+            let mut spaced = arn.clone();
+            spaced.insert_str(at.index(arn.len()), &space);
+            prop_assert!(parse_principal(&spaced).is_err(), "{:?}", spaced);
+            prop_assert!(parse_principal(&arn.replacen(":iam:", ":s3:", 1).replacen(":sts:", ":s3:", 1)).is_err());
+            if let Err(e) = parse_principal(&s) {
+                let named = format!("`{}`", s.escape_debug());
+                prop_assert!(e.contains(&named) && !e.contains('\n'), "{}", e);
+            }
+        }
+
+        /// Endpoints keep their scheme and lose trailing slashes; anything else is refused.
+        #[test]
+        fn endpoints(
+            scheme in "https?",
+            host in "[a-z0-9.-]{1,20}",
+            port in proptest::option::of(1u16..),
+            path in "(/[a-z0-9]{0,5}){0,3}",
+            s in any::<String>(),
+        ) {
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let url = format!("{scheme}://{host}{port}{path}");
+            prop_assert_eq!(parse_endpoint(&url), Ok(url.trim_end_matches('/').to_string()));
+            if let Ok(u) = parse_endpoint(&s) {
+                prop_assert!(u.starts_with("http://") || u.starts_with("https://"));
+                prop_assert!(!u.ends_with('/'));
+            }
+        }
+
+        /// lint's --model: the trimmed value, never empty, never containing whitespace.
+        #[test]
+        fn lint_model_values(s in any::<String>()) {
+            match parse_model(&s) {
+                Ok(m) => {
+                    prop_assert_eq!(m.as_str(), s.trim());
+                    prop_assert!(!m.is_empty() && !m.contains(char::is_whitespace));
+                }
+                Err(e) => prop_assert!(!e.contains('\n') || s.contains('\n')),
+            }
+        }
     }
 }

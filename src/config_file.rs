@@ -47,7 +47,12 @@ pub fn load(path: &std::path::Path) -> Result<ConfigFile, String> {
     let shown = path.display();
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read config `{shown}`: {e}"))?;
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+    parse(&text, &shown.to_string())
+}
+
+/// The file's text, read and validated; `shown` is how errors name the file.
+fn parse(text: &str, shown: &str) -> Result<ConfigFile, String> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| {
         let msg = e.message().to_string();
         let line = e
             .span()
@@ -57,6 +62,20 @@ pub fn load(path: &std::path::Path) -> Result<ConfigFile, String> {
             None => format!("config `{shown}`: {msg}"),
         }
     })?;
+    // The same rules as the flags: a value the command line refuses is refused here too.
+    if let Some(p) = &file.profile {
+        crate::cli::parse_profile(p).map_err(|e| format!("config `{shown}`: profile: {e}"))?;
+    }
+    if let Some(p) = &file.principal {
+        crate::cli::parse_principal(p).map_err(|e| format!("config `{shown}`: principal: {e}"))?;
+    }
+    if let Some(c) = file.concurrency {
+        if !(1..=256).contains(&c) {
+            return Err(format!(
+                "config `{shown}`: concurrency: {c} is not in 1..=256"
+            ));
+        }
+    }
     for (i, m) in file.mutes.iter().enumerate() {
         let n = i + 1;
         if m.check.is_none() && m.cause.is_none() {
@@ -168,5 +187,89 @@ mod tests {
         let f = load(&p).unwrap();
         assert_eq!(f.fail_on, Some(FailOn::Warn));
         assert_eq!(f.mutes[0].cause, Some(Cause::ModelLegacy));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines that look like the file: known and unknown keys, values of every TOML type,
+    /// tables, and broken lines.
+    fn toml_ish() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            proptest::sample::select(vec![
+                "region",
+                "profile",
+                "models",
+                "principal",
+                "only",
+                "skip",
+                "fail-on",
+                "timeout",
+                "check-timeout",
+                "window",
+                "no-invoke",
+                "concurrency",
+                "modles",
+            ])
+            .prop_map(str::to_string),
+            "[a-z-]{1,8}",
+        ];
+        let value = prop_oneof![
+            "\"[^\"\\\\]{0,12}\"",
+            "[0-9-]{1,6}",
+            Just("true".to_string()),
+            "\\[(\"[a-z.:0-9-]{0,8}\", ?){0,3}\\]",
+            "(?s).{0,12}",
+        ];
+        let line = prop_oneof![
+            (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+            Just("[[mute]]".to_string()),
+            Just("reason = \"x\"\ncause = \"model-legacy\"".to_string()),
+            "(?s).{0,20}",
+        ];
+        proptest::collection::vec(line, 0..6).prop_map(|v| v.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the file says: settings, or an error naming the file; never a panic.
+        #[test]
+        fn any_text_loads_or_names_the_file(text in prop_oneof![toml_ish(), any::<String>()]) {
+            if let Err(e) = parse(&text, "x.toml") {
+                prop_assert!(e.starts_with("config `x.toml`"), "{}", e);
+            }
+        }
+
+        /// Settings written to the file come back as written.
+        #[test]
+        fn settings_round_trip(
+            region in "[a-z]{2}-[a-z]{4,9}-[1-9]",
+            profile in "[A-Za-z0-9_.+@/-]{1,20}",
+            models in proptest::collection::vec("[a-z]{2,8}\\.[a-z0-9-]{1,12}(:[0-9])?", 0..3),
+            account in "[0-9]{12}",
+            fail_on in proptest::sample::select(vec![("fail", FailOn::Fail), ("warn", FailOn::Warn), ("never", FailOn::Never)]),
+            secs in 1u32..3600,
+            concurrency in 1u16..=256,
+            no_invoke in any::<bool>(),
+        ) {
+            let principal = format!("arn:aws:iam::{account}:role/app");
+            let text = format!(
+                "region = {region:?}\nprofile = {profile:?}\nmodels = {models:?}\nprincipal = {principal:?}\nfail-on = {:?}\ntimeout = \"{secs}s\"\nconcurrency = {concurrency}\nno-invoke = {no_invoke}\n",
+                fail_on.0
+            );
+            let f = parse(&text, "x.toml").map_err(TestCaseError::fail)?;
+            prop_assert_eq!(f.region, Some(region));
+            prop_assert_eq!(f.profile, Some(profile));
+            prop_assert_eq!(f.models, models);
+            prop_assert_eq!(f.principal, Some(principal));
+            prop_assert_eq!(f.fail_on, Some(fail_on.1));
+            prop_assert_eq!(f.timeout, Some(format!("{secs}s")));
+            prop_assert_eq!(f.concurrency, Some(concurrency));
+            prop_assert_eq!(f.no_invoke, Some(no_invoke));
+        }
     }
 }

@@ -83,8 +83,10 @@ fn main() {
     std::process::exit(code);
 }
 
+/// A usage error is one line, even when the bad value it quotes has a line break in it.
 fn fail_usage(msg: &str) -> i32 {
-    eprintln!("bedrock-doctor: {msg}");
+    let line = msg.replace('\n', "\\n").replace('\r', "\\r");
+    eprintln!("bedrock-doctor: {line}");
     exit::USAGE
 }
 
@@ -107,11 +109,14 @@ fn with_config_file(
     let file = bedrock_doctor::config_file::load(&path)?;
     let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
     let duration = |key: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, String> {
+        // The window has its own bounds (1m..15d), as on the command line.
+        let parse = if key == "window" {
+            bedrock_doctor::cli::parse_window
+        } else {
+            bedrock_doctor::cli::parse_duration
+        };
         v.as_deref()
-            .map(|d| {
-                bedrock_doctor::cli::parse_duration(d)
-                    .map_err(|e| format!("config `{}`: {key}: {e}", path.display()))
-            })
+            .map(|d| parse(d).map_err(|e| format!("config `{}`: {key}: {e}", path.display())))
             .transpose()
     };
     if !given("region") && file.region.is_some() {
@@ -176,19 +181,31 @@ fn usage_error(e: clap::Error) -> ! {
         let _ = e.print();
         std::process::exit(0);
     }
-    let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let mut line = lines
-        .next()
-        .unwrap_or("invalid usage")
-        .trim_start_matches("error: ")
-        .to_string();
-    // "the following required arguments were not provided:" names them on the next line.
-    if line.ends_with(':') {
-        if let Some(next) = lines.next() {
-            line = format!("{line} {next}");
+    if e.kind() == ErrorKind::InvalidUtf8 {
+        // clap cannot quote a value that is not UTF-8; name it with its bytes escaped.
+        if let Some(bad) = std::env::args_os().skip(1).find(|a| a.to_str().is_none()) {
+            eprintln!("bedrock-doctor: argument {bad:?} is not UTF-8 text (see --help)");
+            std::process::exit(exit::USAGE);
         }
     }
+    // The message is clap's first paragraph; its line breaks (the list after "the following
+    // required arguments were not provided:", or a newline inside a bad value) become spaces,
+    // so the error is one line.
+    let text = e.render().to_string();
+    let text = text.trim_start();
+    let paragraph = text.split("\n\n").next().unwrap_or_default();
+    let line = paragraph
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let line = line.trim_start_matches("error: ");
+    let line = if line.is_empty() {
+        "invalid usage"
+    } else {
+        line
+    };
     eprintln!("bedrock-doctor: {line} (see --help)");
     std::process::exit(exit::USAGE);
 }
@@ -306,10 +323,7 @@ fn run_doctor_in(
             r.simulation = simulation;
             r
         }
-        Err(doctor::UsageError(msg)) => {
-            eprintln!("bedrock-doctor: {msg}");
-            return exit::USAGE;
-        }
+        Err(doctor::UsageError(msg)) => return fail_usage(&msg),
     };
     let text = render_as(&report, args.output, args);
     let mut stdout = std::io::stdout().lock();

@@ -367,17 +367,27 @@ fn exception(text: &str, lower: &str) -> Option<String> {
             return Some(upper_first(&found));
         }
     }
-    let known = KNOWN_EXCEPTIONS
-        .iter()
-        .filter_map(|name| lower.find(&name.to_ascii_lowercase()).map(|at| (at, *name)))
-        .min_by_key(|(at, _)| *at);
-    if let Some((_, name)) = known {
+    if let Some(name) = first_known_exception(lower) {
         return Some(name.to_string());
     }
     exception_words(text, lower)
         .into_iter()
         .find(|name| !WRAPPER_EXCEPTIONS.contains(name))
         .map(upper_first)
+}
+
+/// The known exception name that occurs first in the text (on a tie, the one listed first),
+/// in one pass over the text rather than one per name.
+fn first_known_exception(lower: &str) -> Option<&'static str> {
+    static AC: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(KNOWN_EXCEPTIONS.iter().map(|n| n.to_ascii_lowercase()))
+            .ok()
+    });
+    let m = ac.as_ref()?.find(lower)?;
+    Some(KNOWN_EXCEPTIONS[m.pattern().as_usize()])
 }
 
 /// Words ending in Exception or Error (`FooException`, `validationException`), in order.
@@ -452,9 +462,12 @@ pub fn extract(text: &str, lower: &str) -> Extracted {
                 .find(|id| looks_like_model_id(id))
         });
 
+    // Hostnames are case-insensitive (`bedrock-runtime.US-WEST-2.amazonaws.com`); region names
+    // are lowercase, and the confirm command passes this one to --region.
     let region = first_capture(&p.region, text, lower)
         .or_else(|| resource_arn.as_deref().and_then(region_of_arn))
-        .or_else(|| capture(&p.region_scan, text, lower).map(str::to_string));
+        .or_else(|| capture(&p.region_scan, text, lower).map(str::to_string))
+        .map(|r| r.to_ascii_lowercase());
 
     Extracted {
         exception: exception(text, lower),
@@ -541,5 +554,129 @@ mod tests {
     fn lambda_uuid_is_not_a_request_id() {
         let e = ex("[ERROR]\t2024-08-14T20:22:05.431Z\t930587f4-631c-4afc-81dd-840def9cc233\tAn error occurred");
         assert_eq!(e.request_id, None);
+    }
+
+    #[test]
+    fn regions_are_lowercased() {
+        let e =
+            ex("ValidationException at https://bedrock-runtime.US-WEST-2.amazonaws.com/model/x");
+        assert_eq!(e.region.as_deref(), Some("us-west-2"));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::knowledge::normalize::normalize;
+    use proptest::prelude::*;
+
+    fn ex(raw: &str) -> Extracted {
+        let n = normalize(raw);
+        extract(&n.text, &n.lower)
+    }
+
+    /// Model ids as Bedrock spells them: a known provider, a name, an optional version.
+    fn model_ids() -> impl Strategy<Value = String> {
+        (
+            proptest::sample::select(PROVIDERS),
+            "[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,8}){0,3}",
+            proptest::option::of("-v[1-9]:[0-9]"),
+        )
+            .prop_map(|(provider, name, version)| {
+                format!("{provider}{name}{}", version.unwrap_or_default())
+            })
+    }
+
+    fn regions() -> impl Strategy<Value = String> {
+        proptest::sample::select(crate::models::bedrock_regions().to_vec())
+    }
+
+    const OPERATIONS: &[&str] = &[
+        "InvokeModel",
+        "InvokeModelWithResponseStream",
+        "Converse",
+        "ConverseStream",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Every fact put into a botocore IAM denial comes back out, as written.
+        #[test]
+        fn a_botocore_denial_gives_back_every_fact(
+            op in proptest::sample::select(OPERATIONS),
+            account in "[0-9]{12}",
+            role in "[A-Za-z][A-Za-z0-9_-]{0,15}[A-Za-z0-9]",
+            session in "[a-z0-9]{1,12}",
+            region in regions(),
+            model in model_ids(),
+        ) {
+            let principal = format!("arn:aws:sts::{account}:assumed-role/{role}/{session}");
+            let resource = format!("arn:aws:bedrock:{region}::foundation-model/{model}");
+            let text = format!("botocore.errorfactory.AccessDeniedException: An error occurred (AccessDeniedException) when calling the {op} operation: User: {principal} is not authorized to perform: bedrock:{op} on resource: {resource} because no identity-based policy allows the bedrock:{op} action");
+            let e = ex(&text);
+            prop_assert_eq!(e.exception.as_deref(), Some("AccessDeniedException"));
+            prop_assert_eq!(e.operation.as_deref(), Some(op));
+            prop_assert_eq!(e.principal_arn.as_deref(), Some(principal.as_str()));
+            prop_assert_eq!(e.action, Some(format!("bedrock:{op}")));
+            prop_assert_eq!(e.resource_arn.as_deref(), Some(resource.as_str()));
+            prop_assert_eq!(e.region.as_deref(), Some(region.as_str()));
+            prop_assert_eq!(e.model_id.as_deref(), Some(model.as_str()));
+        }
+
+        /// The runtime URL an SDK prints on a timeout names the model, operation and region.
+        #[test]
+        fn a_runtime_url_gives_back_model_operation_and_region(
+            region in regions(),
+            model in model_ids(),
+            (suffix, op) in proptest::sample::select(vec![
+                ("invoke", "InvokeModel"),
+                ("invoke-with-response-stream", "InvokeModelWithResponseStream"),
+                ("converse", "Converse"),
+                ("converse-stream", "ConverseStream"),
+            ]),
+            upper_host in any::<bool>(),
+        ) {
+            // Hosts are case-insensitive; an encoded `:` is how URLs carry the version.
+            let host = format!("bedrock-runtime.{region}.amazonaws.com");
+            let host = if upper_host { host.to_ascii_uppercase() } else { host };
+            let url = format!("https://{host}/model/{}/{suffix}", model.replace(':', "%3A"));
+            let e = ex(&format!("ReadTimeoutError: Read timeout on endpoint URL: \"{url}\""));
+            prop_assert_eq!(e.model_id.as_deref(), Some(model.as_str()));
+            prop_assert_eq!(e.operation.as_deref(), Some(op));
+            prop_assert_eq!(e.region.as_deref(), Some(region.as_str()));
+        }
+
+        /// Whatever the text, a region the extractor reports is a real region name (usable
+        /// as --region in the confirm command), and every field is a single line.
+        #[test]
+        fn extracted_regions_are_region_names(
+            noise in "(?s).{0,40}",
+            area in "(us|eu|ap|sa|ca|me|af|il|mx|cn|US|EU|AP)",
+            way in "(north|south|east|west|central|northeast|southeast|EAST|West)",
+            n in 1u8..10,
+            shape in 0usize..4,
+        ) {
+            let r = format!("{area}-{way}-{n}");
+            let text = match shape {
+                0 => format!("{noise} region: {r} {noise}"),
+                1 => format!("{noise} https://bedrock.{r}.amazonaws.com/ {noise}"),
+                2 => format!("{noise} arn:aws:bedrock:{r}::foundation-model/x {noise}"),
+                _ => format!("{noise} in {r} {noise}"),
+            };
+            let e = ex(&text);
+            if let Some(region) = &e.region {
+                prop_assert!(is_region(region), "{:?} from {:?}", region, text);
+                prop_assert!(crate::aws::region_looks_valid(region), "{:?}", region);
+            }
+            for (name, value) in e.fields() {
+                prop_assert!(!value.unwrap_or("").contains('\n'), "{} has a newline", name);
+            }
+        }
+
+        #[test]
+        fn extract_never_panics(text in any::<String>()) {
+            let _ = ex(&text);
+        }
     }
 }

@@ -226,7 +226,8 @@ fn mask_secrets(s: &str) -> (String, Vec<String>) {
         vec![
             LazyRegex::new(
                 r#"(?i)secret[_-]?access[_-]?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})"#,
-                &["secret_access_key", "secretaccesskey", "secret-access-key"],
+                // Every spelling the pattern allows (`secret_accessKey` too) contains this.
+                &["secret"],
             ),
             LazyRegex::new(
                 r#"(?i)(?:session|security)[_-]?token["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{16,})"#,
@@ -329,10 +330,54 @@ mod tests {
     }
 
     #[test]
+    fn every_spelling_of_the_secret_key_is_masked() {
+        for name in ["secret_accessKey", "SECRET-ACCESS_KEY", "secretAccessKey"] {
+            let n = normalize(&format!(
+                "{name}: \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1\""
+            ));
+            assert!(!n.text.contains("wJalrXUtnFEMI"), "{name}: {}", n.text);
+        }
+    }
+
+    #[test]
     fn lower_keeps_offsets() {
         let n = normalize("Ünïcode ValidationException: Input is too long");
         assert_eq!(n.text.len(), n.lower.len());
         let at = n.lower.find("input is too long").unwrap();
         assert_eq!(&n.text[at..at + 17], "Input is too long");
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// One line, single spaces, and `lower` at the same offsets as `text`, whatever came in.
+        #[test]
+        fn the_canonical_form_is_one_line_with_the_same_offsets(raw in any::<String>()) {
+            let n = normalize(&raw);
+            prop_assert_eq!(&n.lower, &n.text.to_ascii_lowercase());
+            prop_assert!(!n.text.contains("  "), "{:?}", n.text);
+            prop_assert!(!n.text.chars().any(|c| c.is_whitespace() && c != ' '), "{:?}", n.text);
+            prop_assert_eq!(n.text.trim(), n.text.as_str());
+        }
+
+        /// A secret access key is masked wherever it sits and however it is quoted.
+        #[test]
+        fn secret_keys_never_survive(
+            before in "(?s).{0,30}",
+            after in "[ ,;\n].{0,30}",
+            key_name in "(aws_|AWS_)?(secret|SECRET|Secret)(_|-)?(access|ACCESS|Access)(_|-)?(key|KEY|Key)",
+            sep in "(\"?: ?\"|=|= )",
+            secret in "[A-Za-z0-9/+=]{40}",
+        ) {
+            let n = normalize(&format!("{before}{key_name}{sep}{secret}{after}"));
+            prop_assert!(!n.text.contains(&secret), "{:?}", n.text);
+            prop_assert!(n.secrets.contains(&secret));
+        }
     }
 }
