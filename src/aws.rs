@@ -351,10 +351,8 @@ impl MadeFrom {
 macro_rules! client {
     ($sdk:ident, $from:expr, $region:expr) => {{
         let from: &MadeFrom = $from;
-        // Every client times its calls (the call log) and logs its retries (-v).
-        let mut conf = $sdk::config::Builder::from(&from.sdk)
-            .interceptor(from.log.clone())
-            .interceptor(crate::retry_log::RetryLog);
+        // Every client times its calls and logs its retries (-v) in the call log.
+        let mut conf = $sdk::config::Builder::from(&from.sdk).interceptor(from.log.clone());
         if let Some(http) = from.http_client() {
             conf = conf.http_client(http);
         }

@@ -1,7 +1,8 @@
 //! The run's call log: every round trip the SDK makes, tagged with the job that made it.
 //! From it `-v` shows the critical path (the longest chain of calls in which each had to
 //! wait for the one before) and how much of the run's waiting the scheduler overlapped.
-//! (Retries are logged by retry_log.rs.)
+//! It also makes retries visible: with -v, every call the SDK retries is logged with its
+//! attempt number and the bound, and how it ended; calls that needed one try log nothing.
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -12,6 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use aws_smithy_types::retry::RetryConfig;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -52,24 +54,70 @@ impl Storable for Sent {
     type Storer = StoreReplace<Self>;
 }
 
-fn operation(cfg: &ConfigBag) -> String {
+/// (service, operation) as the SDK names them, e.g. ("STS", "GetCallerIdentity").
+fn names(cfg: &ConfigBag) -> (String, String) {
     match cfg.load::<Metadata>() {
-        Some(m) => format!(
-            "{}:{}",
-            m.service().to_lowercase().replace(' ', "-"),
-            m.name()
-        ),
-        None => "unknown".into(),
+        Some(m) => (m.service().to_string(), m.name().to_string()),
+        None => ("an AWS".into(), "call".into()),
     }
 }
 
-fn attempt(cfg: &ConfigBag) -> u32 {
-    cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts())
+/// `sts:GetCallerIdentity`, the call log's spelling.
+fn operation(cfg: &ConfigBag) -> String {
+    let (service, name) = names(cfg);
+    format!("{}:{name}", service.to_lowercase().replace(' ', "-"))
+}
+
+/// (this attempt, the most attempts allowed)
+fn attempts(cfg: &ConfigBag) -> (u32, u32) {
+    let n = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+    let max = cfg.load::<RetryConfig>().map_or(1, |r| r.max_attempts());
+    (n, max)
 }
 
 impl Intercept for CallLog {
     fn name(&self) -> &'static str {
         "CallLog"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (n, max) = attempts(cfg);
+        if n > 1 {
+            let (service, name) = names(cfg);
+            tracing::info!("{service} {name}: retrying, attempt {n} of at most {max}");
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (n, max) = attempts(cfg);
+        if n > 1 {
+            let (service, name) = names(cfg);
+            let call = format!("{service} {name}");
+            match (context.output_or_error(), context.response()) {
+                (Some(Ok(_)), _) => tracing::info!("{call}: answered on attempt {n}"),
+                (_, Some(r)) => tracing::info!(
+                    "{call}: gave up after {n} of at most {max} attempts (last answer: HTTP {})",
+                    r.status().as_u16()
+                ),
+                (Some(Err(e)), None) => tracing::info!(
+                    "{call}: gave up after {n} of at most {max} attempts ({})",
+                    crate::aws::error_chain(e)
+                ),
+                (None, None) => {}
+            }
+        }
+        Ok(())
     }
 
     fn read_before_transmit(
@@ -95,7 +143,7 @@ impl Intercept for CallLog {
         let call = Call {
             job: JOB.try_with(|j| *j).ok(),
             operation: operation(cfg),
-            attempt: attempt(cfg),
+            attempt: attempts(cfg).0,
             start: *start,
             end: Instant::now(),
         };

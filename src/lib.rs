@@ -17,7 +17,6 @@ pub mod models;
 pub mod policy;
 pub mod render;
 pub mod report;
-pub mod retry_log;
 pub mod runner;
 pub mod secrets;
 pub mod sim;

@@ -69,6 +69,28 @@ struct Profile {
     model_arns: Vec<String>,
 }
 
+impl Profile {
+    /// From either answer: the listing's summary and GetInferenceProfile share these fields.
+    fn new(
+        id: &str,
+        arn: &str,
+        kind: &str,
+        status: &str,
+        models: &[aws_sdk_bedrock::types::InferenceProfileModel],
+    ) -> Profile {
+        Profile {
+            id: id.to_string(),
+            arn: arn.to_string(),
+            kind: kind.to_string(),
+            status: status.to_string(),
+            model_arns: models
+                .iter()
+                .filter_map(|m| m.model_arn().map(str::to_string))
+                .collect(),
+        }
+    }
+}
+
 /// A system-defined profile is already in the listing the model-catalog check read, so
 /// only application profiles (not listed) cost a GetInferenceProfile call.
 async fn lookup(ctx: &Ctx, id: &str) -> Result<Profile, Outcome> {
@@ -78,17 +100,13 @@ async fn lookup(ctx: &Ctx, id: &str) -> Result<Profile, Outcome> {
             .iter()
             .find(|p| p.inference_profile_id() == id || p.inference_profile_arn() == id)
         {
-            return Ok(Profile {
-                id: p.inference_profile_id().to_string(),
-                arn: p.inference_profile_arn().to_string(),
-                kind: p.r#type().as_str().to_string(),
-                status: p.status().as_str().to_string(),
-                model_arns: p
-                    .models()
-                    .iter()
-                    .filter_map(|m| m.model_arn().map(str::to_string))
-                    .collect(),
-            });
+            return Ok(Profile::new(
+                p.inference_profile_id(),
+                p.inference_profile_arn(),
+                p.r#type().as_str(),
+                p.status().as_str(),
+                p.models(),
+            ));
         }
     }
     let got = ctx
@@ -99,17 +117,13 @@ async fn lookup(ctx: &Ctx, id: &str) -> Result<Profile, Outcome> {
         .send()
         .await;
     match got {
-        Ok(p) => Ok(Profile {
-            id: p.inference_profile_id().to_string(),
-            arn: p.inference_profile_arn().to_string(),
-            kind: p.r#type().as_str().to_string(),
-            status: p.status().as_str().to_string(),
-            model_arns: p
-                .models()
-                .iter()
-                .filter_map(|m| m.model_arn().map(str::to_string))
-                .collect(),
-        }),
+        Ok(p) => Ok(Profile::new(
+            p.inference_profile_id(),
+            p.inference_profile_arn(),
+            p.r#type().as_str(),
+            p.status().as_str(),
+            p.models(),
+        )),
         Err(e) => {
             let f = CallFailure::from_sdk(&e);
             if f.code() == Some("ResourceNotFoundException") {
