@@ -7,6 +7,7 @@
 use bedrock_doctor::cli::LintOperation;
 use bedrock_doctor::models::{self, ModelRef, PROFILE_PREFIXES};
 use bedrock_doctor::policy::{self, Denial, Request};
+use bedrock_doctor::sim::iam_eval::allows_action;
 use bedrock_doctor::{aws, input, lint};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -212,8 +213,10 @@ fn request<'a>(action: &'a str, region: &'a str) -> Request<'a> {
     Request {
         action,
         resource: "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",
-        region,
-        principal_arn: "arn:aws:iam::111122223333:role/app",
+        context: vec![
+            ("aws:RequestedRegion", region),
+            ("aws:PrincipalArn", "arn:aws:iam::111122223333:role/app"),
+        ],
     }
 }
 
@@ -291,7 +294,8 @@ proptest! {
         prop_assert!(policy::wildcard(&prefix, &longer));
     }
 
-    /// Identity policies: `*` allows every action, a listed action is allowed in any case
+    /// Identity policies (the simulator's evaluator, which gates the doctor's own calls):
+    /// `*` allows every action, a listed action is allowed in any case
     /// and an unlisted one is not, an explicit Deny wins, and NotAction never allows what
     /// it lists.
     #[test]
@@ -301,22 +305,22 @@ proptest! {
         flips in proptest::collection::vec(any::<bool>(), 1..8),
     ) {
         let all = scp(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]));
-        prop_assert!(policy::allows(&all, &action));
+        prop_assert!(allows_action(&all, &action));
 
         let list = scp(json!([{"Effect": "Allow", "Action": listed, "Resource": "*"}]));
         let expected = listed.iter().any(|l| l.eq_ignore_ascii_case(&action));
-        prop_assert_eq!(policy::allows(&list, &action), expected);
+        prop_assert_eq!(allows_action(&list, &action), expected);
         let exact = scp(json!([{"Effect": "Allow", "Action": recased(&action, &flips), "Resource": "*"}]));
-        prop_assert!(policy::allows(&exact, &action));
+        prop_assert!(allows_action(&exact, &action));
 
         let denied = scp(json!([
             {"Effect": "Allow", "Action": "*", "Resource": "*"},
             {"Effect": "Deny", "Action": action, "Resource": "*"},
         ]));
-        prop_assert!(!policy::allows(&denied, &action));
+        prop_assert!(!allows_action(&denied, &action));
 
         let not_action = scp(json!([{"Effect": "Allow", "NotAction": [action], "Resource": "*"}]));
-        prop_assert!(!policy::allows(&not_action, &action));
+        prop_assert!(!allows_action(&not_action, &action));
     }
 
     /// SCP denials: a Deny of `*` denies every request and is named by its Sid or position;
@@ -377,7 +381,7 @@ proptest! {
         action in prop_oneof![actions(), any::<String>()],
     ) {
         let _ = policy::denials(&doc, &request(&action, "us-east-1"));
-        let _ = policy::allows(&doc, &action);
+        let _ = allows_action(&doc, &action);
     }
 }
 

@@ -42,7 +42,16 @@ pub fn run(ctx: Ctx) -> CheckFuture {
     })
 }
 
+/// The region AWS evaluates the Region-less model ARN of a global profile in
+/// (docs: global-cross-region-inference.html): region-lock SCPs must allow it.
+pub const UNSPECIFIED_REGION: &str = "unspecified";
+
 /// The resources a call touches: the model ARN, or the profile ARN and every destination.
+///
+/// A geographic profile touches the model in each destination region, each evaluated in
+/// that region. A global profile touches the model in the source region and the Region-less
+/// `arn:aws:bedrock:::foundation-model/<id>`, which AWS authorizes with
+/// `aws:RequestedRegion` = `unspecified` (docs: global-cross-region-inference.html).
 pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
     let region = ctx.region().to_string();
     if let Some(route) = ctx.facts.get::<ProfileRoute>().filter(|r| !r.suggested) {
@@ -50,16 +59,31 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
             arn: route.profile_arn.clone(),
             region: region.clone(),
         }];
+        let global = route.destinations.iter().any(|(r, _)| r.is_empty());
         for (r, arn) in &route.destinations {
-            // A global profile's region-less ARN is evaluated in the calling region.
-            let r = if r.is_empty() {
-                region.clone()
-            } else {
-                r.clone()
-            };
+            if r.is_empty() {
+                t.push(Target {
+                    arn: arn.clone(),
+                    region: UNSPECIFIED_REGION.to_string(),
+                });
+            } else if !global || *r == region {
+                t.push(Target {
+                    arn: arn.clone(),
+                    region: r.clone(),
+                });
+            }
+        }
+        if global
+            && !t
+                .iter()
+                .any(|x| x.region == region && x.arn.contains(":foundation-model/"))
+        {
             t.push(Target {
-                arn: arn.clone(),
-                region: r,
+                arn: format!(
+                    "arn:aws:bedrock:{region}::foundation-model/{}",
+                    route.model_id
+                ),
+                region: region.clone(),
             });
         }
         return Some(t);
@@ -71,12 +95,26 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
     }])
 }
 
-/// Simulate `actions` on each target, one call per region (the context key is per call).
+/// Condition keys every simulated call of this check carries besides the region: a call
+/// through a profile carries `bedrock:InferenceProfileArn`, which AWS's own sample policies
+/// for cross-region inference condition the model statements on
+/// (docs: inference-profiles-prereq.html).
+pub fn profile_context(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    ctx.facts
+        .get::<ProfileRoute>()
+        .filter(|r| !r.suggested)
+        .map(|r| vec![("bedrock:InferenceProfileArn", r.profile_arn.clone())])
+        .unwrap_or_default()
+}
+
+/// Simulate `actions` on each target, one call per region (the region key is per call),
+/// with `context` added to every call.
 pub async fn simulate(
     ctx: &Ctx,
     principal: &str,
     actions: &[&str],
     targets: &[Target],
+    context: &[(&str, String)],
 ) -> Result<Vec<(String, EvaluationResult)>, CallFailure> {
     let mut regions: Vec<&str> = targets.iter().map(|t| t.region.as_str()).collect();
     regions.sort_unstable();
@@ -88,12 +126,16 @@ pub async fn simulate(
             .map(|t| t.arn.clone())
             .collect();
         let region = region.to_string();
-        async move {
-            let entry = ContextEntry::builder()
-                .context_key_name("aws:RequestedRegion")
+        let entry = |key: &str, value: &str| {
+            ContextEntry::builder()
+                .context_key_name(key)
                 .context_key_type(ContextKeyTypeEnum::String)
-                .context_key_values(region.clone())
-                .build();
+                .context_key_values(value)
+                .build()
+        };
+        let mut entries = vec![entry("aws:RequestedRegion", &region)];
+        entries.extend(context.iter().map(|(k, v)| entry(k, v)));
+        async move {
             let out = ctx
                 .env
                 .clients
@@ -102,7 +144,7 @@ pub async fn simulate(
                 .policy_source_arn(principal)
                 .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))
                 .set_resource_arns(Some(arns))
-                .context_entries(entry)
+                .set_context_entries(Some(entries))
                 .send()
                 .await
                 .map_err(|e| CallFailure::from_sdk(&e))?;
@@ -142,7 +184,9 @@ fn statements(r: &EvaluationResult) -> Vec<String> {
 }
 
 async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome {
-    let results = match simulate(ctx, &principal.iam_arn, &INVOKE_ACTIONS, targets).await {
+    let context = profile_context(ctx);
+    let results = match simulate(ctx, &principal.iam_arn, &INVOKE_ACTIONS, targets, &context).await
+    {
         Ok(r) => r,
         Err(f) => {
             return Outcome::error(f.could_not(
@@ -196,10 +240,26 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
         }
     }
     let who = &principal.iam_arn;
+    // Only streaming denied: plain calls work, streaming applications fail. A warning that
+    // says so, not a failure that reads as "nothing can be called".
+    let denied_actions: Vec<&str> = results
+        .iter()
+        .filter(|(_, r)| r.eval_decision().as_str() != "allowed")
+        .map(|(_, r)| r.eval_action_name())
+        .collect();
+    let stream_only = !denied_actions.is_empty()
+        && denied_actions
+            .iter()
+            .all(|a| *a == "bedrock:InvokeModelWithResponseStream");
+    let severity = if stream_only {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     if !explicit.is_empty() {
         let mut f = Finding::new(
             Cause::IamExplicitDeny,
-            Severity::Error,
+            severity,
             format!("a policy of {who} explicitly denies invoking this model"),
         );
         let mut names: Vec<String> = Vec::new();
@@ -224,7 +284,7 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
     }
     if !boundary.is_empty() {
         out = out.finding(
-            Finding::new(Cause::PermissionsBoundaryDeny, Severity::Error, format!("the permissions boundary of {who} does not allow invoking this model"))
+            Finding::new(Cause::PermissionsBoundaryDeny, severity, format!("the permissions boundary of {who} does not allow invoking this model"))
                 .evidence(format!("not allowed by the boundary: {}", boundary.join("; ")))
                 .fix("add bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on these resources to the boundary policy (the boundary caps what identity policies can grant)")
                 .fix(format!("find it: aws iam get-role --role-name {} --query Role.PermissionsBoundary", who.rsplit('/').next().unwrap_or("ROLE")))
@@ -250,7 +310,7 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
             format!("aws iam put-role-policy --role-name {name} --policy-name AllowBedrockInvoke --policy-document file://allow-bedrock.json")
         };
         out = out.finding(
-            Finding::new(Cause::IamNotAuthorized, Severity::Error, format!("no identity-based policy of {who} allows invoking this model"))
+            Finding::new(Cause::IamNotAuthorized, severity, format!("no identity-based policy of {who} allows invoking this model"))
                 .evidence(format!("implicitly denied: {}", implicit.join("; ")))
                 .fix(format!("add this statement to {who} (save it as allow-bedrock.json):\n{policy}"))
                 .fix(put)
@@ -261,6 +321,16 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
         missing.sort();
         missing.dedup();
         out = out.detail(format!("the simulation could not evaluate conditions on: {} (the decision assumes they are absent)", missing.join("; ")));
+    }
+    if stream_only && !out.findings.is_empty() {
+        out.summary = format!(
+            "{who} may call InvokeModel but not InvokeModelWithResponseStream: streaming calls (ConverseStream) will be refused"
+        );
+        for f in &mut out.findings {
+            f.summary = format!("{} (streaming only: InvokeModel is allowed)", f.summary);
+        }
+    } else if !out.findings.is_empty() {
+        out.summary = out.findings[0].summary.clone();
     }
     if !sim.denied_by_organizations.is_empty() && out.findings.is_empty() {
         out.summary = format!(

@@ -40,7 +40,11 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             arn: "*".into(),
             region: ctx.region().to_string(),
         }];
-        let results = match simulate(&ctx, &principal.iam_arn, &ACTIONS, &targets).await {
+        // Bedrock subscribes on the caller's behalf, so AWS evaluates these actions with
+        // aws:CalledViaLast = bedrock.amazonaws.com: policies scoped that way are correct
+        // (docs: model-access-permissions.html).
+        let context = [("aws:CalledViaLast", "bedrock.amazonaws.com".to_string())];
+        let results = match simulate(&ctx, &principal.iam_arn, &ACTIONS, &targets, &context).await {
             Ok(r) => r,
             Err(f) => {
                 return Outcome::error(f.could_not(

@@ -1,7 +1,9 @@
 //! `scp`: name the service control policy and statement that deny the call.
 
 use super::iam_permissions::SimulationResult;
+use super::iam_permissions::UNSPECIFIED_REGION;
 use super::identity::CallerIdentity;
+use super::inference_profile::ProfileRoute;
 use super::principal::Principal;
 use super::Ctx;
 use crate::aws::CallFailure;
@@ -113,32 +115,24 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
         .map(|c| c.account.clone())
         .or_else(|| principal.split(':').nth(4).map(str::to_string))
         .unwrap_or_default();
-    let denied_regions = {
-        let mut r: Vec<&str> = sim
-            .denied_by_organizations
-            .iter()
-            .map(|(_, _, region)| region.as_str())
-            .collect();
-        r.sort_unstable();
-        r.dedup();
-        r
+    let route = ctx.facts.get::<ProfileRoute>().filter(|r| !r.suggested);
+    let profile_arn = route.map(|r| r.profile_arn.clone());
+    let stream_only = sim
+        .denied_by_organizations
+        .iter()
+        .all(|(a, _, _)| a == "bedrock:InvokeModelWithResponseStream");
+    let severity = if stream_only {
+        Severity::Warning
+    } else {
+        Severity::Error
     };
-    let cross_region = denied_regions.iter().any(|r| *r != home);
     let seen: Vec<String> = sim
         .denied_by_organizations
         .iter()
         .map(|(a, res, region)| {
-            format!("{a} on {res} (evaluated in {region}): not allowed by the organization")
+            format!("{a} on {res} (evaluated in region {region}): not allowed by the organization")
         })
         .collect();
-    let region_note = if cross_region {
-        format!(
-            "the call goes through a cross-region profile, and the SCP denies its destination region(s) {}: every destination must be allowed, not only {home}",
-            denied_regions.iter().filter(|r| **r != home).cloned().collect::<Vec<_>>().join(", ")
-        )
-    } else {
-        String::new()
-    };
 
     let org = ctx.env.shared.org_policies(ctx, &account).await;
     let org = match org {
@@ -147,14 +141,11 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
             // From a member account Organizations is not readable: say what we know.
             let mut finding = Finding::new(
                 Cause::ScpDeny,
-                Severity::Error,
+                severity,
                 "a service control policy of the organization denies the call",
             );
             for s in &seen {
                 finding = finding.evidence(s.clone());
-            }
-            if !region_note.is_empty() {
-                finding = finding.evidence(region_note.clone());
             }
             finding = finding
                 .evidence(format!("the policy could not be named: {}", f.describe()))
@@ -171,49 +162,62 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
         .detail(seen.join("; "));
     }
     let mut named: Vec<String> = Vec::new();
+    // Regions that are denied because a decisive statement's condition is on the region.
+    let mut region_denied: Vec<&str> = Vec::new();
     for (action, resource, region) in &sim.denied_by_organizations {
+        let mut context = vec![
+            ("aws:RequestedRegion", region.as_str()),
+            ("aws:PrincipalArn", principal.as_str()),
+        ];
+        if let Some(arn) = &profile_arn {
+            context.push(("bedrock:InferenceProfileArn", arn.as_str()));
+        }
         let req = Request {
             action,
             resource,
-            region,
-            principal_arn: &principal,
+            context,
         };
         for (target, id, name, doc) in &org.policies {
             for d in policy::denials(doc, &req) {
                 let why = if d.by_region {
-                    format!(" (denies region {region})")
+                    region_denied.push(region.as_str());
+                    format!(" (its condition on aws:RequestedRegion denies {region})")
                 } else {
                     String::new()
                 };
                 named.push(format!(
-                    "SCP {name} ({id}) attached to {target}, statement {}{why}",
-                    d.statement
+                    "SCP {name} ({id}) attached to {target}, {}{why}",
+                    d.label()
                 ));
             }
         }
     }
+    region_denied.sort_unstable();
+    region_denied.dedup();
     named.sort();
     named.dedup();
     let mut f = Finding::new(
         Cause::ScpDeny,
-        Severity::Error,
+        severity,
         match named.first() {
             Some(n) => format!("denied by {n}"),
             None => "a service control policy of the organization denies the call".to_string(),
         },
     );
+    if stream_only {
+        f.summary = format!(
+            "{} (streaming only: InvokeModelWithResponseStream is denied, InvokeModel is not)",
+            f.summary
+        );
+    }
     for s in &seen {
         f = f.evidence(s.clone());
     }
     for n in named.iter().skip(1) {
         f = f.evidence(format!("also: {n}"));
     }
-    if !region_note.is_empty() {
-        f = f.evidence(region_note).fix(format!(
-            "allow bedrock:InvokeModel in the profile's destination regions in the SCP (e.g. add {} to the aws:RequestedRegion list, or exempt bedrock:InvokeModel* on inference profiles)",
-            denied_regions.join(", ")
-        ));
-    } else {
+    f = region_advice(f, &region_denied, &home, route);
+    if region_denied.is_empty() {
         f = f.fix("change the SCP (or move the account to an OU without it): an SCP deny cannot be overridden by any IAM policy");
     }
     if named.is_empty() {
@@ -225,4 +229,59 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
     }
     f = f.fix("SCPs are managed from the management account: aws organizations describe-policy --policy-id <id>").doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html");
     Outcome::default().finding(f)
+}
+
+/// Advice about the region list, given only when a decisive statement's condition is on
+/// aws:RequestedRegion (a blanket deny reached through a profile is not about regions).
+fn region_advice(
+    mut f: Finding,
+    region_denied: &[&str],
+    home: &str,
+    route: Option<&ProfileRoute>,
+) -> Finding {
+    if region_denied.is_empty() {
+        return f;
+    }
+    let global = region_denied.contains(&UNSPECIFIED_REGION);
+    let others: Vec<&str> = region_denied
+        .iter()
+        .copied()
+        .filter(|r| *r != UNSPECIFIED_REGION)
+        .collect();
+    if global {
+        let profile = route
+            .map(|r| r.profile_id.as_str())
+            .unwrap_or("the global profile");
+        let geographic = route
+            .map(|r| r.profile_id.trim_start_matches("global.").to_string())
+            .map(|m| format!(" (e.g. us.{m} or eu.{m})"))
+            .unwrap_or_default();
+        f = f
+            .evidence(format!(
+                "{profile} is a global profile: AWS authorizes its Region-less model ARN with aws:RequestedRegion = \"unspecified\", which the SCP's region list does not allow"
+            ))
+            .fix("add \"unspecified\" to the SCP's aws:RequestedRegion list (it stands only for Region-less resources such as global profiles' model ARN)")
+            .fix(format!(
+                "or exempt global inference: add to the deny statement \"StringNotLikeIfExists\": {{\"bedrock:InferenceProfileArn\": \"arn:aws:bedrock:*:*:inference-profile/{profile}\"}}"
+            ))
+            .fix(format!("or call a geographic profile instead{geographic}, whose destinations the list can name"))
+            .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html");
+    }
+    let away: Vec<&str> = others.iter().copied().filter(|r| *r != home).collect();
+    if !away.is_empty() {
+        f = f
+            .evidence(format!(
+                "the call goes through a cross-region profile, and the SCP's region condition denies its destination region(s) {}: every destination must be allowed, not only {home}",
+                away.join(", ")
+            ))
+            .fix(format!(
+                "allow bedrock:InvokeModel in the profile's destination regions in the SCP (add {} to the aws:RequestedRegion list, or exempt bedrock:InvokeModel* on inference profiles)",
+                away.join(", ")
+            ));
+    } else if others.contains(&home) {
+        f = f.fix(format!(
+            "the SCP's region condition denies {home} itself: add {home} to its aws:RequestedRegion list, or call Bedrock from an allowed region"
+        ));
+    }
+    f
 }

@@ -3,6 +3,7 @@
 //! every request it serves, so tests can assert what the doctor did and did not call.
 
 pub mod catalog;
+pub mod iam_eval;
 pub mod scenario;
 mod services;
 pub use services::iam_action;
@@ -391,7 +392,7 @@ impl Sim {
         }
         if let Some(policy) = &self.scenario.caller_policy {
             let action = services::iam_action(&call.service, operation);
-            if !crate::policy::allows(policy, &action) {
+            if !iam_eval::allows_action(policy, &action) {
                 let (status, code) = match protocol {
                     Protocol::Query { .. } => (403, "AccessDenied"),
                     Protocol::AwsJson { .. } => (400, "AccessDeniedException"),

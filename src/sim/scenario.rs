@@ -192,9 +192,15 @@ pub struct Iam {
     pub roles: Vec<NamedPath>,
     #[serde(default)]
     pub users: Vec<NamedPath>,
-    /// Decisions of SimulatePrincipalPolicy; the first matching rule wins, default allowed.
+    /// Decisions of SimulatePrincipalPolicy and of runtime calls, stated outright; the first
+    /// matching rule wins. Requests no rule matches are judged from `policies` and the
+    /// organization's SCPs by the simulator's own evaluator (iam_eval.rs).
     #[serde(default)]
     pub rules: Vec<IamRule>,
+    /// Identity-based policies of principals. A principal with none is allowed everything
+    /// (the default healthy account); one with some gets exactly what they allow.
+    #[serde(default)]
+    pub policies: Vec<IdentityPolicy>,
     /// The doctor may not call iam:SimulatePrincipalPolicy.
     #[serde(default)]
     pub simulate_denied: bool,
@@ -213,6 +219,18 @@ pub struct NamedPath {
 
 fn root_path() -> String {
     "/".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityPolicy {
+    /// The IAM ARN (glob) of the user or role the policy is attached to.
+    #[serde(default = "any")]
+    pub principal: String,
+    /// The policy's name, reported as SourcePolicyId by SimulatePrincipalPolicy.
+    pub id: String,
+    /// The policy document (JSON).
+    pub document: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -364,6 +382,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "permissions-boundary-deny",
     "scp-deny",
     "scp-region-deny",
+    "scp-global-unspecified",
+    "iam-profile-scoped-policy",
     "scp-deny-member-account",
     "model-access-not-granted",
     "use-case-form-required",

@@ -1,6 +1,7 @@
 //! The operations the simulator answers, per service, from the scenario and the catalog.
 
 use super::catalog::{catalog, CatalogModel, CatalogProfile};
+use super::iam_eval;
 use super::scenario::{glob, IamRule};
 use super::wire::{self, el, text, Form, Protocol, Reply, IAM_NS, STS_NS};
 use super::{Call, Sim};
@@ -578,24 +579,12 @@ impl World<'_> {
         if resources.is_empty() {
             resources.push("*".into());
         }
-        let mut region = None;
-        for i in 1..=20 {
-            if form.get(&format!("ContextEntries.member.{i}.ContextKeyName"))
-                == Some("aws:RequestedRegion")
-            {
-                region = form
-                    .get(&format!(
-                        "ContextEntries.member.{i}.ContextKeyValues.member.1"
-                    ))
-                    .map(str::to_string);
-            }
-        }
+        let context = context_entries(&form);
         let mut members = String::new();
         for action in &actions {
             for resource in &resources {
-                let (rule, missing) =
-                    decide(&s.iam.rules, principal, action, resource, region.as_deref());
-                members.push_str(&evaluation_xml(action, resource, rule, &missing));
+                let d = authorize(s, principal, action, resource, &context);
+                members.push_str(&evaluation_xml(action, resource, &d));
             }
         }
         let inner = format!(
@@ -701,36 +690,40 @@ impl World<'_> {
     }
 
     /// The AccessDenied text AWS would give if IAM or an SCP refuses the call.
+    ///
+    /// The resources a call touches (docs: inference-profiles-prereq.html,
+    /// global-cross-region-inference.html): on demand, the model's ARN in the region; through
+    /// a geographic profile, the profile's ARN and the model's ARN in every destination, each
+    /// evaluated in its own region; through a global profile, the profile's ARN, the model's ARN
+    /// in the source region and the Region-less model ARN, which AWS evaluates with
+    /// `aws:RequestedRegion` = `unspecified`. Calls through a profile carry
+    /// `bedrock:InferenceProfileArn`.
     fn invoke_denied(&self, model: &ModelView, profile: Option<&CatalogProfile>) -> Option<String> {
         let s = self.sim.scenario();
         let principal = self.caller_principal();
+        let here = self.region().to_string();
+        let fm = |r: &str| format!("arn:aws:bedrock:{r}::foundation-model/{}", model.m.model_id);
         let mut targets: Vec<(String, String)> = Vec::new();
+        let mut profile_arn = None;
         match profile {
             Some(p) => {
-                targets.push((
-                    format!(
-                        "arn:aws:bedrock:{}:{}:inference-profile/{}",
-                        self.region(),
-                        self.account(),
-                        p.id
-                    ),
-                    self.region().to_string(),
-                ));
-                for r in p.destinations_from(self.region()) {
-                    targets.push((
-                        format!("arn:aws:bedrock:{r}::foundation-model/{}", model.m.model_id),
-                        r.clone(),
-                    ));
+                let arn = format!(
+                    "arn:aws:bedrock:{here}:{}:inference-profile/{}",
+                    self.account(),
+                    p.id
+                );
+                targets.push((arn.clone(), here.clone()));
+                profile_arn = Some(arn);
+                if p.is_global() {
+                    targets.push((fm(&here), here.clone()));
+                    targets.push((fm(""), "unspecified".to_string()));
+                } else {
+                    for r in p.destinations_from(&here) {
+                        targets.push((fm(r), r.clone()));
+                    }
                 }
             }
-            None => targets.push((
-                format!(
-                    "arn:aws:bedrock:{}::foundation-model/{}",
-                    self.region(),
-                    model.m.model_id
-                ),
-                self.region().to_string(),
-            )),
+            None => targets.push((fm(&here), here.clone())),
         }
         let who = if self.call.bearer {
             principal.clone()
@@ -738,26 +731,25 @@ impl World<'_> {
             s.identity.arn.clone()
         };
         for (resource, region) in targets {
-            let (rule, _) = decide(
-                &s.iam.rules,
-                &principal,
-                "bedrock:InvokeModel",
-                &resource,
-                Some(&region),
-            );
-            let Some(rule) = rule else { continue };
+            let mut context = iam_eval::Context::new();
+            context.insert("aws:requestedregion".into(), vec![region]);
+            context.insert("aws:principalarn".into(), vec![principal.clone()]);
+            if let Some(arn) = &profile_arn {
+                context.insert("bedrock:inferenceprofilearn".into(), vec![arn.clone()]);
+            }
+            let d = authorize(s, &principal, "bedrock:InvokeModel", &resource, &context);
             let base = format!("User: {who} is not authorized to perform: bedrock:InvokeModel on resource: {resource}");
-            if !rule.allowed_by_organizations {
+            if !d.allowed_by_organizations {
                 return Some(format!(
                     "{base} with an explicit deny in a service control policy"
                 ));
             }
-            if !rule.allowed_by_boundary {
+            if !d.allowed_by_boundary {
                 return Some(format!(
                     "{base} because no permissions boundary allows the bedrock:InvokeModel action"
                 ));
             }
-            match rule.decision.as_str() {
+            match d.decision.as_str() {
                 "explicitDeny" => {
                     return Some(format!(
                         "{base} with an explicit deny in an identity-based policy"
@@ -1104,6 +1096,135 @@ fn metric_request_from_json(req: &Value, now: f64) -> (f64, f64, Vec<MetricQuery
     (start, end, queries)
 }
 
+/// The request context a SimulatePrincipalPolicy call carries (keys lower-cased).
+fn context_entries(form: &Form) -> iam_eval::Context {
+    let mut context = iam_eval::Context::new();
+    for i in 1..=50 {
+        let Some(key) = form.get(&format!("ContextEntries.member.{i}.ContextKeyName")) else {
+            break;
+        };
+        let values = form.list(&format!("ContextEntries.member.{i}.ContextKeyValues"));
+        context.insert(key.to_ascii_lowercase(), values);
+    }
+    context
+}
+
+/// How the simulated account decides one request, in SimulatePrincipalPolicy's terms.
+#[derive(Debug, Clone, PartialEq)]
+struct Decision {
+    decision: String,
+    policy_id: Option<String>,
+    policy_type: String,
+    allowed_by_boundary: bool,
+    allowed_by_organizations: bool,
+    missing: Vec<String>,
+}
+
+/// A rule the scenario states outright wins; otherwise the organization's SCPs and the
+/// principal's identity policies decide, read by the simulator's own evaluator.
+fn authorize(
+    s: &super::scenario::Scenario,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    context: &iam_eval::Context,
+) -> Decision {
+    let region = context
+        .get("aws:requestedregion")
+        .and_then(|v| v.first())
+        .map(String::as_str);
+    let (rule, mut missing) = decide(&s.iam.rules, principal, action, resource, region);
+    if let Some(r) = rule {
+        return Decision {
+            decision: r.decision.clone(),
+            policy_id: r.policy_id.clone(),
+            policy_type: r
+                .policy_type
+                .clone()
+                .unwrap_or_else(|| "user-managed".into()),
+            allowed_by_boundary: r.allowed_by_boundary,
+            allowed_by_organizations: r.allowed_by_organizations,
+            missing,
+        };
+    }
+    let ask = iam_eval::Ask {
+        action,
+        resource,
+        context,
+    };
+    let mut allowed_by_organizations = true;
+    for scp in scps_on_account(s) {
+        let v = iam_eval::evaluate(&scp.content, &ask);
+        missing.extend(v.missing);
+        if v.denied_by.is_some() {
+            allowed_by_organizations = false;
+        }
+    }
+    let mine: Vec<_> = s
+        .iam
+        .policies
+        .iter()
+        .filter(|p| glob(&p.principal, principal))
+        .collect();
+    let (decision, policy_id) = if mine.is_empty() {
+        ("allowed", Some("BedrockInvokeAccess".to_string()))
+    } else {
+        let verdicts: Vec<_> = mine
+            .iter()
+            .map(|p| (p.id.clone(), iam_eval::evaluate(&p.document, &ask)))
+            .collect();
+        for (_, v) in &verdicts {
+            missing.extend(v.missing.iter().cloned());
+        }
+        if let Some((id, _)) = verdicts.iter().find(|(_, v)| v.denied_by.is_some()) {
+            ("explicitDeny", Some(id.clone()))
+        } else if let Some((id, _)) = verdicts.iter().find(|(_, v)| v.allowed_by.is_some()) {
+            ("allowed", Some(id.clone()))
+        } else {
+            ("implicitDeny", None)
+        }
+    };
+    missing.sort();
+    missing.dedup();
+    Decision {
+        decision: if allowed_by_organizations {
+            decision.to_string()
+        } else {
+            "explicitDeny".to_string()
+        },
+        policy_id: if allowed_by_organizations {
+            policy_id
+        } else {
+            None
+        },
+        policy_type: "user-managed".into(),
+        allowed_by_boundary: true,
+        allowed_by_organizations,
+        missing,
+    }
+}
+
+/// The SCPs that restrict the scenario's account: those attached to it, to each OU above
+/// it and to the root. The management account is never restricted by SCPs.
+fn scps_on_account(s: &super::scenario::Scenario) -> Vec<&super::scenario::ScpPolicy> {
+    let o = &s.organizations;
+    let account = &s.identity.account;
+    if !o.enabled || o.management_account.as_deref() == Some(account.as_str()) {
+        return vec![];
+    }
+    let mut path = vec![account.clone()];
+    while let Some(parent) = o.parents.get(path.last().expect("path starts non-empty")) {
+        if path.contains(parent) || path.len() > 10 {
+            break;
+        }
+        path.push(parent.clone());
+    }
+    o.policies
+        .iter()
+        .filter(|p| p.targets.iter().any(|t| path.contains(t)))
+        .collect()
+}
+
 /// The first rule that applies; rules with a region condition need aws:RequestedRegion.
 fn decide<'r>(
     rules: &'r [IamRule],
@@ -1136,47 +1257,24 @@ fn decide<'r>(
     (None, missing)
 }
 
-fn evaluation_xml(
-    action: &str,
-    resource: &str,
-    rule: Option<&IamRule>,
-    missing: &[String],
-) -> String {
-    let (decision, policy, ptype, boundary, orgs) = match rule {
-        Some(r) => (
-            r.decision.as_str(),
-            r.policy_id.clone(),
-            r.policy_type
-                .clone()
-                .unwrap_or_else(|| "user-managed".into()),
-            r.allowed_by_boundary,
-            r.allowed_by_organizations,
-        ),
-        None => (
-            "allowed",
-            Some("BedrockInvokeAccess".into()),
-            "user-managed".into(),
-            true,
-            true,
-        ),
-    };
-    let statements = match (&policy, decision) {
+fn evaluation_xml(action: &str, resource: &str, d: &Decision) -> String {
+    let statements = match (&d.policy_id, d.decision.as_str()) {
         (Some(p), "allowed" | "explicitDeny") => format!(
             "<member>{}{}<StartPosition><Line>3</Line><Column>5</Column></StartPosition><EndPosition><Line>9</Line><Column>6</Column></EndPosition></member>",
             el("SourcePolicyId", p),
-            el("SourcePolicyType", &ptype)
+            el("SourcePolicyType", &d.policy_type)
         ),
         _ => String::new(),
     };
-    let missing_xml: String = missing.iter().map(|m| el("member", m)).collect();
+    let missing_xml: String = d.missing.iter().map(|m| el("member", m)).collect();
     format!(
         "<member>{}{}{}<MatchedStatements>{statements}</MatchedStatements><MissingContextValues>{missing_xml}</MissingContextValues>\
 <OrganizationsDecisionDetail>{}</OrganizationsDecisionDetail><PermissionsBoundaryDecisionDetail>{}</PermissionsBoundaryDecisionDetail></member>",
         el("EvalActionName", action),
         el("EvalResourceName", resource),
-        el("EvalDecision", decision),
-        el("AllowedByOrganizations", if orgs { "true" } else { "false" }),
-        el("AllowedByPermissionsBoundary", if boundary { "true" } else { "false" }),
+        el("EvalDecision", &d.decision),
+        el("AllowedByOrganizations", if d.allowed_by_organizations { "true" } else { "false" }),
+        el("AllowedByPermissionsBoundary", if d.allowed_by_boundary { "true" } else { "false" }),
     )
 }
 
