@@ -71,8 +71,7 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
     }
-    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    crate::config_file::apply_mutes(&mut report, &args.mutes, &today[..10]);
+    crate::config_file::apply_mutes(&mut report, &args.mutes, &crate::models::today());
     Ok(report)
 }
 

@@ -4,9 +4,10 @@
 use serde::Deserialize;
 use std::sync::OnceLock;
 
-/// Geographic prefixes of system-defined cross-region inference profiles.
+/// Geographic and global prefixes of system-defined cross-region inference profiles, the one
+/// list every module uses (`in.` for India appeared in 2026 on the OpenAI GPT-5.6 profiles).
 pub const PROFILE_PREFIXES: &[&str] = &[
-    "us-gov.", "global.", "apac.", "us.", "eu.", "jp.", "au.", "ca.",
+    "us-gov.", "global.", "apac.", "us.", "eu.", "jp.", "au.", "ca.", "in.",
 ];
 
 /// What a `--model` value names.
@@ -136,6 +137,31 @@ pub fn check_model_id(id: &str) -> Result<(), String> {
         return Err(format!("`{id}` has empty or too many `.`/`:` parts"));
     }
     Ok(())
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, the form lifecycle dates are compared in.
+pub fn today() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10].to_string()
+}
+
+/// Providers whose models AWS does not sell through AWS Marketplace: they have no product id,
+/// so Marketplace permissions and agreements never decide whether they can be called
+/// (docs: model-access.html, "models not sold through AWS Marketplace": Amazon, DeepSeek,
+/// Mistral AI, Meta, Qwen and OpenAI).
+const NOT_SOLD_THROUGH_MARKETPLACE: [&str; 6] =
+    ["amazon", "deepseek", "mistral", "meta", "qwen", "openai"];
+
+/// Does calling this model (a base id, or a profile id) involve an AWS Marketplace
+/// subscription?
+pub fn sold_through_marketplace(model_id: &str) -> bool {
+    let base = model_id.rsplit('/').next().unwrap_or(model_id);
+    // a profile id (us.anthropic..., global.amazon...) names the provider after its prefix
+    let base = PROFILE_PREFIXES
+        .iter()
+        .find_map(|p| base.strip_prefix(p))
+        .unwrap_or(base);
+    let provider = base.split('.').next().unwrap_or("");
+    !NOT_SOLD_THROUGH_MARKETPLACE.contains(&provider)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -280,6 +306,22 @@ mod tests {
         );
         assert_eq!(did_you_mean("amazon.nova-lite-v1", known)[0], known[2]);
         assert!(did_you_mean("cohere.embed-english", known).is_empty());
+    }
+
+    #[test]
+    fn marketplace_sale_follows_the_provider() {
+        assert!(!sold_through_marketplace("amazon.nova-lite-v1:0"));
+        assert!(!sold_through_marketplace(
+            "us.meta.llama4-scout-17b-instruct-v1:0"
+        ));
+        assert!(!sold_through_marketplace("in.openai.gpt-5.6-terra"));
+        assert!(!sold_through_marketplace(
+            "arn:aws:bedrock:us-east-1::foundation-model/mistral.mistral-large-3-675b-instruct"
+        ));
+        assert!(sold_through_marketplace(
+            "global.anthropic.claude-sonnet-4-6"
+        ));
+        assert!(sold_through_marketplace("cohere.embed-v4:0"));
     }
 
     #[test]

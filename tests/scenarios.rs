@@ -391,8 +391,8 @@ fn the_healthy_run_invokes_each_text_model_once_and_never_an_image_model() {
     let env = Env::new();
     let models = [
         "amazon.nova-lite-v1:0",
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        "amazon.nova-canvas-v1:0",
+        "us.anthropic.claude-sonnet-4-6",
+        "us.stability.stable-image-inpaint-v1:0",
     ];
     let mut args = vec!["--output", "json"];
     for m in &models {
@@ -408,7 +408,10 @@ fn the_healthy_run_invokes_each_text_model_once_and_never_an_image_model() {
         .map(|c| (c.model.clone().unwrap(), c.status.as_str()))
         .collect();
     assert_eq!(invoke.len(), 3);
-    assert_eq!(invoke[2], ("amazon.nova-canvas-v1:0".to_string(), "skip"));
+    assert_eq!(
+        invoke[2],
+        ("us.stability.stable-image-inpaint-v1:0".to_string(), "skip")
+    );
     let calls = running
         .log()
         .iter()
@@ -469,7 +472,7 @@ fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
         "--model",
         "amazon.nova-lite-v1:0",
         "--model",
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "us.anthropic.claude-sonnet-4-6",
     ]);
     aim(&mut c, &running);
     let r = report(&run(c));
@@ -668,4 +671,24 @@ fn a_throttling_storm_is_retried_with_backoff_and_the_run_still_finishes() {
         err.contains("Bedrock GetFoundationModelAvailability: retrying, attempt 2 of at most 3"),
         "retries are visible with -v: {err}"
     );
+}
+
+/// Every model of the healthy account's region is usable or at worst Legacy: a model past its
+/// end-of-life date is no longer offered (the simulator plays time), so the onboarding view of
+/// a healthy account exits 0.
+#[test]
+fn the_healthy_account_is_healthy_for_every_model() {
+    let env = Env::new();
+    let o = run(env.cmd_with(&["demo", "healthy", "--model", "all", "--output", "json"]));
+    let r = report(&o);
+    let failing: Vec<String> = r
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status.as_str(), "fail" | "error"))
+        .map(|c| format!("{} {:?}: {}", c.id, c.model, c.summary))
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(r.checks.iter().filter(|c| c.id == "model-catalog").count() > 50);
+    assert!(!causes_of(&r).iter().any(|c| c == "model-end-of-life"));
 }

@@ -356,3 +356,100 @@ async fn unknown_operations_answer_like_aws() {
     let err = b.list_custom_models().send().await.unwrap_err();
     assert_eq!(err.code(), Some("UnknownOperationException"));
 }
+
+/// The simulator plays time: a model's lifecycle follows its dates on the scenario's clock.
+/// Claude Opus 4.1: Legacy from 2026-07-08, end of life 2027-01-08 (AWS model lifecycle page).
+#[tokio::test]
+async fn models_age_on_the_scenarios_clock() {
+    let opus = "anthropic.claude-opus-4-1-20250805-v1:0";
+    for (today, expected) in [
+        ("2026-07-07", Some("ACTIVE")),
+        ("2026-12-01", Some("LEGACY")),
+        ("2027-01-08", None),
+    ] {
+        let mut scenario = Scenario::load("healthy").unwrap();
+        scenario.today = Some(today.to_string());
+        let running = sim::start(scenario, sim::Options::default()).await.unwrap();
+        let cfg = config(&running, "us-east-1").await;
+        let listed = aws_sdk_bedrock::Client::new(&cfg)
+            .list_foundation_models()
+            .send()
+            .await
+            .unwrap();
+        let status = listed
+            .model_summaries()
+            .iter()
+            .find(|m| m.model_id() == opus)
+            .and_then(|m| m.model_lifecycle())
+            .map(|l| l.status().as_str().to_string());
+        assert_eq!(status.as_deref(), expected, "on {today}");
+        if expected.is_none() {
+            let err = aws_sdk_bedrockruntime::Client::new(&cfg)
+                .invoke_model()
+                .model_id(opus)
+                .body(aws_smithy_types::Blob::new("{}"))
+                .send()
+                .await
+                .unwrap_err()
+                .into_service_error();
+            assert!(err.is_resource_not_found_exception(), "{err:?}");
+            assert!(err.to_string().contains("end of its life"), "{err}");
+        }
+    }
+}
+
+/// AWS authorizes the Region-less model ARN of a global profile with
+/// aws:RequestedRegion = "unspecified": a region lock that does not list it denies the call,
+/// in SimulatePrincipalPolicy and at the runtime alike.
+#[tokio::test]
+async fn a_global_call_is_authorized_in_the_unspecified_region() {
+    let running = start("scp-global-unspecified").await;
+    let cfg = config(&running, "us-east-1").await;
+    let iam = aws_sdk_iam::Client::new(&cfg);
+    let decide = |region: &'static str| {
+        let iam = iam.clone();
+        async move {
+            let out = iam
+                .simulate_principal_policy()
+                .policy_source_arn("arn:aws:iam::111122223333:role/BedrockDeveloper")
+                .action_names("bedrock:InvokeModel")
+                .resource_arns("arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6")
+                .context_entries(
+                    aws_sdk_iam::types::ContextEntry::builder()
+                        .context_key_name("aws:RequestedRegion")
+                        .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::String)
+                        .context_key_values(region)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            let r = out.evaluation_results()[0].clone();
+            r.organizations_decision_detail()
+                .unwrap()
+                .allowed_by_organizations()
+        }
+    };
+    assert!(!decide("unspecified").await);
+    assert!(decide("us-east-1").await);
+    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+    let msg = Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("Hi".into()))
+        .build()
+        .unwrap();
+    let err = aws_sdk_bedrockruntime::Client::new(&cfg)
+        .converse()
+        .model_id("global.anthropic.claude-sonnet-4-6")
+        .messages(msg)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_access_denied_exception(), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6"),
+        "{err}"
+    );
+}

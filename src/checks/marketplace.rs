@@ -23,10 +23,10 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         else {
             return Outcome::skip("the model-catalog check could not resolve the model");
         };
-        if model.starts_with("amazon.") {
-            return Outcome::skip(
-                "not applicable: an Amazon model needs no Marketplace subscription",
-            );
+        if !crate::models::sold_through_marketplace(&model) {
+            return Outcome::skip(format!(
+                "not applicable: {model} is not sold through AWS Marketplace, so no subscription or Marketplace permission is involved"
+            ));
         }
         if let Some(Agreement(status)) = ctx.facts.get::<Agreement>() {
             if status == "AVAILABLE" {

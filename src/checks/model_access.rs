@@ -8,6 +8,17 @@ use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
 
+/// How access to a model is obtained now (docs: model-access.html, late 2026): outside
+/// GovCloud the Model access page is retired, serverless models are enabled by default and a
+/// third-party model subscribes on its first call; GovCloud keeps the console request.
+pub fn access_route(region: &str) -> String {
+    if region.starts_with("us-gov-") {
+        "in GovCloud, request access in the console: Amazon Bedrock > Model access > Modify model access (an administrator may have to do this)".to_string()
+    } else {
+        "then make the first call with an identity allowed aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions (outside GovCloud there is no Model access page: serverless models are enabled by default); if it still fails, an SCP may restrict model access".to_string()
+    }
+}
+
 /// The model's Marketplace agreement status (AVAILABLE, PENDING, NOT_AVAILABLE, ERROR).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agreement(pub String);
@@ -88,11 +99,14 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
                 .evidence(seen.clone())
                 .fix(format!("see the offer: aws bedrock list-foundation-model-agreement-offers --model-id {model_id} --region {region}"))
                 .fix(format!("accept it: aws bedrock create-foundation-model-agreement --model-id {model_id} --offer-token <token from the offer> --region {region}"))
-                .fix("or in the console: Amazon Bedrock > Model catalog > the model > request access (an administrator may have to do this, or lift an SCP that restricts model access)")
+                .fix(access_route(region))
                 .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
         );
     }
+    // Providers AWS does not sell through Marketplace have no agreement to wait for or fail.
+    let marketplace = crate::models::sold_through_marketplace(model_id);
     match agreement.as_str() {
+        _ if !marketplace => {}
         "PENDING" => {
             out = out.finding(
                 Finding::new(Cause::MarketplaceSubscription, Severity::Error, format!("the Marketplace subscription for {model_id} is still being created"))
@@ -118,7 +132,9 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
                 f = f.evidence(format!("AWS says: {agreement_error}"));
             }
             f = if payment {
-                f.fix("add a valid payment method (a credit card for Marketplace charges; invoicing alone is not enough): AWS Billing console > Payment preferences")
+                // AWS asks for "a valid payment method configured for AWS Marketplace
+                // purchases" and names no kind (model-access.html).
+                f.fix("add a valid payment method for AWS Marketplace purchases: AWS Billing console > Payment preferences")
                     .fix(format!("then retry the subscription and re-check: {recheck}"))
                     .doc("https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/manage-payment-method.html")
             } else {
@@ -138,8 +154,8 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
                 out = out.finding(
                     Finding::new(Cause::UseCaseFormRequired, Severity::Error, "Anthropic models need the one-time use-case form, and this account has not submitted it")
                         .evidence("GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record")
-                        .fix("submit it once: Amazon Bedrock console > Model catalog > any Anthropic model > Submit use case details (or at the organization's management account)")
-                        .fix("or by API: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json")
+                        .fix("submit it once per account, or once at the organization's management account, which member accounts inherit: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json")
+                        .fix("opt-in regions need the form again, even when it was submitted elsewhere")
                         .fix(format!("access follows within minutes; re-check with: {recheck}"))
                         .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
                 );

@@ -2,6 +2,7 @@
 //! simulator also serves (src/sim/data/catalog.json, sourced in SOURCES.md beside it), so the
 //! doctor has one list of retired models rather than one per feature.
 
+use crate::models::PROFILE_PREFIXES;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -33,7 +34,13 @@ struct CatalogFile {
 #[derive(Debug, Deserialize)]
 struct ModelEntry {
     model_id: String,
+    #[serde(default)]
+    model_name: Option<String>,
     lifecycle: String,
+    #[serde(default)]
+    legacy_since: Option<String>,
+    #[serde(default)]
+    legacy_scheduled: Option<String>,
     #[serde(default)]
     end_of_life: Option<String>,
 }
@@ -59,11 +66,6 @@ pub fn as_of() -> Option<&'static str> {
     catalog().map(|c| c.as_of.as_str())
 }
 
-/// Geography and global prefixes of system inference profiles.
-const PROFILE_PREFIXES: &[&str] = &[
-    "us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "ca.", "global.",
-];
-
 /// The foundation-model id inside a model id, profile id or ARN.
 pub fn base_model_id(model: &str) -> &str {
     let id = match model.rsplit_once('/') {
@@ -82,7 +84,14 @@ fn same_model(asked: &str, catalog_id: &str) -> bool {
     asked == catalog_id || asked.strip_suffix(":0") == Some(catalog_id)
 }
 
+/// The model's lifecycle today, judged from its dates (a model can reach Legacy or end of
+/// life after the catalog was taken).
 pub fn lifecycle(model: &str) -> Option<Lifecycle> {
+    lifecycle_on(model, &crate::models::today())
+}
+
+/// The model's lifecycle on `date` (YYYY-MM-DD).
+pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
     let c = catalog()?;
     let id = base_model_id(model);
     if let Some(e) = c
@@ -97,13 +106,23 @@ pub fn lifecycle(model: &str) -> Option<Lifecycle> {
             replacement: e.replacement.clone(),
         });
     }
-    c.models
-        .iter()
-        .find(|m| same_model(id, &m.model_id) && m.lifecycle == "LEGACY")
-        .map(|m| Lifecycle::Legacy {
+    let m = c.models.iter().find(|m| same_model(id, &m.model_id))?;
+    if let Some(eol) = m.end_of_life.as_deref().filter(|eol| *eol <= date) {
+        return Some(Lifecycle::EndOfLife {
             model_id: m.model_id.clone(),
-            end_of_life: m.end_of_life.clone(),
-        })
+            name: m.model_name.clone(),
+            end_of_life: eol.to_string(),
+            replacement: None,
+        });
+    }
+    let legacy = match m.legacy_since.as_deref().or(m.legacy_scheduled.as_deref()) {
+        Some(since) => since <= date,
+        None => m.lifecycle == "LEGACY",
+    };
+    legacy.then(|| Lifecycle::Legacy {
+        model_id: m.model_id.clone(),
+        end_of_life: m.end_of_life.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -136,13 +155,25 @@ mod tests {
             ),
             Some(Lifecycle::EndOfLife { .. })
         ));
-        assert_eq!(
-            lifecycle("us.anthropic.claude-sonnet-4-20250514-v1:0"),
-            None
-        );
+        assert_eq!(lifecycle("us.anthropic.claude-sonnet-4-6"), None);
         assert!(matches!(
             lifecycle("us.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+            Some(Lifecycle::EndOfLife { .. })
+        ));
+    }
+
+    #[test]
+    fn lifecycle_is_judged_on_the_day_asked() {
+        // Claude Opus 4.1: Legacy 2026-07-08, end of life 2027-01-08 (model-lifecycle-legacy.html)
+        let id = "anthropic.claude-opus-4-1-20250805-v1:0";
+        assert_eq!(lifecycle_on(id, "2026-07-01"), None);
+        assert!(matches!(
+            lifecycle_on(id, "2026-12-01"),
             Some(Lifecycle::Legacy { .. })
+        ));
+        assert!(matches!(
+            lifecycle_on(id, "2027-01-08"),
+            Some(Lifecycle::EndOfLife { .. })
         ));
     }
 }

@@ -2,6 +2,7 @@
 //! and `if:name` / `unless:name` prefixes on fix lines.
 
 use super::extract::Extracted;
+use crate::models::PROFILE_PREFIXES;
 
 /// Every placeholder a template may use; the catalog test rejects any other name.
 #[cfg(test)]
@@ -26,11 +27,6 @@ pub const NAMES: &[&str] = &[
     "catalog_date",
     "exception",
     "lint_operation",
-];
-
-/// Geography and global prefixes of system inference profiles.
-const PROFILE_PREFIXES: &[&str] = &[
-    "us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "ca.", "global.",
 ];
 
 /// The values a template can use: the extracted fields plus a few derived from them.

@@ -29,6 +29,9 @@ pub struct CatalogModel {
     pub lifecycle: String,
     #[serde(default)]
     pub legacy_since: Option<String>,
+    /// A Legacy date AWS has announced that was still ahead at the catalog's as_of.
+    #[serde(default)]
+    pub legacy_scheduled: Option<String>,
     #[serde(default)]
     pub end_of_life: Option<String>,
     pub regions: Vec<String>,
@@ -36,6 +39,25 @@ pub struct CatalogModel {
     pub profile_source_regions: Vec<String>,
     #[serde(default)]
     pub variant_of: Option<String>,
+}
+
+impl CatalogModel {
+    /// The model's lifecycle on `date` (YYYY-MM-DD): its dates decide, not the status the
+    /// catalog recorded at as_of. `None` once it has reached end of life.
+    pub fn lifecycle_on(&self, date: &str) -> Option<&'static str> {
+        if self.end_of_life.as_deref().is_some_and(|eol| eol <= date) {
+            return None;
+        }
+        let legacy = self
+            .legacy_since
+            .as_deref()
+            .or(self.legacy_scheduled.as_deref());
+        let is_legacy = match legacy {
+            Some(l) => l <= date,
+            None => self.lifecycle == "LEGACY",
+        };
+        Some(if is_legacy { "LEGACY" } else { "ACTIVE" })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -73,6 +95,28 @@ pub fn catalog() -> &'static CatalogData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifecycle_follows_the_dates() {
+        let c = catalog();
+        let opus41 = c
+            .models
+            .iter()
+            .find(|m| m.model_id == "anthropic.claude-opus-4-1-20250805-v1:0")
+            .expect("Opus 4.1 is in the catalog");
+        // AWS: Legacy 2026-07-08, end of life 2027-01-08 (model-lifecycle-legacy.html)
+        assert_eq!(opus41.lifecycle_on("2026-07-07"), Some("ACTIVE"));
+        assert_eq!(opus41.lifecycle_on("2026-07-08"), Some("LEGACY"));
+        assert_eq!(opus41.lifecycle_on("2027-01-08"), None);
+        // nothing in the catalog is past its end of life on the day it was taken
+        for m in &c.models {
+            assert!(
+                m.lifecycle_on(&c.as_of).is_some(),
+                "{} is past its end of life",
+                m.model_id
+            );
+        }
+    }
 
     #[test]
     fn catalog_loads_with_about_a_hundred_models() {

@@ -20,6 +20,10 @@ pub struct Scenario {
     /// (asserted by tests/scenarios.rs as soon as that check exists).
     #[serde(default)]
     pub expect: Vec<String>,
+    /// The simulated account's calendar date (YYYY-MM-DD) for model lifecycles: a model past
+    /// its end-of-life date is gone, one past its Legacy date is LEGACY. Default: today.
+    #[serde(default)]
+    pub today: Option<String>,
     /// Added latency for every response, in milliseconds (`--latency-ms` overrides).
     #[serde(default)]
     pub latency_ms: u64,
@@ -388,6 +392,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "model-access-not-granted",
     "use-case-form-required",
     "marketplace-subscription",
+    "marketplace-not-involved",
+    "marketplace-called-via-bedrock",
     "payment-instrument-invalid",
     "model-not-in-region",
     "model-id-invalid",

@@ -217,6 +217,31 @@ impl World<'_> {
         &self.sim.scenario().identity.account
     }
 
+    /// The scenario's calendar date, or today's.
+    fn today(&self) -> String {
+        self.sim
+            .scenario()
+            .today
+            .clone()
+            .unwrap_or_else(crate::models::today)
+    }
+
+    /// A model AWS has retired by the scenario's date: in the catalog's retired list, or
+    /// past the end-of-life date of its catalog entry.
+    fn retired(&self, id: &str) -> bool {
+        let bare = id.rsplit("foundation-model/").next().unwrap_or(id);
+        let bare = bare.rsplit("inference-profile/").next().unwrap_or(bare);
+        let today = self.today();
+        catalog()
+            .end_of_life_models
+            .iter()
+            .any(|m| bare.ends_with(&m.model_id))
+            || catalog()
+                .models
+                .iter()
+                .any(|m| bare.ends_with(&m.model_id) && m.lifecycle_on(&today).is_none())
+    }
+
     fn not_valid(&self, protocol: Protocol) -> Reply {
         protocol.error(
             400,
@@ -256,9 +281,11 @@ impl World<'_> {
                 {
                     types.push("INFERENCE_PROFILE".to_string());
                 }
+                // Past its end of life a model leaves the listing (docs: model-lifecycle.html).
+                let lifecycle = m.lifecycle_on(&self.today())?;
                 let mut view = ModelView {
                     m,
-                    lifecycle: m.lifecycle.clone(),
+                    lifecycle: lifecycle.to_string(),
                     end_of_life: m.end_of_life.clone(),
                     types,
                 };
@@ -615,30 +642,32 @@ impl World<'_> {
                 return protocol.error(400, "ValidationException", &msg, rid);
             }
             (v, None)
-        } else if catalog()
-            .end_of_life_models
-            .iter()
-            .any(|m| id.ends_with(&m.model_id))
-        {
+        } else if self.retired(&id) {
             return protocol.error(404, "ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", rid);
         } else {
             return self.not_valid(protocol);
         };
-        let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let today = self.today();
         let past_eol = model
             .end_of_life
             .as_deref()
-            .is_some_and(|d| d < &today[..10]);
+            .is_some_and(|d| d <= &today[..]);
         if model.lifecycle == "END_OF_LIFE" || past_eol {
             return protocol.error(404, "ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", rid);
         }
         if let Some(a) = self.access_for(&model.m.model_id) {
-            if a.agreement == "PENDING"
-                || (a.agreement == "NOT_AVAILABLE" && a.authorization == "AUTHORIZED")
-            {
+            // Models not sold through Marketplace never wait on an agreement
+            // (docs: model-access.html).
+            let marketplace = crate::models::sold_through_marketplace(&model.m.model_id);
+            // With no agreement yet, the first call subscribes on the caller's behalf, if the
+            // caller may (AWS evaluates that with aws:CalledViaLast = bedrock.amazonaws.com).
+            let first_call_fails = a.agreement == "NOT_AVAILABLE"
+                && a.authorization == "AUTHORIZED"
+                && !self.may_subscribe();
+            if marketplace && (a.agreement == "PENDING" || first_call_fails) {
                 return protocol.error(403, "AccessDeniedException", "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 15 minutes.", rid);
             }
-            if a.agreement == "ERROR" {
+            if marketplace && a.agreement == "ERROR" {
                 let why = a.agreement_error.as_deref().unwrap_or("Your AWS Marketplace subscription for this model cannot be completed at this time.");
                 return protocol.error(
                     403,
@@ -687,6 +716,31 @@ impl World<'_> {
             _ if op == "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
             _ => wire::json_ok(&invoke_body(model.m, behavior == "filtered")),
         }
+    }
+
+    /// May the caller subscribe to a model through Bedrock (aws-marketplace:Subscribe and
+    /// ViewSubscriptions, called via bedrock.amazonaws.com)?
+    fn may_subscribe(&self) -> bool {
+        let s = self.sim.scenario();
+        let principal = self.caller_principal();
+        let mut context = iam_eval::Context::new();
+        context.insert(
+            "aws:calledvialast".into(),
+            vec!["bedrock.amazonaws.com".into()],
+        );
+        context.insert(
+            "aws:requestedregion".into(),
+            vec![self.region().to_string()],
+        );
+        [
+            "aws-marketplace:Subscribe",
+            "aws-marketplace:ViewSubscriptions",
+        ]
+        .iter()
+        .all(|action| {
+            let d = authorize(s, &principal, action, "*", &context);
+            d.decision == "allowed" && d.allowed_by_organizations
+        })
     }
 
     /// The AccessDenied text AWS would give if IAM or an SCP refuses the call.
