@@ -172,6 +172,31 @@ fn covers(stmt: &Value, key: &str, not_key: &str, value: &str) -> bool {
     }
 }
 
+/// The condition keys the doctor knows for a Bedrock request: when one is missing from a
+/// request's context, the request does not carry it (e.g. bedrock:InferenceProfileArn on an
+/// on-demand call).
+pub const MODELED_KEYS: [&str; 3] = [
+    "aws:RequestedRegion",
+    "aws:PrincipalArn",
+    "bedrock:InferenceProfileArn",
+];
+
+fn is_operator(base: &str) -> bool {
+    matches!(
+        base,
+        "StringEquals"
+            | "StringNotEquals"
+            | "StringEqualsIgnoreCase"
+            | "StringNotEqualsIgnoreCase"
+            | "StringLike"
+            | "StringNotLike"
+            | "ArnEquals"
+            | "ArnLike"
+            | "ArnNotEquals"
+            | "ArnNotLike"
+    )
+}
+
 /// Evaluate the Condition block. A key the doctor does not know for this request, or an
 /// operator it does not evaluate, makes the statement not apply: we never claim a denial we
 /// cannot show. Returns (applies, depends on region).
@@ -189,9 +214,20 @@ fn conditions(stmt: &Value, req: &Request) -> (bool, bool) {
         let Value::Object(keys) = keys else {
             return (false, by_region);
         };
-        let base = op.strip_suffix("IfExists").unwrap_or(op);
+        let (base, if_exists) = match op.strip_suffix("IfExists") {
+            Some(b) => (b, true),
+            None => (op.as_str(), false),
+        };
         for (key, wanted) in keys {
             let Some(actual) = req.value(key) else {
+                // A key the doctor models but the request does not carry is absent, as AWS
+                // would see it: IfExists and the negated operators hold, the others do not.
+                // Any other key is unknown to the doctor: the statement does not apply.
+                let known_absent = MODELED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key));
+                let negated = base.contains("Not");
+                if known_absent && (if_exists || negated) && is_operator(base) {
+                    continue;
+                }
                 return (false, by_region);
             };
             let wanted = strings(Some(wanted));
@@ -332,8 +368,11 @@ mod tests {
             "arn:aws:bedrock:us-east-1:111122223333:inference-profile/global.x",
         ));
         assert!(denials(exempt, &r).is_empty());
+        // without a profile the key is absent, so the IfExists exemption does not apply
+        assert_eq!(denials(exempt, &req("unspecified")).len(), 1);
         // a condition on a key the doctor does not know never claims a denial
-        assert!(denials(exempt, &req("unspecified")).is_empty());
+        let unknown = exempt.replace("bedrock:InferenceProfileArn", "aws:SourceVpce");
+        assert!(denials(&unknown, &req("unspecified")).is_empty());
     }
 
     #[test]
