@@ -692,3 +692,36 @@ fn the_healthy_account_is_healthy_for_every_model() {
     assert!(r.checks.iter().filter(|c| c.id == "model-catalog").count() > 50);
     assert!(!causes_of(&r).iter().any(|c| c == "model-end-of-life"));
 }
+
+/// A deny of streaming alone is a warning that says plain calls work, not a failure that reads
+/// as "nothing can be called".
+#[test]
+fn a_streaming_only_deny_says_so() {
+    let r = demo("iam-stream-denied", &[]);
+    let iam = r.checks.iter().find(|c| c.id == "iam-permissions").unwrap();
+    assert_eq!(iam.status.as_str(), "warn", "{}", iam.summary);
+    assert!(iam.summary.contains("not InvokeModelWithResponseStream"), "{}", iam.summary);
+    let f = finding(&r, "iam-permissions", "iam-explicit-deny");
+    assert!(f.summary.contains("streaming only"), "{}", f.summary);
+    let invoke = r.checks.iter().find(|c| c.id == "invoke").unwrap();
+    assert_eq!(invoke.status.as_str(), "pass", "{}", invoke.summary);
+}
+
+/// Region advice only when the decisive statement's condition is on the region: a blanket
+/// deny reached through a geographic profile is not "add these regions to the list".
+#[test]
+fn a_blanket_deny_through_a_profile_gets_no_region_advice() {
+    let r = demo("scp-deny", &["--model", "us.anthropic.claude-sonnet-4-6"]);
+    let f = finding(&r, "scp", "scp-deny");
+    assert!(f.summary.contains("statement DenyBedrockInvoke"), "{}", f.summary);
+    for line in f.remediation.iter().chain(&f.evidence) {
+        assert!(!line.contains("aws:RequestedRegion"), "{line}");
+    }
+    let r = demo("scp-region-deny", &[]);
+    let f = finding(&r, "scp", "scp-deny");
+    assert!(
+        f.remediation.iter().any(|l| l.contains("us-east-2, us-west-2")),
+        "{:?}",
+        f.remediation
+    );
+}

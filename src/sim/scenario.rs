@@ -383,6 +383,7 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "bearer-token-overrides",
     "iam-not-authorized",
     "iam-explicit-deny",
+    "iam-stream-denied",
     "permissions-boundary-deny",
     "scp-deny",
     "scp-region-deny",
