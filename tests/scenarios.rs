@@ -700,7 +700,11 @@ fn a_streaming_only_deny_says_so() {
     let r = demo("iam-stream-denied", &[]);
     let iam = r.checks.iter().find(|c| c.id == "iam-permissions").unwrap();
     assert_eq!(iam.status.as_str(), "warn", "{}", iam.summary);
-    assert!(iam.summary.contains("not InvokeModelWithResponseStream"), "{}", iam.summary);
+    assert!(
+        iam.summary.contains("not InvokeModelWithResponseStream"),
+        "{}",
+        iam.summary
+    );
     let f = finding(&r, "iam-permissions", "iam-explicit-deny");
     assert!(f.summary.contains("streaming only"), "{}", f.summary);
     let invoke = r.checks.iter().find(|c| c.id == "invoke").unwrap();
@@ -713,14 +717,20 @@ fn a_streaming_only_deny_says_so() {
 fn a_blanket_deny_through_a_profile_gets_no_region_advice() {
     let r = demo("scp-deny", &["--model", "us.anthropic.claude-sonnet-4-6"]);
     let f = finding(&r, "scp", "scp-deny");
-    assert!(f.summary.contains("statement DenyBedrockInvoke"), "{}", f.summary);
+    assert!(
+        f.summary.contains("statement DenyBedrockInvoke"),
+        "{}",
+        f.summary
+    );
     for line in f.remediation.iter().chain(&f.evidence) {
         assert!(!line.contains("aws:RequestedRegion"), "{line}");
     }
     let r = demo("scp-region-deny", &[]);
     let f = finding(&r, "scp", "scp-deny");
     assert!(
-        f.remediation.iter().any(|l| l.contains("us-east-2, us-west-2")),
+        f.remediation
+            .iter()
+            .any(|l| l.contains("us-east-2, us-west-2")),
         "{:?}",
         f.remediation
     );

@@ -453,3 +453,47 @@ async fn a_global_call_is_authorized_in_the_unspecified_region() {
         "{err}"
     );
 }
+
+/// Application inference profiles: listed with typeEquals=APPLICATION (not in the default,
+/// system-defined listing), resolved by ARN, and callable by ARN.
+#[tokio::test]
+async fn application_inference_profiles() {
+    let running = start("application-profile-legacy-model").await;
+    let cfg = config(&running, "us-east-1").await;
+    let bedrock = aws_sdk_bedrock::Client::new(&cfg);
+    let apps = bedrock
+        .list_inference_profiles()
+        .type_equals(InferenceProfileType::Application)
+        .send()
+        .await
+        .unwrap();
+    let arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/team0chat01";
+    assert_eq!(apps.inference_profile_summaries().len(), 1);
+    assert_eq!(
+        apps.inference_profile_summaries()[0].inference_profile_arn(),
+        arn
+    );
+    let system = bedrock.list_inference_profiles().send().await.unwrap();
+    assert!(system
+        .inference_profile_summaries()
+        .iter()
+        .all(|p| p.r#type() == &InferenceProfileType::SystemDefined));
+    let got = bedrock
+        .get_inference_profile()
+        .inference_profile_identifier(arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.r#type(), &InferenceProfileType::Application);
+    assert!(got.models().iter().any(|m| m.model_arn()
+        == Some("arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-pro-v1:0")));
+    let answered = aws_sdk_bedrockruntime::Client::new(&cfg)
+        .invoke_model()
+        .model_id(arn)
+        .body(aws_smithy_types::Blob::new(
+            r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}"#,
+        ))
+        .send()
+        .await;
+    assert!(answered.is_ok(), "{answered:?}");
+}

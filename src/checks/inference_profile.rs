@@ -176,6 +176,7 @@ async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
     } else {
         ""
     };
+    let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
     let mut out = Outcome::pass(format!(
         "{lead}{} ({}, {}) routes to {}{}",
         route.profile_id,
@@ -191,6 +192,35 @@ async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
     .detail(format!("profile ARN {}", route.profile_arn));
     for (_, arn) in &route.destinations {
         out = out.detail(format!("routes to {arn}"));
+    }
+    // An application profile hides its model: name it, and judge its lifecycle here, as the
+    // model-catalog check does for a model called by its id.
+    if p.kind == "APPLICATION" && !route.model_id.is_empty() {
+        let region = ctx.region();
+        let listed = super::model_catalog::ctx_list(ctx, region).await;
+        match listed.iter().find(|m| m.model_id() == route.model_id) {
+            Some(m) => {
+                out.summary = format!(
+                    "application profile {} ({}) routes to {} ({}) in {}",
+                    route.profile_id,
+                    p.status,
+                    route.model_id,
+                    m.model_lifecycle()
+                        .map(|l| l.status().as_str())
+                        .unwrap_or("lifecycle unknown"),
+                    regions.join(", ")
+                );
+                if let Some(f) = super::model_catalog::lifecycle(m, region, &listed) {
+                    out = out.finding(f);
+                }
+            }
+            None => {
+                out = out.detail(format!(
+                    "its model {} is not in the model list of {region}",
+                    route.model_id
+                ))
+            }
+        }
     }
     if p.status != "ACTIVE" {
         out = out.finding(

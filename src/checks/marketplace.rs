@@ -1,6 +1,7 @@
 //! `marketplace`: may the principal subscribe to a third-party model on first use?
 
 use super::iam_permissions::{simulate, Target};
+use super::inference_profile::ProfileRoute;
 use super::model_access::Agreement;
 use super::model_catalog::ResolvedModel;
 use super::principal::Principal;
@@ -16,10 +17,17 @@ const ACTIONS: [&str; 2] = [
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
+        // An application profile's model is known only once the profile is resolved.
+        let from_route = ctx
+            .facts
+            .get::<ProfileRoute>()
+            .map(|r| r.model_id.clone())
+            .filter(|m| !m.is_empty());
         let Some(model) = ctx
             .facts
             .get::<ResolvedModel>()
             .and_then(|m| m.model_id.clone())
+            .or(from_route)
         else {
             return Outcome::skip("the model-catalog check could not resolve the model");
         };

@@ -158,7 +158,7 @@ fn resolved(m: &FoundationModelSummary, profile: Option<String>) -> ResolvedMode
 }
 
 /// Lifecycle findings for a listed model: LEGACY warns, END_OF_LIFE fails.
-fn lifecycle(
+pub(crate) fn lifecycle(
     m: &FoundationModelSummary,
     region: &str,
     listed: &[FoundationModelSummary],
@@ -338,7 +338,7 @@ async fn judge_profile(
 }
 
 /// The region's model list (already fetched and cached by the time this is asked).
-async fn ctx_list(ctx: &Ctx, region: &str) -> Arc<Vec<FoundationModelSummary>> {
+pub(crate) async fn ctx_list(ctx: &Ctx, region: &str) -> Arc<Vec<FoundationModelSummary>> {
     ctx.env
         .shared
         .models(&ctx.env, region)

@@ -35,6 +35,9 @@ pub struct Scenario {
     pub catalog: Catalog,
     #[serde(default)]
     pub access: Vec<Access>,
+    /// Application inference profiles the account has created (CreateInferenceProfile).
+    #[serde(default)]
+    pub application_profiles: Vec<ApplicationProfile>,
     #[serde(default = "yes")]
     pub use_case_submitted: bool,
     #[serde(default)]
@@ -161,6 +164,21 @@ pub struct ModelOverride {
 
 fn any() -> String {
     "*".into()
+}
+
+/// An application inference profile: a tagged copy of a system profile (routing like it) or
+/// of a foundation model in one region (docs: inference-profiles-create.html).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationProfile {
+    /// The id in its ARN: arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>.
+    pub id: String,
+    pub name: String,
+    /// The system profile id (us.anthropic...) or foundation-model id it was copied from.
+    pub copy_from: String,
+    /// Its region (default: the scenario's).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// GetFoundationModelAvailability answers (default: everything AVAILABLE / AUTHORIZED).
@@ -399,6 +417,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "model-not-in-region",
     "model-id-invalid",
     "inference-profile-required",
+    "application-profile-legacy-model",
+    "application-profile-not-allowed",
     "model-end-of-life",
     "model-legacy",
     "throttled",

@@ -426,8 +426,14 @@ impl World<'_> {
     }
 
     fn list_profiles(&self) -> Reply {
-        if self.call.param("typeEquals").as_deref() == Some("APPLICATION") {
-            return wire::json_ok(&json!({ "inferenceProfileSummaries": [] }));
+        // The SDK sends typeEquals as the `type` query parameter.
+        if self.call.param("type").as_deref() == Some("APPLICATION") {
+            let list: Vec<Value> = self
+                .application_profiles_here()
+                .iter()
+                .filter_map(|a| self.application_profile_json(a))
+                .collect();
+            return wire::json_ok(&json!({ "inferenceProfileSummaries": list }));
         }
         let list: Vec<Value> = self
             .profiles_here()
@@ -442,8 +448,81 @@ impl World<'_> {
         self.profiles_here().into_iter().find(|p| p.id == bare)
     }
 
+    /// The application profiles of this region.
+    fn application_profiles_here(&self) -> Vec<&super::scenario::ApplicationProfile> {
+        let s = self.sim.scenario();
+        s.application_profiles
+            .iter()
+            .filter(|a| a.region.as_deref().unwrap_or(&s.region) == self.region())
+            .collect()
+    }
+
+    /// An application profile by its id or ARN.
+    fn find_application_profile(&self, id: &str) -> Option<&super::scenario::ApplicationProfile> {
+        let bare = id
+            .rsplit("application-inference-profile/")
+            .next()
+            .unwrap_or(id);
+        self.application_profiles_here()
+            .into_iter()
+            .find(|a| a.id == bare)
+    }
+
+    fn application_profile_arn(&self, a: &super::scenario::ApplicationProfile) -> String {
+        format!(
+            "arn:aws:bedrock:{}:{}:application-inference-profile/{}",
+            self.region(),
+            self.account(),
+            a.id
+        )
+    }
+
+    /// What it routes to: the models of the system profile it copies, or its one model.
+    fn application_route(
+        &self,
+        a: &super::scenario::ApplicationProfile,
+    ) -> Option<(ModelView<'static>, Option<&'static CatalogProfile>)> {
+        if let Some(p) = self.find_profile(&a.copy_from) {
+            let model = self
+                .models_here()
+                .into_iter()
+                .find(|v| v.m.model_id == p.model_id)?;
+            return Some((model, Some(p)));
+        }
+        self.find_model(&a.copy_from).map(|v| (v, None))
+    }
+
+    fn application_profile_json(&self, a: &super::scenario::ApplicationProfile) -> Option<Value> {
+        let (model, system) = self.application_route(a)?;
+        let models = match system {
+            Some(p) => self.profile_json(p)["models"].clone(),
+            None => {
+                json!([{ "modelArn": format!("arn:aws:bedrock:{}::foundation-model/{}", self.region(), model.m.model_id) }])
+            }
+        };
+        Some(json!({
+            "inferenceProfileName": a.name,
+            "description": format!("Application profile copied from {}", a.copy_from),
+            "createdAt": "2026-03-02T00:00:00Z",
+            "updatedAt": "2026-03-02T00:00:00Z",
+            "inferenceProfileArn": self.application_profile_arn(a),
+            "models": models,
+            "inferenceProfileId": a.id,
+            "status": "ACTIVE",
+            "type": "APPLICATION",
+        }))
+    }
+
     fn get_profile(&self, protocol: Protocol) -> Reply {
         let id = path_id(self.call, false);
+        if id.contains("application-inference-profile/") || self.find_profile(&id).is_none() {
+            if let Some(body) = self
+                .find_application_profile(&id)
+                .and_then(|a| self.application_profile_json(a))
+            {
+                return wire::json_ok(&body);
+            }
+        }
         match self.find_profile(&id) {
             Some(p) => wire::json_ok(&self.profile_json(p)),
             None => protocol.error(
@@ -627,7 +706,15 @@ impl World<'_> {
         let s = self.sim.scenario();
         let id = path_id(self.call, true);
         let rid = self.rid;
-        let (model, profile) = if let Some(p) = self.find_profile(&id) {
+        let application = self.find_application_profile(&id).filter(|_| {
+            id.contains("application-inference-profile/") || self.find_profile(&id).is_none()
+        });
+        let (model, profile) = if let Some(a) = application {
+            match self.application_route(a) {
+                Some(route) => route,
+                None => return self.not_valid(protocol),
+            }
+        } else if let Some(p) = self.find_profile(&id) {
             match self
                 .models_here()
                 .into_iter()
@@ -691,7 +778,8 @@ impl World<'_> {
         if model.m.provider == "Anthropic" && !s.use_case_submitted {
             return protocol.error(404, "ResourceNotFoundException", "Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.", rid);
         }
-        if let Some(denied) = self.invoke_denied(&model, profile) {
+        let application_arn = application.map(|a| self.application_profile_arn(a));
+        if let Some(denied) = self.invoke_denied(&model, profile, application_arn.as_deref()) {
             return protocol.error(403, "AccessDeniedException", &denied, rid);
         }
         let body = String::from_utf8_lossy(&self.call.body);
@@ -752,13 +840,25 @@ impl World<'_> {
     /// in the source region and the Region-less model ARN, which AWS evaluates with
     /// `aws:RequestedRegion` = `unspecified`. Calls through a profile carry
     /// `bedrock:InferenceProfileArn`.
-    fn invoke_denied(&self, model: &ModelView, profile: Option<&CatalogProfile>) -> Option<String> {
+    ///
+    /// Through an application profile, the application profile's ARN comes first, then what
+    /// the profile it copies touches; `bedrock:InferenceProfileArn` is the application
+    /// profile's ARN.
+    fn invoke_denied(
+        &self,
+        model: &ModelView,
+        profile: Option<&CatalogProfile>,
+        application_arn: Option<&str>,
+    ) -> Option<String> {
         let s = self.sim.scenario();
         let principal = self.caller_principal();
         let here = self.region().to_string();
         let fm = |r: &str| format!("arn:aws:bedrock:{r}::foundation-model/{}", model.m.model_id);
         let mut targets: Vec<(String, String)> = Vec::new();
-        let mut profile_arn = None;
+        let mut profile_arn = application_arn.map(str::to_string);
+        if let Some(arn) = application_arn {
+            targets.push((arn.to_string(), here.clone()));
+        }
         match profile {
             Some(p) => {
                 let arn = format!(
@@ -766,8 +866,10 @@ impl World<'_> {
                     self.account(),
                     p.id
                 );
-                targets.push((arn.clone(), here.clone()));
-                profile_arn = Some(arn);
+                if application_arn.is_none() {
+                    targets.push((arn.clone(), here.clone()));
+                    profile_arn = Some(arn);
+                }
                 if p.is_global() {
                     targets.push((fm(&here), here.clone()));
                     targets.push((fm(""), "unspecified".to_string()));
