@@ -36,7 +36,8 @@ pub struct AwsSetup {
     pub endpoint_overrides: Vec<Sourced>,
     /// Proxy variables, with any user:password part masked.
     pub proxies: Vec<Sourced>,
-    pub bearer_token_set: bool,
+    /// The Bedrock API key in AWS_BEARER_TOKEN_BEDROCK, as far as it can be read (never the key).
+    pub api_key: Option<crate::api_key::ApiKey>,
     pub imds_disabled: bool,
     /// Variables that look like secrets, so every output can be scrubbed of them.
     pub secrets: Vec<String>,
@@ -197,7 +198,7 @@ impl AwsSetup {
             profile_settings,
             endpoint_overrides,
             proxies,
-            bearer_token_set: env(BEARER_TOKEN_VAR).is_some(),
+            api_key: env(BEARER_TOKEN_VAR).map(|k| crate::api_key::ApiKey::read(&k)),
             imds_disabled,
             secrets,
         }
@@ -581,7 +582,11 @@ impl CallFailure {
 
     /// The `error` summary of a check whose call failed: what the doctor lacks, or what broke.
     pub fn could_not(&self, what: &str, action: &str) -> String {
-        if self.is_access_denied() {
+        let text = self.describe();
+        if text.contains("CallWithBearerToken") || text.contains("API Key is valid") {
+            // Bedrock clients authenticate with the API key when one is set.
+            format!("could not {what}: Bedrock refused the API key in {BEARER_TOKEN_VAR} (see the api-key check): {text}")
+        } else if self.is_access_denied() {
             format!(
                 "could not {what}: the doctor's identity lacks {action} ({})",
                 self.describe()

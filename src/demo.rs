@@ -8,7 +8,6 @@ use crate::sim::scenario::Scenario;
 pub const DEMO_KEY_ID: &str = "AKIASIMULATOR0DEMO00";
 pub const DEMO_SECRET: &str = "simulated/secret/key/not/a/real/one/000";
 pub const DEMO_SESSION_TOKEN: &str = "simulated-session-token-not-a-real-one";
-pub const DEMO_BEARER: &str = "bedrock-api-key-simulated-not-a-real-one";
 
 /// Variables that could point the demo at a real account; cleared before it runs.
 const REAL_ACCOUNT_VARS: &[&str] = &[
@@ -62,7 +61,16 @@ pub fn prepare_environment(scenario: &Scenario, args: &mut DoctorArgs) {
         std::env::set_var("AWS_SESSION_TOKEN", DEMO_SESSION_TOKEN);
     }
     if c.bearer_token {
-        std::env::set_var("AWS_BEARER_TOKEN_BEDROCK", DEMO_BEARER);
+        // A short-term key as AWS's generators make them: 12 hours, one region.
+        let lifetime = std::time::Duration::from_secs(12 * 3600);
+        let issued = if c.bearer_token_expired {
+            std::time::SystemTime::now() - lifetime - std::time::Duration::from_secs(3600)
+        } else {
+            std::time::SystemTime::now()
+        };
+        let region = c.bearer_token_region.as_deref().unwrap_or(&scenario.region);
+        let key = crate::api_key::make_short_term(DEMO_KEY_ID, region, issued, lifetime);
+        std::env::set_var("AWS_BEARER_TOKEN_BEDROCK", key);
     }
     if args.region.is_none() && !c.no_region {
         args.region = Some(scenario.region.clone());

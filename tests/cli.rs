@@ -81,6 +81,7 @@ fn nothing_configured_fails_fast_with_region_and_credentials_missing() {
             ),
             ("identity".into(), None, "skip".into(), vec![]),
             ("principal".into(), None, "skip".into(), vec![]),
+            ("api-key".into(), None, "skip".into(), vec![]),
         ]
     );
     assert!(

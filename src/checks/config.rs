@@ -99,7 +99,7 @@ fn check(ctx: &Ctx) -> Outcome {
         out = out.detail("instance metadata disabled (AWS_EC2_METADATA_DISABLED=true)");
     }
 
-    if setup.bearer_token_set {
+    if setup.api_key.is_some() {
         out = out.finding(
             Finding::new(
                 Cause::BearerTokenOverrides,
@@ -144,7 +144,7 @@ pub(crate) mod tests {
             profile_settings: vec![],
             endpoint_overrides: vec![],
             proxies: vec![],
-            bearer_token_set: false,
+            api_key: None,
             imds_disabled: true,
             secrets: vec![],
         }
@@ -218,7 +218,7 @@ pub(crate) mod tests {
     #[test]
     fn bearer_token_is_a_warning_that_names_both_identities() {
         let mut s = setup();
-        s.bearer_token_set = true;
+        s.api_key = Some(crate::api_key::ApiKey::LongTerm);
         let o = run_with(s);
         assert_eq!(
             (o.status(), causes(&o)),

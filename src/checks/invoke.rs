@@ -291,7 +291,7 @@ fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) ->
             .is_some_and(|s| s.all_allowed)
     {
         let mut note = "the IAM simulation allowed this call, yet the service denied it: look for what the simulation cannot see (a session policy, a VPC endpoint policy, a resource control policy".to_string();
-        if ctx.env.setup.bearer_token_set {
+        if ctx.env.setup.api_key.is_some() {
             note.push_str(
                 ", or AWS_BEARER_TOKEN_BEDROCK making the call as the API key's identity",
             );

@@ -1,6 +1,7 @@
 //! The checks: each is one metadata file in checks/<id>.toml (the words and the wiring)
 //! and one module here with one async function (the logic). REGISTRY joins them.
 
+mod api_key;
 pub(crate) mod config;
 pub mod credentials;
 mod iam_permissions;
@@ -179,6 +180,7 @@ const REGISTRY: &[(&str, RunFn)] = registry![
     "inference-profile" => inference_profile,
     "model-access" => model_access,
     "principal" => principal,
+    "api-key" => api_key,
     "iam-permissions" => iam_permissions,
     "scp" => scp,
     "marketplace" => marketplace,

@@ -134,6 +134,8 @@ pub struct Call {
     pub region: String,
     pub access_key: Option<String>,
     pub bearer: bool,
+    /// What the Bedrock API key of a bearer call is (kind, region, lifetime).
+    pub api_key: Option<crate::api_key::ApiKey>,
     pub method: String,
     pub path: String,
     pub query: String,
@@ -201,6 +203,9 @@ impl Sim {
             region,
             access_key,
             bearer,
+            api_key: auth
+                .strip_prefix("Bearer ")
+                .map(crate::api_key::ApiKey::read),
             method: parts.method.to_string(),
             path,
             query: parts.uri.query().unwrap_or("").to_string(),

@@ -76,9 +76,15 @@ pub struct Client {
     /// Give the doctor no region at all.
     #[serde(default)]
     pub no_region: bool,
-    /// Set AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key).
+    /// Set AWS_BEARER_TOKEN_BEDROCK: a short-term Bedrock API key for the scenario's region.
     #[serde(default)]
     pub bearer_token: bool,
+    /// Make that key for another region.
+    #[serde(default)]
+    pub bearer_token_region: Option<String>,
+    /// Make that key one that expired an hour ago.
+    #[serde(default)]
+    pub bearer_token_expired: bool,
     /// Point the doctor at a closed port instead of the simulator.
     #[serde(default)]
     pub unreachable: bool,
@@ -100,6 +106,8 @@ impl Default for Client {
             credentials: static_creds(),
             no_region: false,
             bearer_token: false,
+            bearer_token_region: None,
+            bearer_token_expired: false,
             unreachable: false,
             principal: None,
             body: None,
@@ -399,6 +407,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "clock-skew",
     "network-unreachable",
     "bearer-token-overrides",
+    "api-key-blocked",
+    "api-key-wrong-region",
     "iam-not-authorized",
     "iam-explicit-deny",
     "iam-stream-denied",

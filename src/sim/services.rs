@@ -150,6 +150,9 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
         );
     }
     let w = World { sim, call, rid };
+    if let Some(refused) = w.api_key_refused(protocol) {
+        return refused;
+    }
     match (call.service.as_str(), op) {
         ("sts", "GetCallerIdentity") => {
             let inner = format!(
@@ -804,6 +807,56 @@ impl World<'_> {
             _ if op == "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
             _ => wire::json_ok(&invoke_body(model.m, behavior == "filtered")),
         }
+    }
+
+    /// A call made with a Bedrock API key: the key must be one Bedrock issued, unexpired and
+    /// for this region (a bearer call carries no region: the scenario's stands in), and using
+    /// API keys must be allowed: bedrock:CallWithBearerToken with bedrock:bearerTokenType
+    /// (docs: api-keys-permissions.html). AWS's answer to a bad key is the 403 users report:
+    /// "Authentication failed: Please make sure your API Key is valid."
+    fn api_key_refused(&self, protocol: Protocol) -> Option<Reply> {
+        use crate::api_key::ApiKey;
+        let key = self.call.api_key.as_ref().filter(|_| self.call.bearer)?;
+        let invalid = match key {
+            ApiKey::Unrecognised => true,
+            ApiKey::LongTerm => false,
+            ApiKey::ShortTerm(s) => {
+                s.expires <= self.sim.aws_now() || s.region != self.sim.scenario().region
+            }
+        };
+        if invalid {
+            return Some(protocol.error(
+                403,
+                "AccessDeniedException",
+                "Authentication failed: Please make sure your API Key is valid.",
+                self.rid,
+            ));
+        }
+        let principal = self.caller_principal();
+        let mut context = iam_eval::Context::new();
+        context.insert(
+            "aws:requestedregion".into(),
+            vec![self.region().to_string()],
+        );
+        context.insert(
+            "bedrock:bearertokentype".into(),
+            vec![key.token_type().unwrap_or_default().to_string()],
+        );
+        let s = self.sim.scenario();
+        let d = authorize(s, &principal, "bedrock:CallWithBearerToken", "*", &context);
+        let why = if !d.allowed_by_organizations {
+            "with an explicit deny in a service control policy"
+        } else if d.decision == "explicitDeny" {
+            "with an explicit deny in an identity-based policy"
+        } else {
+            return None;
+        };
+        Some(protocol.error(
+            403,
+            "AccessDeniedException",
+            &format!("User: {principal} is not authorized to perform: bedrock:CallWithBearerToken on resource: * {why}"),
+            self.rid,
+        ))
     }
 
     /// May the caller subscribe to a model through Bedrock (aws-marketplace:Subscribe and
