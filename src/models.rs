@@ -144,6 +144,39 @@ pub fn today() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10].to_string()
 }
 
+/// How many quota tokens one output token consumes (docs: quotas-token-burndown.html,
+/// revision of 2026-10-07): 15 for Claude Opus 4.8; 10 for Claude Sonnet 5, Opus 5, Opus 5.5
+/// and Fable 5.1 and for OpenAI GPT-5.6 Sol, Terra and Luna on bedrock-runtime; 5 for the
+/// other Claude models from 3.7 up to 4.7; 1 for every other model. Input tokens count 1:1.
+pub fn output_burndown(model: &str) -> f64 {
+    let id = model.rsplit('/').next().unwrap_or(model);
+    let id = PROFILE_PREFIXES
+        .iter()
+        .find_map(|p| id.strip_prefix(p))
+        .unwrap_or(id);
+    let ten = [
+        "anthropic.claude-sonnet-5",
+        "anthropic.claude-opus-5",
+        "anthropic.claude-fable-5-1",
+        "openai.gpt-5.6-",
+    ];
+    if id.starts_with("anthropic.claude-opus-4-8") {
+        15.0
+    } else if ten.iter().any(|p| id.starts_with(p))
+        && !id.starts_with("anthropic.claude-sonnet-5-5")
+    {
+        10.0
+    } else if id.starts_with("anthropic.claude-3-7")
+        || id.starts_with("anthropic.claude-sonnet-4")
+        || id.starts_with("anthropic.claude-opus-4")
+        || id.starts_with("anthropic.claude-haiku-4")
+    {
+        5.0
+    } else {
+        1.0
+    }
+}
+
 /// Providers whose models AWS does not sell through AWS Marketplace: they have no product id,
 /// so Marketplace permissions and agreements never decide whether they can be called
 /// (docs: model-access.html, "models not sold through AWS Marketplace": Amazon, DeepSeek,
@@ -306,6 +339,29 @@ mod tests {
         );
         assert_eq!(did_you_mean("amazon.nova-lite-v1", known)[0], known[2]);
         assert!(did_you_mean("cohere.embed-english", known).is_empty());
+    }
+
+    #[test]
+    fn output_tokens_burn_down_by_family() {
+        assert_eq!(output_burndown("us.anthropic.claude-opus-4-8"), 15.0);
+        assert_eq!(output_burndown("global.anthropic.claude-sonnet-5"), 10.0);
+        assert_eq!(output_burndown("anthropic.claude-opus-5-5"), 10.0);
+        assert_eq!(output_burndown("us.openai.gpt-5.6-sol"), 10.0);
+        assert_eq!(output_burndown("us.anthropic.claude-sonnet-4-6"), 5.0);
+        assert_eq!(
+            output_burndown("anthropic.claude-3-7-sonnet-20250219-v1:0"),
+            5.0
+        );
+        assert_eq!(
+            output_burndown("anthropic.claude-haiku-4-5-20251001-v1:0"),
+            5.0
+        );
+        assert_eq!(
+            output_burndown("anthropic.claude-3-haiku-20240307-v1:0"),
+            1.0
+        );
+        assert_eq!(output_burndown("amazon.nova-lite-v1:0"), 1.0);
+        assert_eq!(output_burndown("openai.gpt-oss-120b-1:0"), 1.0);
     }
 
     #[test]

@@ -33,7 +33,8 @@ pub struct ModelMetrics {
     pub output_tokens: f64,
     /// The minute with the most requests (invocations + throttles): (epoch secs, count).
     pub busiest_minute: Option<(i64, f64)>,
-    /// The minute with the most tokens (input + output): (epoch secs, tokens).
+    /// The minute with the most quota tokens (input + output x the model's burndown rate):
+    /// (epoch secs, tokens).
     pub busiest_tokens_minute: Option<(i64, f64)>,
 }
 
@@ -137,7 +138,10 @@ pub async fn fetch(
         let (inv_t, inv_v) = get("p0");
         let (thr_t, thr_v) = get("p1");
         let busiest_requests = busiest(&[(inv_t, inv_v), (thr_t, thr_v)]);
-        let tokens = busiest(&[get("p2"), get("p3")]);
+        // Output tokens count toward the token quotas at the model's burndown rate.
+        let rate = crate::models::output_burndown(m);
+        let (out_t, out_v) = get("p3");
+        let tokens = busiest(&[get("p2"), (out_t, out_v.iter().map(|v| v * rate).collect())]);
         let latency = get("w2").1;
         result.insert(
             m.clone(),

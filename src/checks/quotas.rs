@@ -2,6 +2,7 @@
 
 use super::metrics::ModelMetrics;
 use super::model_catalog::ResolvedModel;
+use super::shared::Quota;
 use super::Ctx;
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
@@ -28,20 +29,39 @@ fn mode(model: &str) -> (&'static str, &'static [&'static str]) {
 
 /// Quotas whose name is about this model, this way of calling it, and the unit.
 pub(crate) fn matching<'a>(
-    quotas: &'a [(String, String, f64)],
+    quotas: &'a [Quota],
     model_name: &str,
     model: &str,
     unit: &str,
-) -> Vec<&'a (String, String, f64)> {
+) -> Vec<&'a Quota> {
     let (_, words) = mode(model);
     let name = model_name.to_ascii_lowercase();
     quotas
         .iter()
-        .filter(|(_, q, _)| {
-            let q = q.to_ascii_lowercase();
+        .filter(|q| {
+            let q = q.name.to_ascii_lowercase();
             let right_mode = words.iter().any(|w| q.starts_with(w))
                 && !(words[0] == "cross-region" && q.starts_with("global"));
             right_mode && q.contains(unit) && q.contains(&name)
+        })
+        .collect()
+}
+
+/// The daily token quotas a call to this model draws on: the model's own ("Model invocation
+/// max tokens per day for <model>") and the account's, across models ("Cross-Model Max Tokens
+/// Per Day"; for global profiles also "Global cross-region model inference tokens per day").
+/// docs: quotas-runtime.html.
+pub(crate) fn daily<'a>(quotas: &'a [Quota], model_name: &str, model: &str) -> Vec<&'a Quota> {
+    let name = model_name.to_ascii_lowercase();
+    let global = model.starts_with("global.");
+    quotas
+        .iter()
+        .filter(|q| {
+            let q = q.name.to_ascii_lowercase();
+            q.contains("tokens per day")
+                && (q.contains(&name)
+                    || q.starts_with("cross-model")
+                    || (global && q.starts_with("global cross-region")))
         })
         .collect()
 }
@@ -72,7 +92,8 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 )
             }
         };
-        judge(&model, &name, &metrics, &quotas, ctx.region())
+        let window = super::credentials::human(ctx.env.window);
+        judge(&model, &name, &metrics, &quotas, ctx.region(), &window)
     })
 }
 
@@ -80,55 +101,114 @@ pub(crate) fn judge(
     model: &str,
     name: &str,
     m: &ModelMetrics,
-    quotas: &[(String, String, f64)],
+    quotas: &[Quota],
     region: &str,
+    window: &str,
 ) -> Outcome {
     let (how, _) = mode(model);
     let rpm = matching(quotas, name, model, "requests per minute");
     let tpm = matching(quotas, name, model, "tokens per minute");
-    if rpm.is_empty() && tpm.is_empty() {
+    let tpd = daily(quotas, name, model);
+    if rpm.is_empty() && tpm.is_empty() && tpd.is_empty() {
         return Outcome::pass(format!(
-            "no {how} per-minute quota for {name} is listed in {region}"
+            "no {how} token or request quota for {name} is listed in {region}"
         ))
         .detail(
             "quota names vary by model and change over time; matched by model name, mode and unit",
         );
     }
+    let rate = crate::models::output_burndown(model);
     let peak_requests = m.busiest_minute.map(|(_, n)| n).unwrap_or(0.0);
     let peak_tokens = m.busiest_tokens_minute.map(|(_, n)| n).unwrap_or(0.0);
-    let mut out = Outcome::pass(format!("busiest minute within the {how} quotas for {name}"));
+    // AWS counts output tokens at the model's burndown rate against every token quota.
+    let day_tokens = m.input_tokens + m.output_tokens * rate;
+    let mut out = Outcome::pass(format!("usage within the {how} quotas for {name}"));
+    if rate != 1.0 {
+        out = out.detail(format!(
+            "{model} burns {rate:.0} quota tokens per output token (docs: quotas-token-burndown.html); the token figures below are weighted so"
+        ));
+    }
+    for q in rpm.iter().chain(&tpm).chain(&tpd) {
+        if q.value == 0.0 {
+            out = out.finding(zero_quota(q, name, region));
+        }
+    }
     for (quotas, peak, unit) in [
-        (rpm, peak_requests, "requests"),
-        (tpm, peak_tokens, "tokens"),
+        (rpm, peak_requests, "requests in the busiest minute"),
+        (tpm, peak_tokens, "tokens in the busiest minute"),
+        (tpd, day_tokens, "tokens in the last"),
     ] {
-        for (code, qname, value) in quotas {
-            let used = if *value > 0.0 { peak / value } else { 0.0 };
+        let unit = if unit.ends_with("last") {
+            format!("{unit} {window}")
+        } else {
+            unit.to_string()
+        };
+        for q in quotas.into_iter().filter(|q| q.value > 0.0) {
+            let used = peak / q.value;
             out = out.detail(format!(
-                "{qname} ({code}) = {value:.0}; busiest minute {peak:.0} {unit} ({:.0}%)",
+                "{} ({}) = {:.0}; {peak:.0} {unit} ({:.0}%)",
+                q.name,
+                q.code,
+                q.value,
                 used * 100.0
             ));
             if used > HEADROOM_WARN {
-                let target = (value * 2.0).ceil();
-                out = out.finding(
-                    Finding::new(
-                        Cause::QuotaHeadroomLow,
-                        Severity::Warning,
-                        format!("the busiest minute used {:.0}% of \"{qname}\"", used * 100.0),
-                    )
-                    .evidence(format!("quota {code} applied value {value:.0}; busiest minute {peak:.0} {unit}"))
-                    .fix(format!("aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {code} --desired-value {target:.0} --region {region}"))
-                    .fix("or in the console: Service Quotas > Amazon Bedrock > the quota above > Request increase")
-                    .fix("meanwhile keep retries with backoff in the client: the next burst will be throttled")
-                    .doc("https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html"),
-                );
+                out = out.finding(headroom(q, used, peak, &unit, region));
             }
         }
     }
     if !out.findings.is_empty() {
-        out.summary = String::new();
         out.summary = out.findings[0].summary.clone();
     }
     out
+}
+
+/// An applied value of 0 (new accounts can get reduced quotas): the model cannot be called.
+fn zero_quota(q: &Quota, name: &str, region: &str) -> Finding {
+    let seen = format!(
+        "quota {} \"{}\" has the applied value 0 in {region}{}",
+        q.code,
+        q.name,
+        if q.adjustable {
+            ""
+        } else {
+            " and is not adjustable"
+        }
+    );
+    let f = if q.adjustable {
+        Finding::new(Cause::Throttled, Severity::Error, format!("every call to {name} is throttled: \"{}\" is 0", q.name))
+            .evidence(seen)
+            .evidence("AWS answers each call with ThrottlingException (\"Too many tokens per day\" or \"per minute\") until the quota is raised")
+            .fix(format!("see the default: aws service-quotas get-aws-default-service-quota --service-code bedrock --quota-code {} --region {region}", q.code))
+            .fix(format!("request it: aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value <the default> --region {region}", q.code))
+    } else {
+        Finding::new(Cause::AccountRestricted, Severity::Error, format!("every call to {name} is refused: \"{}\" is 0 and only AWS Support can raise it", q.name))
+            .evidence(seen)
+            .evidence("new accounts can get reduced quotas; AWS answers each call with ThrottlingException until Support raises it")
+            .fix(format!("open a case: AWS Support > Create case > Service limit increase > Amazon Bedrock, quota {} \"{}\" in {region}, with your expected tokens per minute and per day", q.code, q.name))
+    };
+    f.doc("https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html")
+}
+
+fn headroom(q: &Quota, used: f64, peak: f64, unit: &str, region: &str) -> Finding {
+    let target = (q.value * 2.0).ceil();
+    let mut f = Finding::new(
+        Cause::QuotaHeadroomLow,
+        Severity::Warning,
+        format!("{:.0}% of \"{}\" used", used * 100.0, q.name),
+    )
+    .evidence(format!(
+        "quota {} applied value {:.0}; {peak:.0} {unit}",
+        q.code, q.value
+    ));
+    f = if q.adjustable {
+        f.fix(format!("aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value {target:.0} --region {region}", q.code))
+            .fix("or in the console: Service Quotas > Amazon Bedrock > the quota above > Request increase")
+    } else {
+        f.fix(format!("the quota is not adjustable in Service Quotas: open an AWS Support case for {} in {region}, or spread the load (a cross-region or global profile has its own, usually larger, quotas)", q.code))
+    };
+    f.fix("meanwhile keep retries with backoff in the client: the next burst will be throttled")
+        .doc("https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html")
 }
 
 #[cfg(test)]
@@ -136,8 +216,13 @@ mod tests {
     use super::*;
     use crate::report::Status;
 
-    fn q(code: &str, name: &str, v: f64) -> (String, String, f64) {
-        (code.into(), name.into(), v)
+    fn q(code: &str, name: &str, v: f64) -> Quota {
+        Quota {
+            code: code.into(),
+            name: name.into(),
+            value: v,
+            adjustable: true,
+        }
     }
 
     #[test]
@@ -169,8 +254,7 @@ mod tests {
                 100.0,
             ),
         ];
-        let codes =
-            |v: Vec<&(String, String, f64)>| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+        let codes = |v: Vec<&Quota>| v.iter().map(|x| x.code.clone()).collect::<Vec<_>>();
         assert_eq!(
             codes(matching(
                 &quotas,
@@ -210,6 +294,90 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_quota_means_the_model_cannot_be_called() {
+        let mut quotas = vec![q(
+            "L-210172B5",
+            "Model invocation max tokens per day for Amazon Nova 2 Lite",
+            0.0,
+        )];
+        let o = judge(
+            "amazon.nova-2-lite-v1:0",
+            "Nova 2 Lite",
+            &ModelMetrics::default(),
+            &quotas,
+            "us-east-1",
+            "24h",
+        );
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(o.findings[0].cause, Cause::Throttled);
+        assert!(o.findings[0].remediation[1].contains(
+            "request-service-quota-increase --service-code bedrock --quota-code L-210172B5"
+        ));
+        quotas[0].adjustable = false;
+        let o = judge(
+            "amazon.nova-2-lite-v1:0",
+            "Nova 2 Lite",
+            &ModelMetrics::default(),
+            &quotas,
+            "us-east-1",
+            "24h",
+        );
+        assert_eq!(o.findings[0].cause, Cause::AccountRestricted);
+        assert!(o.findings[0].remediation[0].contains("AWS Support"));
+    }
+
+    #[test]
+    fn daily_usage_counts_output_at_the_burndown_rate() {
+        let quotas = vec![
+            q(
+                "L-D1",
+                "Model invocation max tokens per day for Anthropic Claude Sonnet 4.6",
+                1_000_000.0,
+            ),
+            q(
+                "L-E3F10727",
+                "Cross-Model Max Tokens Per Day",
+                700_000_000.0,
+            ),
+            q(
+                "L-D2",
+                "Model invocation max tokens per day for Amazon Nova Lite",
+                10.0,
+            ),
+        ];
+        assert_eq!(
+            daily(
+                &quotas,
+                "Claude Sonnet 4.6",
+                "us.anthropic.claude-sonnet-4-6"
+            )
+            .len(),
+            2
+        );
+        // 100k in + 150k out x 5 = 850k of 1M: 85%, above the warning line; 1:1 it would be 25%
+        let m = ModelMetrics {
+            input_tokens: 100_000.0,
+            output_tokens: 150_000.0,
+            ..Default::default()
+        };
+        let o = judge(
+            "us.anthropic.claude-sonnet-4-6",
+            "Claude Sonnet 4.6",
+            &m,
+            &quotas,
+            "us-east-1",
+            "24h",
+        );
+        assert_eq!(o.status(), Status::Warn);
+        assert_eq!(o.findings.len(), 1);
+        assert!(
+            o.findings[0].summary.starts_with("85%"),
+            "{}",
+            o.findings[0].summary
+        );
+    }
+
+    #[test]
     fn warns_above_80_percent_with_the_command() {
         let quotas = vec![q(
             "L-1",
@@ -226,6 +394,7 @@ mod tests {
             &m,
             &quotas,
             "us-east-1",
+            "24h",
         );
         assert_eq!(o.status(), Status::Warn);
         assert!(o.findings[0].summary.contains("90%"));
@@ -240,7 +409,8 @@ mod tests {
                 "Nova Lite",
                 &calm,
                 &quotas,
-                "us-east-1"
+                "us-east-1",
+                "24h"
             )
             .status(),
             Status::Pass

@@ -7,8 +7,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
-/// An applied quota: (code, name, value).
-pub type Quota = (String, String, f64);
+/// An applied Service Quotas value of Amazon Bedrock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quota {
+    pub code: String,
+    pub name: String,
+    pub value: f64,
+    /// False: only an AWS Support case can change it.
+    pub adjustable: bool,
+}
 
 type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
 
@@ -126,11 +133,12 @@ impl Shared {
                         .await
                         .map_err(|e| CallFailure::from_sdk(&e))?;
                     for q in out.quotas() {
-                        all.push((
-                            q.quota_code().unwrap_or_default().to_string(),
-                            q.quota_name().unwrap_or_default().to_string(),
-                            q.value().unwrap_or(0.0),
-                        ));
+                        all.push(Quota {
+                            code: q.quota_code().unwrap_or_default().to_string(),
+                            name: q.quota_name().unwrap_or_default().to_string(),
+                            value: q.value().unwrap_or(0.0),
+                            adjustable: q.adjustable(),
+                        });
                     }
                     match out.next_token() {
                         Some(t) if !t.is_empty() => token = Some(t.to_string()),

@@ -433,6 +433,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "model-legacy",
     "throttled",
     "quota-headroom-low",
+    "quota-zero-new-account",
+    "quota-tokens-burndown",
     "service-unavailable",
     "model-timeout",
     "content-filtered",

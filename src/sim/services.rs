@@ -785,6 +785,22 @@ impl World<'_> {
         if let Some(denied) = self.invoke_denied(&model, profile, application_arn.as_deref()) {
             return protocol.error(403, "AccessDeniedException", &denied, rid);
         }
+        // A token quota of 0 (new accounts can get reduced quotas) throttles every call
+        // (docs: quotas-runtime.html; the daily limit's text is AWS's).
+        let name = model.m.model_name.to_ascii_lowercase();
+        if let Some(q) = s.quotas.iter().find(|q| {
+            let n = q.name.to_ascii_lowercase();
+            q.value == 0.0
+                && (n.contains("tokens per day") || n.contains("tokens per minute"))
+                && (n.contains(&name) || n.starts_with("cross-model"))
+        }) {
+            let msg = if q.name.to_ascii_lowercase().contains("per day") {
+                "Too many tokens per day, please wait before trying again."
+            } else {
+                "Too many tokens, please wait before trying again."
+            };
+            return protocol.error(429, "ThrottlingException", msg, rid);
+        }
         let body = String::from_utf8_lossy(&self.call.body);
         let rule = s.invoke.iter().find(|r| {
             (glob(&r.model, &id) || glob(&r.model, &model.m.model_id))
