@@ -180,6 +180,11 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub invoke_images: bool,
 
+    /// Send the test call in this service tier, as your application does (the tier must be
+    /// offered for the model: see its model card)
+    #[arg(long, value_enum, value_name = "TIER")]
+    pub service_tier: Option<ServiceTier>,
+
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly
     #[arg(long, value_name = "FILE")]
@@ -279,6 +284,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// CloudWatch keeps one-minute datapoints for 15 days.
+/// Bedrock's service tiers (docs: service-tiers-inference.html): `default` is Standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServiceTier {
+    Priority,
+    Default,
+    Flex,
+    Reserved,
+}
+
+impl ServiceTier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceTier::Priority => "priority",
+            ServiceTier::Default => "default",
+            ServiceTier::Flex => "flex",
+            ServiceTier::Reserved => "reserved",
+        }
+    }
+}
+
 pub fn parse_window(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s.trim()).map_err(|e| {
         format!(

@@ -78,6 +78,10 @@ pub fn prepare_environment(scenario: &Scenario, args: &mut DoctorArgs) {
     if args.principal.is_none() {
         args.principal = c.principal.clone();
     }
+    if let (None, Some(tier)) = (args.service_tier, &c.service_tier) {
+        use clap::ValueEnum;
+        args.service_tier = crate::cli::ServiceTier::from_str(tier, true).ok();
+    }
     if let (None, Some(body)) = (&args.body, &c.body) {
         let path =
             std::env::temp_dir().join(format!("bedrock-doctor-demo-{}-body.json", scenario.name));

@@ -301,6 +301,7 @@ fn bad_flag_values_are_one_line_naming_the_value() {
         (vec!["--concurrency=many"], "many"),
         (vec!["--output=yaml"], "yaml"),
         (vec!["--fail-on=sometimes"], "sometimes"),
+        (vec!["--service-tier=turbo"], "turbo"),
         (vec!["--only=idenity"], "idenity"),
         (vec!["--skip=nope"], "nope"),
         (vec!["lint", "x.json", "--model="], "model id is empty"),

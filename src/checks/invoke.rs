@@ -115,6 +115,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .content(ContentBlock::Text("Hi".into()))
                     .build()
                     .expect("role and content are set");
+                let tier = ctx.env.service_tier.map(|t| {
+                    aws_sdk_bedrockruntime::types::ServiceTier::builder()
+                        .r#type(t.as_str().into())
+                        .build()
+                        .expect("the tier type is set")
+                });
                 let sent = rt
                     .converse()
                     .model_id(&model)
@@ -124,11 +130,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                             .max_tokens(PROBE_MAX_TOKENS)
                             .build(),
                     )
+                    .set_service_tier(tier)
                     .customize()
                     .config_override(no_retry)
                     .send()
                     .await;
-                let request = format!("Converse(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}): well under $0.001");
+                let request = format!("Converse(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}{}): well under $0.001", tier_note(&ctx));
                 (
                     request,
                     sent.map(|o| Some(o.stop_reason().as_str().to_string()))
@@ -142,13 +149,15 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .content_type("application/json")
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
+                    .set_service_tier(ctx.env.service_tier.map(|t| t.as_str().into()))
                     .customize()
                     .config_override(no_retry)
                     .send()
                     .await;
                 let request = format!(
-                    "InvokeModel(modelId={model}, {} byte body): {what}",
-                    body.len()
+                    "InvokeModel(modelId={model}, {} byte body{}): {what}",
+                    body.len(),
+                    tier_note(&ctx)
                 );
                 (
                     request,
@@ -186,6 +195,13 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             None => out,
         }
     })
+}
+
+fn tier_note(ctx: &Ctx) -> String {
+    ctx.env
+        .service_tier
+        .map(|t| format!(", serviceTier={}", t.as_str()))
+        .unwrap_or_default()
 }
 
 /// `--body` is linted before it is sent: the problems lint finds become evidence.

@@ -66,6 +66,8 @@ pub struct RunEnv {
     pub invoke_images: bool,
     /// `--body FILE`: the person's own request body, sent with InvokeModel.
     pub body: Option<String>,
+    /// `--service-tier`: the tier the test call asks for.
+    pub service_tier: Option<crate::cli::ServiceTier>,
     /// `--regions`: the regions the per-model checks run in (empty: the run's own region).
     pub regions: Vec<String>,
     /// `--model all`, expanded: the models each region offers.
@@ -89,6 +91,7 @@ impl RunEnv {
             no_invoke: false,
             invoke_images: false,
             body: None,
+            service_tier: None,
             regions: vec![],
             all_models: Default::default(),
             regional: Default::default(),

@@ -136,6 +136,8 @@ pub struct Call {
     pub bearer: bool,
     /// What the Bedrock API key of a bearer call is (kind, region, lifetime).
     pub api_key: Option<crate::api_key::ApiKey>,
+    /// InvokeModel's X-Amzn-Bedrock-Service-Tier header.
+    pub service_tier_header: Option<String>,
     pub method: String,
     pub path: String,
     pub query: String,
@@ -206,6 +208,7 @@ impl Sim {
             api_key: auth
                 .strip_prefix("Bearer ")
                 .map(crate::api_key::ApiKey::read),
+            service_tier_header: header("x-amzn-bedrock-service-tier"),
             method: parts.method.to_string(),
             path,
             query: parts.uri.query().unwrap_or("").to_string(),

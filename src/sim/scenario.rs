@@ -94,6 +94,9 @@ pub struct Client {
     /// `--body` for the demo: the request body the application sends (JSON text).
     #[serde(default)]
     pub body: Option<String>,
+    /// `--service-tier` for the demo: the tier the application asks for.
+    #[serde(default)]
+    pub service_tier: Option<String>,
 }
 
 fn static_creds() -> String {
@@ -111,6 +114,7 @@ impl Default for Client {
             unreachable: false,
             principal: None,
             body: None,
+            service_tier: None,
         }
     }
 }
@@ -329,6 +333,10 @@ pub struct InvokeRule {
     /// Only when the request body contains this text (to refuse one bad body).
     #[serde(default)]
     pub body_contains: Option<String>,
+    /// Only when the request asks for this service tier (Converse `serviceTier.type`, or
+    /// InvokeModel's X-Amzn-Bedrock-Service-Tier header).
+    #[serde(default)]
+    pub service_tier: Option<String>,
     /// answer | throttle | timeout | not-ready | unavailable | filtered | restricted | error
     pub behavior: String,
     pub status: Option<u16>,
@@ -400,6 +408,7 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "healthy",
     "seed-image-lambda",
     "invalid-request-body",
+    "service-tier-unavailable",
     "region-missing",
     "credentials-missing",
     "credentials-invalid",

@@ -802,11 +802,31 @@ impl World<'_> {
             return protocol.error(429, "ThrottlingException", msg, rid);
         }
         let body = String::from_utf8_lossy(&self.call.body);
+        let tier = self.call.service_tier_header.clone().or_else(|| {
+            serde_json::from_slice::<Value>(&self.call.body)
+                .ok()?
+                .pointer("/serviceTier/type")?
+                .as_str()
+                .map(str::to_string)
+        });
+        if let Some(t) = tier.as_deref() {
+            if !["priority", "default", "flex", "reserved"].contains(&t) {
+                return protocol.error(
+                    400,
+                    "ValidationException",
+                    "The service tier provided is invalid.",
+                    rid,
+                );
+            }
+        }
         let rule = s.invoke.iter().find(|r| {
             (glob(&r.model, &id) || glob(&r.model, &model.m.model_id))
                 && r.body_contains
                     .as_ref()
                     .is_none_or(|b| body.contains(b.as_str()))
+                && r.service_tier
+                    .as_ref()
+                    .is_none_or(|want| tier.as_deref() == Some(want.as_str()))
         });
         let behavior = rule.map(|r| r.behavior.as_str()).unwrap_or("answer");
         match behavior {
