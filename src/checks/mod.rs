@@ -391,6 +391,7 @@ mod tests {
             [
                 "config",
                 "credentials",
+                "identity",
                 "model-catalog",
                 "inference-profile",
                 "model-access"

@@ -19,6 +19,53 @@ pub fn access_route(region: &str) -> String {
     }
 }
 
+/// No Anthropic form is on record for this account. The form is submitted once per account,
+/// or once at the organization's management account and inherited by its member accounts
+/// (docs: model-access.html); a member account may not see an inherited form, so it is told
+/// what was seen and how to confirm, not that the form is missing.
+async fn missing_form(ctx: &Ctx, recheck: &str) -> Finding {
+    let account = ctx
+        .facts
+        .get::<super::identity::CallerIdentity>()
+        .map(|c| c.account.clone());
+    let management = ctx
+        .env
+        .shared
+        .management_account(&ctx.env.clients)
+        .await;
+    let seen = "GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record for this account";
+    let submit = "submit it once per account, or once at the organization's management account, which member accounts inherit: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json";
+    let base = |severity, summary: String| {
+        Finding::new(Cause::UseCaseFormRequired, severity, summary)
+            .evidence(seen)
+            .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html")
+    };
+    match (management, account) {
+        (Ok(Some(m)), Some(a)) if m != a => base(
+            Severity::Warning,
+            format!("no Anthropic use-case form is on record for this account; it may be inherited from the organization's management account {m}"),
+        )
+        .evidence(format!("this account is a member of an organization managed by {m}; a form submitted there covers member accounts, and may not be visible from here"))
+        .fix("confirm with the test call (the invoke check): it fails with \"Model use case details have not been submitted\" only if no form applies")
+        .fix(format!("if it does fail: {submit}"))
+        .fix("opt-in regions need the form again, even when it was submitted elsewhere"),
+        (Ok(_), _) => base(
+            Severity::Error,
+            "Anthropic models need the one-time use-case form, and this account has not submitted it".to_string(),
+        )
+        .fix(submit)
+        .fix("opt-in regions need the form again, even when it was submitted elsewhere")
+        .fix(format!("access follows within minutes; re-check with: {recheck}")),
+        (Err(f), _) => base(
+            Severity::Error,
+            "no Anthropic use-case form is on record for this account".to_string(),
+        )
+        .evidence(format!("whether the account belongs to an organization (whose management account's form it would inherit) could not be read: {}", f.describe()))
+        .fix("if the organization's management account submitted the form, the test call (the invoke check) succeeds and nothing is missing")
+        .fix(format!("otherwise: {submit}")),
+    }
+}
+
 /// The model's Marketplace agreement status (AVAILABLE, PENDING, NOT_AVAILABLE, ERROR).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agreement(pub String);
@@ -151,14 +198,7 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
                 out = out.detail("the Anthropic use-case form has been submitted for this account")
             }
             Ok(false) => {
-                out = out.finding(
-                    Finding::new(Cause::UseCaseFormRequired, Severity::Error, "Anthropic models need the one-time use-case form, and this account has not submitted it")
-                        .evidence("GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record")
-                        .fix("submit it once per account, or once at the organization's management account, which member accounts inherit: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json")
-                        .fix("opt-in regions need the form again, even when it was submitted elsewhere")
-                        .fix(format!("access follows within minutes; re-check with: {recheck}"))
-                        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
-                );
+                out = out.finding(missing_form(ctx, &recheck).await);
             }
             Err(f) if out.findings.is_empty() => {
                 return Outcome::error(f.could_not(

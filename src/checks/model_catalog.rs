@@ -185,7 +185,10 @@ pub(crate) fn lifecycle(
                 .unwrap_or_default();
             Some(
                 Finding::new(Cause::ModelLegacy, Severity::Warning, format!("{} is LEGACY in {region}{when}", m.model_id()))
-                    .evidence("legacy models keep working for accounts that used them recently; unused accounts (about 15 days) are refused")
+                    // AWS: "existing customers may lose access to Legacy models after 15 days
+                    // of inactivity" (model-lifecycle-legacy.html); the refusal says "in the
+                    // last 15 days".
+                    .evidence("legacy models keep working for accounts that used them recently; an account that has not called it for 15 days may lose access")
                     .fix("plan the move to a current model of the same family (see the model lifecycle page), and test it before the end-of-life date")
                     .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"),
             )

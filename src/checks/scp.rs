@@ -37,16 +37,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 /// Walk the organization once per run (shared by every model's scp check).
 pub async fn org_policies(ctx: &Ctx, account: &str) -> Result<OrgPolicies, CallFailure> {
     let orgs = &ctx.env.clients.organizations;
-    let org = orgs
-        .describe_organization()
-        .send()
-        .await
-        .map_err(|e| CallFailure::from_sdk(&e))?;
-    let management_account = org
-        .organization()
-        .and_then(|o| o.master_account_id())
-        .unwrap_or("")
-        .to_string();
+    let management_account = ctx
+        .env
+        .shared
+        .management_account(&ctx.env.clients)
+        .await?
+        .unwrap_or_default();
     let mut targets = vec![account.to_string()];
     let mut child = account.to_string();
     for _ in 0..10 {

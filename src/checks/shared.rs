@@ -25,6 +25,7 @@ pub struct Shared {
     profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
     use_case: OnceCell<Result<bool, CallFailure>>,
     org: OnceCell<Result<super::scp::OrgPolicies, CallFailure>>,
+    management_account: OnceCell<Result<Option<String>, CallFailure>>,
     metrics: Mutex<HashMap<String, Cached<HashMap<String, super::metrics::ModelMetrics>>>>,
     quotas: Mutex<HashMap<String, Cached<Vec<Quota>>>>,
 }
@@ -159,6 +160,30 @@ impl Shared {
     ) -> Result<super::scp::OrgPolicies, CallFailure> {
         self.org
             .get_or_init(|| super::scp::org_policies(ctx, account))
+            .await
+            .clone()
+    }
+
+    /// The organization's management account (DescribeOrganization, which any member account
+    /// may call), or None when the account belongs to no organization. Asked once per run.
+    pub async fn management_account(&self, clients: &Clients) -> Result<Option<String>, CallFailure> {
+        self.management_account
+            .get_or_init(|| async {
+                match clients.organizations.describe_organization().send().await {
+                    Ok(o) => Ok(o
+                        .organization()
+                        .and_then(|o| o.master_account_id())
+                        .map(str::to_string)),
+                    Err(e) => {
+                        let f = CallFailure::from_sdk(&e);
+                        if f.code() == Some("AWSOrganizationsNotInUseException") {
+                            Ok(None)
+                        } else {
+                            Err(f)
+                        }
+                    }
+                }
+            })
             .await
             .clone()
     }

@@ -40,6 +40,10 @@ pub struct Scenario {
     pub application_profiles: Vec<ApplicationProfile>,
     #[serde(default = "yes")]
     pub use_case_submitted: bool,
+    /// The organization's management account submitted the Anthropic form: this member
+    /// account inherits it (calls work) though GetUseCaseForModelAccess finds none here.
+    #[serde(default)]
+    pub use_case_inherited: bool,
     #[serde(default)]
     pub iam: Iam,
     #[serde(default)]
@@ -429,6 +433,7 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "scp-deny-member-account",
     "model-access-not-granted",
     "use-case-form-required",
+    "use-case-form-inherited",
     "marketplace-subscription",
     "marketplace-not-involved",
     "marketplace-called-via-bedrock",

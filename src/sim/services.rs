@@ -778,7 +778,7 @@ impl World<'_> {
                 );
             }
         }
-        if model.m.provider == "Anthropic" && !s.use_case_submitted {
+        if model.m.provider == "Anthropic" && !s.use_case_submitted && !s.use_case_inherited {
             return protocol.error(404, "ResourceNotFoundException", "Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.", rid);
         }
         let application_arn = application.map(|a| self.application_profile_arn(a));
@@ -1149,7 +1149,9 @@ impl World<'_> {
                 rid,
             );
         }
-        if !o.readable {
+        // Any member account may describe its organization; the rest needs the management
+        // account or a delegated administrator.
+        if !o.readable && op != "DescribeOrganization" {
             return protocol.error(
                 400,
                 "AccessDeniedException",
