@@ -26,8 +26,9 @@ could not run (bad usage), 3 nothing failed but some checks could not run.";
     version,
     about = "Finds out why Amazon Bedrock says no, and tells you the fix.",
     long_about = "Finds out why Amazon Bedrock says no, and tells you the fix.\n\n\
-Runs ordered checks against your AWS account (configuration, credentials, identity, \
-and more as they are added) and prints one row per check with its cause and the exact fix. \
+Runs ordered checks against your AWS account (configuration, credentials, API keys, the \
+model and its lifecycle, inference profiles, access, IAM, SCPs, Marketplace, quotas and a \
+minimal test call) and prints one row per check with its cause and the exact fix. \
 Every check only reads; nothing in your account is changed.",
     after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
@@ -69,6 +70,43 @@ pub enum Command {
     /// Check a request body offline against the model's request schema
     #[command(after_help = LINT_HELP)]
     Lint(LintArgs),
+    /// The offline model catalog that explain and lint judge lifecycles with
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Read the live account's model and profile lists and cache them for explain and lint
+    #[command(
+        after_help = "Examples:\n  bedrock-doctor catalog refresh                      # the configured region\n  bedrock-doctor catalog refresh --regions all        # every region that offers Bedrock\n  bedrock-doctor catalog refresh --profile prod --regions us-east-1,eu-west-1\n\nIt makes only read calls the doctor's policy allows (bedrock:ListFoundationModels,\nbedrock:ListInferenceProfiles) and writes the cache under the platform's cache\ndirectory (BEDROCK_DOCTOR_CACHE_DIR overrides it)."
+    )]
+    Refresh(CatalogRefreshArgs),
+    /// Which catalog explain and lint use, and how old it is
+    Status,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CatalogRefreshArgs {
+    /// Region to read (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Named profile from the shared AWS config files
+    #[arg(long)]
+    pub profile: Option<String>,
+
+    /// Read these regions instead (comma-separated), or `all`
+    #[arg(long, value_name = "LIST|all", value_delimiter = ',', value_parser = parse_regions_item)]
+    pub regions: Vec<String>,
+
+    /// Send every AWS call to this endpoint (a local simulator)
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint)]
+    pub endpoint_url: Option<String>,
+
+    /// Deadline for each call
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

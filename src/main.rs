@@ -79,6 +79,7 @@ fn main() {
             set_color(args.color);
             bedrock_doctor::lint::run(&args)
         }
+        Some(Command::Catalog(command)) => bedrock_doctor::catalog_refresh::run(&command),
     };
     std::process::exit(code);
 }
@@ -315,6 +316,13 @@ fn run_doctor_in(
 ) -> i32 {
     set_color(args.color);
     init_logging(args.verbose);
+    if args.verbose > 0 {
+        if let Some(note) =
+            bedrock_doctor::knowledge::models::stale_note(&bedrock_doctor::models::today())
+        {
+            eprintln!("note: {note}");
+        }
+    }
     let progress = Bar::new(args.quiet == 0 && std::io::stderr().is_terminal());
     let report = rt.block_on(doctor::run(args, &progress));
     progress.done();

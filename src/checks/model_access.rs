@@ -28,11 +28,7 @@ async fn missing_form(ctx: &Ctx, recheck: &str) -> Finding {
         .facts
         .get::<super::identity::CallerIdentity>()
         .map(|c| c.account.clone());
-    let management = ctx
-        .env
-        .shared
-        .management_account(&ctx.env.clients)
-        .await;
+    let management = ctx.env.shared.management_account(&ctx.env.clients).await;
     let seen = "GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record for this account";
     let submit = "submit it once per account, or once at the organization's management account, which member accounts inherit: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json";
     let base = |severity, summary: String| {

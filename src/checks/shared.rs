@@ -166,7 +166,10 @@ impl Shared {
 
     /// The organization's management account (DescribeOrganization, which any member account
     /// may call), or None when the account belongs to no organization. Asked once per run.
-    pub async fn management_account(&self, clients: &Clients) -> Result<Option<String>, CallFailure> {
+    pub async fn management_account(
+        &self,
+        clients: &Clients,
+    ) -> Result<Option<String>, CallFailure> {
         self.management_account
             .get_or_init(|| async {
                 match clients.organizations.describe_organization().send().await {

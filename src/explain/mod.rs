@@ -30,6 +30,9 @@ pub struct JsonAnswer {
     /// Best first; never empty.
     pub causes: Vec<JsonCause>,
     pub extracted: knowledge::Extracted,
+    /// Set when the model catalog the lifecycle facts come from is older than 120 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_note: Option<String>,
 }
 
 pub fn to_json(c: &Classification) -> JsonAnswer {
@@ -60,6 +63,7 @@ pub fn to_json(c: &Classification) -> JsonAnswer {
     JsonAnswer {
         causes,
         extracted: c.extracted.clone(),
+        catalog_note: knowledge::models::stale_note(&crate::models::today()),
     }
 }
 
@@ -195,6 +199,12 @@ pub fn render_text(c: &Classification, width: usize) -> String {
         section(&mut out, "fix", &r.fix, width);
         // One line, never wrapped: it is meant to be copied.
         out.push_str(&format!("   {:<8} {}\n", "confirm".cyan(), r.confirm));
+    }
+    if let Some(note) = knowledge::models::stale_note(&crate::models::today()) {
+        out.push('\n');
+        for line in wrap(&format!("note: {note}"), width) {
+            out.push_str(&format!("{line}\n"));
+        }
     }
     out
 }

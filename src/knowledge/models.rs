@@ -55,10 +55,104 @@ struct EolEntry {
     replacement: Option<String>,
 }
 
+/// Where the catalog in use came from: the embedded snapshot, or the user cache written by
+/// `bedrock-doctor catalog refresh` (preferred unless the snapshot is newer).
+#[derive(Debug)]
+struct Loaded {
+    file: CatalogFile,
+    cache: Option<std::path::PathBuf>,
+}
+
 fn catalog() -> Option<&'static CatalogFile> {
-    static C: OnceLock<Option<CatalogFile>> = OnceLock::new();
-    C.get_or_init(|| serde_json::from_str(CATALOG_JSON).ok())
-        .as_ref()
+    loaded().map(|l| &l.file)
+}
+
+fn loaded() -> Option<&'static Loaded> {
+    static C: OnceLock<Option<Loaded>> = OnceLock::new();
+    C.get_or_init(|| {
+        let embedded: CatalogFile = serde_json::from_str(CATALOG_JSON).ok()?;
+        let cached = cache_path().and_then(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let file: CatalogFile = serde_json::from_str(&text).ok()?;
+            (file.as_of >= embedded.as_of).then_some((file, p))
+        });
+        Some(match cached {
+            Some((file, p)) => Loaded {
+                file,
+                cache: Some(p),
+            },
+            None => Loaded {
+                file: embedded,
+                cache: None,
+            },
+        })
+    })
+    .as_ref()
+}
+
+/// The user cache `catalog refresh` writes: BEDROCK_DOCTOR_CACHE_DIR, else the platform's
+/// cache directory.
+pub fn cache_path() -> Option<std::path::PathBuf> {
+    let dir = match std::env::var_os("BEDROCK_DOCTOR_CACHE_DIR") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => dirs::cache_dir()?.join("bedrock-doctor"),
+    };
+    Some(dir.join("catalog.json"))
+}
+
+/// One line: which catalog is in use and its date.
+pub fn describe_source() -> String {
+    match loaded() {
+        Some(Loaded {
+            file,
+            cache: Some(p),
+        }) => format!(
+            "model catalog of {} from {} ({} models)",
+            file.as_of,
+            p.display(),
+            file.models.len()
+        ),
+        Some(Loaded { file, cache: None }) => format!(
+            "model catalog of {}: the snapshot built into this bedrock-doctor ({} models)",
+            file.as_of,
+            file.models.len()
+        ),
+        None => "no model catalog could be read".to_string(),
+    }
+}
+
+/// How old a catalog may be before lifecycle answers are flagged as possibly stale.
+pub const STALE_AFTER_DAYS: i64 = 120;
+
+/// A note when the catalog in use is older than 120 days on `today` (YYYY-MM-DD).
+pub fn stale_note(today: &str) -> Option<String> {
+    let as_of = as_of()?;
+    let days = days_between(as_of, today)?;
+    (days > STALE_AFTER_DAYS).then(|| {
+        format!("the model catalog is from {as_of}, {days} days ago: lifecycle facts (Legacy, end of life) may be out of date; refresh it with `bedrock-doctor catalog refresh --regions all`")
+    })
+}
+
+fn days_between(from: &str, to: &str) -> Option<i64> {
+    let day = |d: &str| {
+        humantime::parse_rfc3339(&format!("{d}T00:00:00Z"))
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|s| (s.as_secs() / 86_400) as i64)
+    };
+    Some(day(to)? - day(from)?)
+}
+
+/// The retired models a refreshed cache keeps: the live listing no longer shows them.
+pub fn retired_for_cache() -> Vec<serde_json::Value> {
+    let Ok(embedded) = serde_json::from_str::<serde_json::Value>(CATALOG_JSON) else {
+        return vec![];
+    };
+    embedded["end_of_life_models"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The date the lifecycle facts were collected.
@@ -160,6 +254,23 @@ mod tests {
             lifecycle("us.anthropic.claude-3-7-sonnet-20250219-v1:0"),
             Some(Lifecycle::EndOfLife { .. })
         ));
+    }
+
+    #[test]
+    fn an_old_catalog_says_so() {
+        let as_of = as_of().unwrap();
+        assert_eq!(stale_note(as_of), None);
+        let later = |days: u64| {
+            let t = humantime::parse_rfc3339(&format!("{as_of}T00:00:00Z")).unwrap()
+                + std::time::Duration::from_secs(days * 86_400);
+            humantime::format_rfc3339_seconds(t).to_string()[..10].to_string()
+        };
+        assert_eq!(stale_note(&later(120)), None);
+        let note = stale_note(&later(121)).unwrap();
+        assert!(
+            note.contains("121 days ago") && note.contains("bedrock-doctor catalog refresh"),
+            "{note}"
+        );
     }
 
     #[test]
