@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+MODEL = "us.anthropic.claude-sonnet-4-6"
 ROLE = "BedrockDeveloper"
 
 
@@ -160,7 +160,7 @@ def aws_cli_sequence(sim, env, workdir):
         ["cloudwatch", "get-metric-data", "--metric-data-queries", queries,
          "--start-time", str(now - 86400), "--end-time", str(now)],
         ["bedrock", "get-foundation-model-availability", "--model-id",
-         "anthropic.claude-sonnet-4-5-20250929-v1:0"],
+         "anthropic.claude-sonnet-4-6"],
         ["bedrock", "get-use-case-for-model-access"],
         ["service-quotas", "list-service-quotas", "--service-code", "bedrock"],
     ]

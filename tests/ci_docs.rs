@@ -41,7 +41,7 @@ fn every_command_in_ci_md_runs_against_the_simulator() {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-            .env("MODEL", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+            .env("MODEL", "us.anthropic.claude-sonnet-4-6")
             .env("GITHUB_STEP_SUMMARY", &summary);
         let mut sh = std::process::Command::new("sh");
         sh.arg("-c").arg(cmd);

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// A cross-region profile of an Anthropic model: every check has something to call for it
 /// (the inference profile, the use-case form, the Marketplace agreement...).
-const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const MODEL: &str = "us.anthropic.claude-sonnet-4-6";
 /// Generous for a loaded 2-core CI machine running debug builds: a check that takes longer
 /// than --check-timeout would read as a fault.
 const TIMEOUT: Duration = Duration::from_secs(6);

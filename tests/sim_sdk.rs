@@ -94,7 +94,7 @@ async fn bedrock_control_plane() {
     let sonnet = models
         .model_summaries()
         .iter()
-        .find(|m| m.model_id() == "anthropic.claude-sonnet-4-5-20250929-v1:0")
+        .find(|m| m.model_id() == "anthropic.claude-sonnet-4-6")
         .unwrap();
     // A value newer than some SDK enums: read as a raw string.
     assert_eq!(
@@ -136,7 +136,7 @@ async fn bedrock_control_plane() {
     assert!(profiles.inference_profile_summaries().len() > 10);
     let p = b
         .get_inference_profile()
-        .inference_profile_identifier("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        .inference_profile_identifier("us.anthropic.claude-sonnet-4-6")
         .send()
         .await
         .unwrap();
@@ -182,7 +182,7 @@ async fn bedrock_runtime_and_its_errors() {
     assert_eq!(ok.stop_reason().as_str(), "end_turn");
     let profile_only = rt
         .converse()
-        .model_id("anthropic.claude-sonnet-4-5-20250929-v1:0")
+        .model_id("anthropic.claude-sonnet-4-6")
         .messages(msg)
         .send()
         .await

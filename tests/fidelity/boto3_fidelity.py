@@ -125,8 +125,8 @@ check("bedrock GetFoundationModelAvailability", lambda: assert_eq(bedrock.get_fo
 def profiles():
     summaries = bedrock.list_inference_profiles()["inferenceProfileSummaries"]
     ids = {p["inferenceProfileId"] for p in summaries}
-    assert "us.anthropic.claude-sonnet-4-5-20250929-v1:0" in ids, sorted(ids)[:5]
-    p = bedrock.get_inference_profile(inferenceProfileIdentifier="us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert "us.anthropic.claude-sonnet-4-6" in ids, sorted(ids)[:5]
+    p = bedrock.get_inference_profile(inferenceProfileIdentifier="us.anthropic.claude-sonnet-4-6")
     regions = sorted(a["modelArn"].split(":")[3] for a in p["models"])
     assert_eq(regions, ["us-east-1", "us-east-2", "us-west-2"])
     assert_eq(p["type"], "SYSTEM_DEFINED")
@@ -143,11 +143,11 @@ def converse():
 
 
 check("bedrock-runtime Converse", converse)
-check("bedrock-runtime Converse via profile", lambda: assert_eq(runtime.converse(modelId="us.anthropic.claude-sonnet-4-5-20250929-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}], inferenceConfig={"maxTokens": 16})["stopReason"], "end_turn"))
+check("bedrock-runtime Converse via profile", lambda: assert_eq(runtime.converse(modelId="us.anthropic.claude-sonnet-4-6", messages=[{"role": "user", "content": [{"text": "Hi"}]}], inferenceConfig={"maxTokens": 16})["stopReason"], "end_turn"))
 check("bedrock-runtime InvokeModel", lambda: assert_eq(runtime.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=b'{"inputText":"hi"}')["contentType"], "application/json"))
 check(
     "bedrock-runtime on-demand refusal -> ValidationException",
-    lambda: expect_error("ValidationException", lambda: runtime.converse(modelId="anthropic.claude-sonnet-4-5-20250929-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])),
+    lambda: expect_error("ValidationException", lambda: runtime.converse(modelId="anthropic.claude-sonnet-4-6", messages=[{"role": "user", "content": [{"text": "Hi"}]}])),
 )
 
 

@@ -94,7 +94,7 @@ scenario = f"""
 name = "moto-peer"
 summary = "member account of a moto organization"
 region = "us-east-1"
-models = ["us.anthropic.claude-sonnet-4-5-20250929-v1:0"]
+models = ["us.anthropic.claude-sonnet-4-6"]
 
 [identity]
 account = "{member}"
@@ -133,7 +133,7 @@ def doctor(*args, **env):
 
 
 def scp_named_from_moto():
-    r = doctor("--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", AWS_ENDPOINT_URL_ORGANIZATIONS=moto_url)
+    r = doctor("--model", "us.anthropic.claude-sonnet-4-6", AWS_ENDPOINT_URL_ORGANIZATIONS=moto_url)
     scp_checks = [c for c in r["checks"] if c["id"] == "scp"]
     finding = scp_checks[0]["findings"][0]
     assert finding["cause"] == "scp-deny", finding
