@@ -735,3 +735,23 @@ fn a_blanket_deny_through_a_profile_gets_no_region_advice() {
         f.remediation
     );
 }
+
+/// Outside GovCloud the Model access page is retired (docs: model-access.html): no fix of any
+/// scenario sends a person there.
+#[test]
+fn no_fix_sends_a_commercial_region_to_the_model_access_page() {
+    for (name, _) in LIBRARY {
+        let r = demo(name, &[]);
+        for (c, f) in r.findings() {
+            for fix in &f.remediation {
+                let lower = fix.to_ascii_lowercase();
+                assert!(
+                    !(lower.contains("model access") && lower.contains("console"))
+                        || lower.contains("govcloud"),
+                    "{name} {}: {fix}",
+                    c.id
+                );
+            }
+        }
+    }
+}
