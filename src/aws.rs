@@ -592,7 +592,7 @@ impl CallFailure {
                 self.describe()
             )
         } else {
-            format!("could not {what}: {}", self.describe())
+            format!("could not {what} ({action}): {text}")
         }
     }
 

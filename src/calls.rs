@@ -38,21 +38,64 @@ pub struct Call {
     pub end: Instant,
 }
 
+/// A request sent and not yet answered: what a check that ran out of time was waiting on.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    pub job: Option<usize>,
+    pub operation: String,
+    /// scheme://host:port of the request (no path or query).
+    pub endpoint: String,
+    pub start: Instant,
+}
+
+impl InFlight {
+    /// `bedrock:ListFoundationModels at https://bedrock.us-east-1.amazonaws.com (no answer
+    /// after 3.0 s)`
+    pub fn describe(&self) -> String {
+        format!(
+            "{} at {} (no answer after {:.1} s)",
+            self.operation,
+            self.endpoint,
+            self.start.elapsed().as_secs_f64()
+        )
+    }
+}
+
 /// Shared by every client of a run (an SDK interceptor).
 #[derive(Debug, Clone, Default)]
-pub struct CallLog(Arc<Mutex<Vec<Call>>>);
+pub struct CallLog(Arc<Mutex<Vec<Call>>>, Arc<Mutex<Vec<(u64, InFlight)>>>);
 
 impl CallLog {
     pub fn calls(&self) -> Vec<Call> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+
+    /// The requests of `job` still waiting for an answer; when it has none, the requests it
+    /// may be waiting on through a shared answer (those of other jobs, or of none).
+    pub fn in_flight(&self, job: Option<usize>) -> Vec<InFlight> {
+        let all: Vec<InFlight> = self
+            .1
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect();
+        let mine: Vec<InFlight> = all.iter().filter(|c| c.job == job).cloned().collect();
+        if mine.is_empty() {
+            all
+        } else {
+            mine
+        }
+    }
 }
 
 #[derive(Debug)]
-struct Sent(Instant);
+struct Sent(Instant, u64);
 impl Storable for Sent {
     type Storer = StoreReplace<Self>;
 }
+
+static NEXT_REQUEST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// (service, operation) as the SDK names them, e.g. ("STS", "GetCallerIdentity").
 fn names(cfg: &ConfigBag) -> (String, String) {
@@ -122,11 +165,33 @@ impl Intercept for CallLog {
 
     fn read_before_transmit(
         &self,
-        _: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        cfg.interceptor_state().store_put(Sent(Instant::now()));
+        let id = NEXT_REQUEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let start = Instant::now();
+        let endpoint = http::Uri::try_from(context.request().uri())
+            .ok()
+            .map(|u| {
+                format!(
+                    "{}://{}",
+                    u.scheme_str().unwrap_or("https"),
+                    u.authority().map(|a| a.as_str()).unwrap_or("?")
+                )
+            })
+            .unwrap_or_else(|| "its endpoint".into());
+        let flight = InFlight {
+            job: JOB.try_with(|j| *j).ok(),
+            operation: operation(cfg),
+            endpoint,
+            start,
+        };
+        self.1
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id, flight));
+        cfg.interceptor_state().store_put(Sent(start, id));
         Ok(())
     }
 
@@ -137,9 +202,13 @@ impl Intercept for CallLog {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Attempts that failed before sending (e.g. no credentials) made no round trip.
-        let Some(Sent(start)) = cfg.load::<Sent>() else {
+        let Some(Sent(start, id)) = cfg.load::<Sent>() else {
             return Ok(());
         };
+        self.1
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(i, _)| i != id);
         let call = Call {
             job: JOB.try_with(|j| *j).ok(),
             operation: operation(cfg),

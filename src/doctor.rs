@@ -4,7 +4,7 @@ use crate::aws::{self, AwsSetup, CallLimits, Clients};
 use crate::checks::identity::CallerIdentity;
 use crate::checks::{self, RunEnv};
 use crate::cli::DoctorArgs;
-use crate::report::{Report, Status, Target};
+use crate::report::{CheckResult, Report, Status, Target};
 use crate::runner::{self, Limits};
 use aws_credential_types::provider::ProvideCredentials;
 use std::sync::Arc;
@@ -124,17 +124,54 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         all_models: Default::default(),
         regional: Default::default(),
     };
+    // `--model all`: each region's list, bounded to half the run (and one check's time) so
+    // the account checks keep the rest; a region whose list does not come is one row that
+    // names the call, and no row is ever about a model called `all`.
+    let mut unexpanded: Vec<CheckResult> = Vec::new();
     if env.models.iter().any(|m| m == ALL_MODELS) {
         let regions = env.model_regions();
-        let lists = futures::future::join_all(regions.iter().map(|r| expand_all_models(&env, r)));
-        // Bounded by the run's deadline: a Bedrock that never answers must not outlast --timeout.
-        match tokio::time::timeout_at(started + args.timeout, lists).await {
-            Ok(lists) => {
-                env.all_models = regions.iter().cloned().zip(lists).collect();
-                env.models = env.models_for(env.region()).to_vec();
+        let bound = (args.timeout / 2).min(args.check_timeout);
+        let lists = futures::future::join_all(regions.iter().map(|r| async {
+            match tokio::time::timeout(bound, expand_all_models(&env, r)).await {
+                Ok(listed) => listed,
+                Err(_) => Err(format!(
+                    "no answer within {:.1}s: {}",
+                    bound.as_secs_f64(),
+                    call_log
+                        .in_flight(None)
+                        .iter()
+                        .map(|f| f.describe())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
             }
-            Err(_) => env.models = vec![ALL_MODELS.to_string()],
+        }))
+        .await;
+        let labelled = !env.regions.is_empty();
+        for (region, listed) in regions.iter().zip(lists) {
+            match listed {
+                Ok(ids) => {
+                    env.all_models.insert(region.clone(), ids);
+                }
+                Err(why) => {
+                    env.all_models.insert(region.clone(), Vec::new());
+                    unexpanded.push(CheckResult {
+                        id: "model-catalog".into(),
+                        title: "Model catalog".into(),
+                        model: None,
+                        region: labelled.then(|| region.clone()),
+                        status: Status::Error,
+                        summary: format!(
+                            "could not list the models of {region} for --model all: {why}"
+                        ),
+                        details: vec![],
+                        findings: vec![],
+                        duration_ms: bound.as_millis() as u64,
+                    });
+                }
+            }
         }
+        env.models = env.models_for(env.region()).to_vec();
     }
     let env = Arc::new(env);
 
@@ -153,10 +190,19 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
     let deadline = Limits {
         per_check: args.check_timeout,
         deadline: started + args.timeout,
+        calls: Some(call_log.clone()),
     };
     progress.start(jobs.len());
     let on_finish = |r: &crate::report::CheckResult| progress.finished(r);
-    let (results, account_facts) = runner::run(jobs, deadline, &on_finish).await;
+    let (mut results, account_facts) = runner::run(jobs, deadline, &on_finish).await;
+    // The rows of regions whose list did not come, where model-catalog rows stand.
+    let at = results
+        .iter()
+        .position(|r| r.model.is_some())
+        .unwrap_or(results.len());
+    for (k, r) in unexpanded.into_iter().enumerate() {
+        results.insert(at + k, r);
+    }
     let timing = crate::calls::Timing::of(&call_log.calls(), &waits, started.elapsed());
     tracing::info!(
         "{}{}",
@@ -207,15 +253,13 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
 /// the model id when it can be called on demand, else its first geographic profile.
 pub const ALL_MODELS: &str = "all";
 
-async fn expand_all_models(env: &RunEnv, region: &str) -> Vec<String> {
+async fn expand_all_models(env: &RunEnv, region: &str) -> Result<Vec<String>, String> {
     let (listed, profiles) = tokio::join!(
         env.shared.models(env, region),
         env.shared.profiles(env, region)
     );
-    let Ok(listed) = listed else {
-        // Left as `all`: the model-catalog check reports why the list could not be read.
-        return vec![ALL_MODELS.to_string()];
-    };
+    let listed =
+        listed.map_err(|f| format!("bedrock:ListFoundationModels answered {}", f.describe()))?;
     let profiles = profiles.ok();
     let mut ids = Vec::new();
     for m in listed.iter() {
@@ -241,7 +285,7 @@ async fn expand_all_models(env: &RunEnv, region: &str) -> Vec<String> {
             ids.push(profile.unwrap_or_else(|| m.model_id().to_string()));
         }
     }
-    ids
+    Ok(ids)
 }
 
 /// `--body FILE`: a JSON request body, read whole (bounded), or a one-line usage error.

@@ -89,11 +89,19 @@ pub struct Job {
     pub start: Box<dyn FnOnce(Facts) -> CheckFuture + Send>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub per_check: Duration,
     pub deadline: Instant,
+    /// The run's call log: a check that runs out of time names the requests it waited on.
+    pub calls: Option<crate::calls::CallLog>,
 }
+
+/// Below this, a check cannot do anything useful: it is skipped, naming what it waited for.
+const MIN_BUDGET: Duration = Duration::from_millis(100);
+
+/// What a check others wait for leaves them of the run's time, at most.
+const RESERVE: Duration = Duration::from_secs(2);
 
 /// Called as each job finishes (for progress display).
 pub type OnFinish<'a> = &'a (dyn Fn(&CheckResult) + Sync);
@@ -144,6 +152,8 @@ pub async fn run(
         waiting_on[i] = deps.len();
     }
     let mut results: Vec<Option<CheckResult>> = vec![None; n];
+    // For a job that ran out of time: the requests it was waiting on.
+    let mut stuck: Vec<Option<String>> = vec![None; n];
     let mut facts: Vec<Facts> = vec![Facts::default(); n];
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     // Ready jobs start in declared order, all at once: a job is a task that mostly waits,
@@ -159,7 +169,18 @@ pub async fn run(
                 (!matches!(dep.status, Status::Pass | Status::Warn)).then_some(dep)
             });
             if let Some(dep) = blocker {
-                let why = format!("needs `{}`, which {}", dep.id, past_tense(dep.status));
+                // A dependency that could not run says what stopped it: pass that on.
+                let why = match dep.status {
+                    Status::Error | Status::Skip => {
+                        format!(
+                            "needs `{}`, which {}: {}",
+                            dep.id,
+                            past_tense(dep.status),
+                            dep.summary
+                        )
+                    }
+                    s => format!("needs `{}`, which {}", dep.id, past_tense(s)),
+                };
                 running.push(Box::pin(std::future::ready((
                     i,
                     Outcome::skip(why),
@@ -174,18 +195,50 @@ pub async fn run(
             }
             facts[i] = input.clone();
             let start = starts[i].take().expect("each job starts once");
-            let deadline = limits.deadline.min(Instant::now() + limits.per_check);
+            let now = Instant::now();
+            let left = limits.deadline.saturating_duration_since(now);
+            if left < MIN_BUDGET {
+                // Waiting used up the run: say for what, instead of failing in no time.
+                let waited = spec
+                    .needs
+                    .iter()
+                    .chain(&spec.after)
+                    .find_map(|&d| {
+                        stuck[d]
+                            .as_ref()
+                            .map(|s| format!("waited for `{}`: {s}; ", specs[d].id))
+                    })
+                    .unwrap_or_default();
+                let why =
+                    format!("{waited}no time was left of the run's --timeout when it could start");
+                running.push(Box::pin(std::future::ready((
+                    i,
+                    Outcome::skip(why),
+                    Duration::ZERO,
+                ))));
+                continue;
+            }
+            // A check others wait for leaves them time (half of what is left, at most
+            // RESERVE): when it cannot finish, they can still give what verdict they can.
+            let budget = if dependents[i].is_empty() {
+                left
+            } else {
+                left - (left / 2).min(RESERVE)
+            };
+            let deadline = now + budget.min(limits.per_check);
             running.push(Box::pin(supervise(
                 i,
                 spec.id.clone(),
                 start,
                 input,
                 deadline,
+                limits.calls.clone(),
             )));
         }
         let Some((i, outcome, took)) = running.next().await else {
             break;
         };
+        stuck[i] = outcome.facts.get::<Stuck>().map(|s| s.0.clone());
         let spec = &specs[i];
         let result = CheckResult {
             id: spec.id.clone(),
@@ -235,6 +288,10 @@ pub async fn run(
     (results, account_facts)
 }
 
+/// What a check that ran out of time was waiting on (for the checks that wait on it).
+#[derive(Debug, Clone)]
+struct Stuck(String);
+
 /// Run one check on its own task, so a panic or a hang is contained and becomes `error`.
 async fn supervise(
     i: usize,
@@ -242,6 +299,7 @@ async fn supervise(
     start: Start,
     input: Facts,
     deadline: Instant,
+    calls: Option<crate::calls::CallLog>,
 ) -> (usize, Outcome, Duration) {
     let began = Instant::now();
     let handle = tokio::spawn(crate::calls::in_job(i, start(input)));
@@ -255,10 +313,29 @@ async fn supervise(
         Ok(Err(_)) => Outcome::error("the check was cancelled"),
         Err(_) => {
             abort.abort();
+            let waited = began.elapsed();
+            // Its own requests, or (waiting on an answer another check asked for) those that
+            // were in flight for most of its wait.
+            let waiting: Vec<String> = calls
+                .map(|c| {
+                    c.in_flight(Some(i))
+                        .iter()
+                        .filter(|f| f.job == Some(i) || f.start.elapsed() >= waited / 2)
+                        .map(|f| f.describe())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let took = began.elapsed().as_secs_f64();
+            let what = if waiting.is_empty() {
+                "it did not finish in time (no request of it was left unanswered: a busy machine?)"
+                    .to_string()
+            } else {
+                waiting.join("; ")
+            };
             Outcome::error(format!(
-                "no verdict within {:.1}s: the services it calls did not answer in time (raise --check-timeout or --timeout)",
-                began.elapsed().as_secs_f64()
+                "no verdict within {took:.1}s: {what} (raise --check-timeout or --timeout)"
             ))
+            .fact(Stuck(what))
         }
     };
     (i, outcome, began.elapsed())

@@ -20,7 +20,7 @@ const MODEL: &str = "us.anthropic.claude-sonnet-4-6";
 /// Generous for a loaded 2-core CI machine running debug builds: a check that takes longer
 /// than --check-timeout would read as a fault.
 const TIMEOUT: Duration = Duration::from_secs(6);
-const ARGS: [&str; 9] = [
+const ARGS: [&str; 7] = [
     "--output",
     "json",
     "-v",
@@ -28,9 +28,25 @@ const ARGS: [&str; 9] = [
     "6s",
     "--check-timeout",
     "4s",
-    "--model",
-    MODEL,
 ];
+
+/// How the doctor is asked: one model, every model of the region, one model in two regions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    One,
+    All,
+    TwoRegions,
+}
+
+impl Shape {
+    fn args(self) -> Vec<&'static str> {
+        match self {
+            Shape::One => vec!["--model", MODEL],
+            Shape::All => vec!["--model", "all"],
+            Shape::TwoRegions => vec!["--model", MODEL, "--regions", "us-east-1,us-west-2"],
+        }
+    }
+}
 
 /// A service as the simulator routes it: its signing name, the operations of it to break,
 /// its error codes as its protocol spells them, and the account in which the doctor calls it.
@@ -175,7 +191,10 @@ impl Kind {
     /// Does a check's text describe this fault? Running out of time is always a truthful
     /// description: on a slow machine, retries of a storm can outlast --check-timeout.
     fn described_in(self, text: &str, s: &Service) -> bool {
-        if text.contains("in time") || text.contains("timed out") {
+        if text.contains("in time")
+            || text.contains("timed out")
+            || text.contains("no answer after")
+        {
             return true;
         }
         match self {
@@ -217,7 +236,8 @@ fn turn() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-type Verdicts = BTreeMap<(String, Option<String>), (String, Vec<String>)>;
+/// (check, model, region) -> (status, causes)
+type Verdicts = BTreeMap<(String, Option<String>, Option<String>), (String, Vec<String>)>;
 
 struct Run {
     code: Option<i32>,
@@ -227,9 +247,11 @@ struct Run {
     log: Vec<LogEntry>,
 }
 
-fn doctor(running: &Running) -> Run {
+fn doctor(running: &Running, shape: Shape) -> Run {
     let env = Env::new();
-    let mut c = env.cmd_with(&ARGS);
+    let mut args = ARGS.to_vec();
+    args.extend(shape.args());
+    let mut c = env.cmd_with(&args);
     aim(&mut c, running);
     let started = Instant::now();
     let o = run(c);
@@ -243,10 +265,28 @@ fn doctor(running: &Running) -> Run {
 }
 
 fn verdicts(r: &Report) -> Verdicts {
-    common::verdicts(r)
-        .into_iter()
-        .map(|(id, model, status, causes)| ((id, model), (status, causes)))
+    r.checks
+        .iter()
+        .map(|c| {
+            (
+                (c.id.clone(), c.model.clone(), c.region.clone()),
+                (
+                    c.status.as_str().to_string(),
+                    c.findings
+                        .iter()
+                        .map(|f| f.cause.code().to_string())
+                        .collect(),
+                ),
+            )
+        })
         .collect()
+}
+
+/// An AWS operation named the way the doctor names them: `bedrock:ListFoundationModels`.
+fn names_an_operation(text: &str) -> bool {
+    static OP: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[a-z][a-z-]*:[A-Z][A-Za-z]+\b").unwrap());
+    OP.is_match(text)
 }
 
 fn counts(log: &[LogEntry]) -> BTreeMap<(String, String), usize> {
@@ -294,9 +334,9 @@ struct Baseline {
     calls: BTreeMap<(String, String), usize>,
 }
 
-fn baseline(name: &str) -> Baseline {
+fn baseline(name: &str, shape: Shape) -> Baseline {
     let (_rt, running) = start_sim(Scenario::load(name).unwrap());
-    let r = doctor(&running);
+    let r = doctor(&running, shape);
     let expected = if name == "healthy" { 0 } else { 1 };
     assert_eq!(r.code, Some(expected), "{name}: {:#?}", verdicts(&r.report));
     Baseline {
@@ -306,13 +346,13 @@ fn baseline(name: &str) -> Baseline {
 }
 
 /// One fault on one service: every problem found, as lines.
-fn case(s: &Service, kind: Kind, base: &Baseline) -> Vec<String> {
+fn case(s: &Service, kind: Kind, base: &Baseline, shape: Shape) -> Vec<String> {
     let mut problems = Vec::new();
     let mut scenario = Scenario::load(s.base).unwrap();
     scenario.faults = kind.faults(s);
     let (_rt, running) = start_sim(scenario);
-    let r = doctor(&running);
-    let mut problem = |p: String| problems.push(format!("{} / {kind:?}: {p}", s.name));
+    let r = doctor(&running, shape);
+    let mut problem = |p: String| problems.push(format!("{} / {kind:?} / {shape:?}: {p}", s.name));
 
     if r.took >= TIMEOUT + Duration::from_secs(1) {
         problem(format!("took {:?} with --timeout {TIMEOUT:?}", r.took));
@@ -343,7 +383,7 @@ fn case(s: &Service, kind: Kind, base: &Baseline) -> Vec<String> {
 
     let mut shown = 0;
     for c in &r.report.checks {
-        let key = (c.id.clone(), c.model.clone());
+        let key = (c.id.clone(), c.model.clone(), c.region.clone());
         let status = c.status.as_str();
         let causes: Vec<String> = c.findings.iter().map(|f| f.cause.code().into()).collect();
         let healthy = base.verdicts.get(&key);
@@ -352,6 +392,20 @@ fn case(s: &Service, kind: Kind, base: &Baseline) -> Vec<String> {
         let described = kind.described_in(&text, s);
         if c.summary.contains("crashed") {
             problem(format!("{} crashed: {}", c.id, c.summary));
+        }
+        if c.model.as_deref() == Some("all") {
+            problem(format!("{} has a row for a model called `all`", c.id));
+        }
+        if c.summary.contains("within 0.0s") {
+            problem(format!("{} {:?}: {}", c.id, c.model, c.summary));
+        }
+        // Every error, and every skip the fault caused, says which call it is about.
+        let fault_skip = status == "skip" && !unchanged && !c.summary.starts_with("not applicable");
+        if (status == "error" || fault_skip) && !names_an_operation(&text) {
+            problem(format!(
+                "{} {:?} is {status} without naming an operation: {}",
+                c.id, c.model, c.summary
+            ));
         }
         if status == "skip" && downstream.contains(&c.id) {
             // Skipped because a check it waits for broke first: that one names the fault.
@@ -370,9 +424,13 @@ fn case(s: &Service, kind: Kind, base: &Baseline) -> Vec<String> {
                 ));
             }
         } else if downstream.contains(&c.id) {
-            // Waits on a broken check: any verdict, but it must say what it is.
-            if c.summary.trim().is_empty() {
-                problem(format!("{} {:?} has no summary", c.id, c.model));
+            // Waits on a broken check without calling the broken service itself: its healthy
+            // verdict (it works around the missing fact), or a skip naming what it waited on.
+            if !unchanged && status != "skip" {
+                problem(format!(
+                    "{} {:?} waits on a broken check and changed from {healthy:?} to {status} {causes:?}: {}",
+                    c.id, c.model, c.summary
+                ));
             }
         } else if !unchanged {
             problem(format!(
@@ -386,6 +444,10 @@ fn case(s: &Service, kind: Kind, base: &Baseline) -> Vec<String> {
             "no check names the fault ({touching:?}): {:#?}",
             verdicts(&r.report)
         ));
+    }
+    // The rest of the matrix (retries against the healthy run's counts) is about one model.
+    if shape != Shape::One {
+        return problems;
     }
 
     // Retries: bounded by the SDK's attempts (none for the probe), and shown with -v.
@@ -418,33 +480,49 @@ fn case(s: &Service, kind: Kind, base: &Baseline) -> Vec<String> {
     problems
 }
 
-#[test]
-fn every_fault_on_every_service_is_named_bounded_and_contained() {
+fn matrix(shape: Shape, workers: usize) {
     let _turn = turn();
-    let healthy = baseline("healthy");
-    let scp_deny = baseline("scp-deny");
+    let healthy = baseline("healthy", shape);
+    let scp_deny = baseline("scp-deny", shape);
     let cases: Vec<(&Service, Kind)> = SERVICES
         .iter()
         .flat_map(|s| KINDS.iter().map(move |k| (s, *k)))
         .collect();
     let n = cases.len();
-    let problems: Vec<String> = parallel(cases, 6, |(s, kind)| {
+    let problems: Vec<String> = parallel(cases, workers, |(s, kind)| {
         let base = if s.base == "healthy" {
             &healthy
         } else {
             &scp_deny
         };
-        case(s, kind, base)
+        case(s, kind, base, shape)
     })
     .into_iter()
     .flatten()
     .collect();
     println!(
-        "fault matrix: {} faults x {} services = {n} runs",
+        "fault matrix ({shape:?}): {} faults x {} services = {n} runs",
         KINDS.len(),
         SERVICES.len()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_fault_on_every_service_is_named_bounded_and_contained() {
+    matrix(Shape::One, 6);
+}
+
+/// The same with `--model all`: the account checks are never starved by the expansion.
+#[test]
+fn every_fault_under_model_all() {
+    matrix(Shape::All, 2);
+}
+
+/// The same in two regions at once.
+#[test]
+fn every_fault_in_two_regions() {
+    matrix(Shape::TwoRegions, 6);
 }
 
 #[test]
@@ -524,4 +602,70 @@ fn fifty_runs_at_once_against_one_simulator_give_one_report() {
         assert_eq!(identities, RUNS, "each run asks STS once");
     }
     println!("concurrency: {total} runs, {RUNS} at once per scenario");
+}
+
+/// The two runs of issue 21: a silent Bedrock control plane, everything else healthy.
+/// The account checks pass; what broke is named with its operation and endpoint; the IAM,
+/// SCP, quota and invoke checks give their verdict from the model id, or skip naming what
+/// they waited for; nothing claims a verdict "within 0.0s"; no row is about a model `all`.
+#[test]
+fn a_silent_control_plane_is_named_and_the_rest_still_answers() {
+    let _turn = turn();
+    let mut scenario = Scenario::load("healthy").unwrap();
+    scenario.faults = Kind::Blackhole.faults(&SERVICES[2]);
+    let (_rt, running) = start_sim(scenario);
+    for model in ["amazon.nova-lite-v1:0", "all"] {
+        let env = Env::new();
+        let mut c = env.cmd_with(&["--output", "json", "--model", model, "--timeout", "3s"]);
+        aim(&mut c, &running);
+        let r = report(&run(c));
+        let row = |id: &str| r.checks.iter().find(|c| c.id == id).unwrap();
+        for id in ["config", "credentials", "identity", "principal"] {
+            assert_eq!(
+                row(id).status.as_str(),
+                "pass",
+                "{model}: {id}: {}",
+                row(id).summary
+            );
+        }
+        let catalog = row("model-catalog");
+        assert_eq!(
+            catalog.status.as_str(),
+            "error",
+            "{model}: {}",
+            catalog.summary
+        );
+        assert!(
+            catalog
+                .summary
+                .contains("bedrock:ListFoundationModels at http://127.0.0.1:"),
+            "{model}: {}",
+            catalog.summary
+        );
+        for c in &r.checks {
+            assert!(
+                !c.summary.contains("within 0.0s"),
+                "{model}: {}: {}",
+                c.id,
+                c.summary
+            );
+            assert_ne!(c.model.as_deref(), Some("all"), "{model}: {}", c.id);
+        }
+        if model == "all" {
+            continue;
+        }
+        for id in ["iam-permissions", "scp", "quotas", "invoke"] {
+            let c = row(id);
+            let verdict = c.status.as_str() == "pass";
+            let named_skip = c.status.as_str() == "skip" && c.summary.contains("waited for");
+            assert!(
+                verdict || named_skip,
+                "{id}: {} {}",
+                c.status.as_str(),
+                c.summary
+            );
+        }
+        assert_eq!(row("iam-permissions").status.as_str(), "pass");
+        assert_eq!(row("invoke").status.as_str(), "pass");
+    }
 }

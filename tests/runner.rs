@@ -49,6 +49,7 @@ fn limits(per_check: Duration) -> Limits {
     Limits {
         per_check,
         deadline: Instant::now() + Duration::from_secs(3600),
+        calls: None,
     }
 }
 
@@ -185,6 +186,7 @@ async fn the_run_deadline_bounds_every_check() {
     let limits = Limits {
         per_check: Duration::from_secs(60),
         deadline: Instant::now() + Duration::from_secs(5),
+        calls: None,
     };
     let r = run(vec![hang], limits, &|_| {}).await.0;
     assert_eq!(r[0].status, Status::Error);
@@ -216,7 +218,10 @@ async fn skips_propagate_with_the_reason_but_after_does_not_skip() {
         ]
     );
     assert_eq!(r[1].summary, "needs `root`, which failed");
-    assert_eq!(r[2].summary, "needs `child`, which was skipped");
+    assert_eq!(
+        r[2].summary,
+        "needs `child`, which was skipped: needs `root`, which failed"
+    );
 }
 
 #[derive(Debug, PartialEq)]
@@ -239,4 +244,61 @@ async fn facts_flow_to_dependents() {
     .await;
     assert_eq!(r[1].summary, "heard Some(42)");
     assert_eq!(account_facts.get::<Answer>(), Some(&Answer(42)));
+}
+
+/// A check others wait for gets half of what is left of the run: when it hangs, the checks
+/// after it still have time for the verdict they can give without it.
+#[tokio::test(start_paused = true)]
+async fn a_hanging_dependency_leaves_its_dependents_time() {
+    let hang = job("hang", &[], &[], |_| Box::pin(std::future::pending()));
+    let after = job("after", &[], &[0], |_| {
+        Box::pin(async { Outcome::pass("gave the verdict it could") })
+    });
+    let limits = Limits {
+        per_check: Duration::from_secs(60),
+        deadline: Instant::now() + Duration::from_secs(4),
+        calls: None,
+    };
+    let began = Instant::now();
+    let r = run(vec![hang, after], limits, &|_| {}).await.0;
+    assert_eq!(
+        began.elapsed().as_secs(),
+        2,
+        "the hanging check got half of 4 s"
+    );
+    assert_eq!(r[0].status, Status::Error);
+    assert!(
+        r[0].summary.contains("no verdict within 2.0s"),
+        "{}",
+        r[0].summary
+    );
+    assert_eq!(r[1].status, Status::Pass, "{}", r[1].summary);
+}
+
+/// Waiting is not failing: a check that could only start when the run had no time left is
+/// skipped with what it waited for, never an error "within 0.0s".
+#[tokio::test(start_paused = true)]
+async fn a_check_left_without_time_is_skipped_naming_what_it_waited_for() {
+    let hang = job("hang", &[], &[], |_| Box::pin(std::future::pending()));
+    let late = job("late", &[], &[0], |_| {
+        Box::pin(async { Outcome::pass("never") })
+    });
+    let limits = Limits {
+        per_check: Duration::from_secs(60),
+        // `hang` gets half of 150 ms; 75 ms is too little for `late` to start
+        deadline: Instant::now() + Duration::from_millis(150),
+        calls: None,
+    };
+    let r = run(vec![hang, late], limits, &|_| {}).await.0;
+    for c in &r {
+        assert!(!c.summary.contains("0.0s"), "{}: {}", c.id, c.summary);
+    }
+    assert_eq!(r[1].status, Status::Skip, "{}", r[1].summary);
+    assert!(
+        r[1].summary
+            .starts_with("waited for `hang`: it did not finish in time")
+            && r[1].summary.contains("; no time was left"),
+        "{}",
+        r[1].summary
+    );
 }

@@ -33,12 +33,20 @@ pub struct SimulationResult {
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let Some(principal) = ctx.facts.get::<Principal>().cloned() else {
-            return Outcome::skip("no principal to simulate");
+            return Outcome::skip("waited for `principal`, which gave no principal to simulate (iam:SimulatePrincipalPolicy needs one)");
         };
-        let Some(targets) = targets(&ctx) else {
-            return Outcome::skip("the model-catalog check could not resolve the model");
+        let (targets, unresolved) = match targets(&ctx) {
+            Some(t) => (t, None),
+            None => match targets_from_id(&ctx) {
+                Some((t, note)) => (t, Some(note)),
+                None => return Outcome::skip(super::NO_MODEL),
+            },
         };
-        check(&ctx, &principal, &targets).await
+        let out = check(&ctx, &principal, &targets).await;
+        match unresolved {
+            Some(note) => out.detail(note),
+            None => out,
+        }
     })
 }
 
@@ -93,6 +101,60 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
         arn: format!("arn:aws:bedrock:{region}::foundation-model/{model}"),
         region,
     }])
+}
+
+/// The resources a call touches, built from the model id alone when model-catalog and
+/// inference-profile gave no answer: the id says the model and the profile, not a profile's
+/// destinations, so only the source region (and a global profile's Region-less ARN) is
+/// simulated, and the note says so.
+fn targets_from_id(ctx: &Ctx) -> Option<(Vec<Target>, String)> {
+    let region = ctx.region().to_string();
+    let id = ctx
+        .model
+        .as_deref()
+        .filter(|_| super::catalog_silent(ctx))?;
+    let fm = |r: &str, m: &str| format!("arn:aws:bedrock:{r}::foundation-model/{m}");
+    let note = "the model was not resolved (bedrock:ListFoundationModels / GetInferenceProfile did not answer): these ARNs are built from the id";
+    match crate::models::parse(id).ok()? {
+        crate::models::ModelRef::Foundation { model_id, .. } => Some((
+            vec![Target {
+                arn: fm(&region, &model_id),
+                region,
+            }],
+            note.to_string(),
+        )),
+        crate::models::ModelRef::SystemProfile {
+            profile_id,
+            model_id,
+            ..
+        } => {
+            let account = ctx
+                .facts
+                .get::<super::identity::CallerIdentity>()?
+                .account
+                .clone();
+            let mut t = vec![
+                Target {
+                    arn: format!(
+                        "arn:aws:bedrock:{region}:{account}:inference-profile/{profile_id}"
+                    ),
+                    region: region.clone(),
+                },
+                Target {
+                    arn: fm(&region, &model_id),
+                    region: region.clone(),
+                },
+            ];
+            if profile_id.starts_with("global.") {
+                t.push(Target {
+                    arn: fm("", &model_id),
+                    region: UNSPECIFIED_REGION.to_string(),
+                });
+            }
+            Some((t, format!("{note}; the profile's other destination regions are unknown and were not simulated")))
+        }
+        _ => None,
+    }
 }
 
 /// Condition keys every simulated call of this check carries besides the region: a call

@@ -214,9 +214,9 @@ fn from_failure(failure: CallFailure, skew: Option<(bool, Duration)>, endpoint: 
                 .doc("https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html"),
         ),
         CallFailure::Service { code, .. } if code.contains("Throttl") => {
-            Outcome::error(format!("STS throttled the doctor ({}); try again in a minute", failure.describe()))
+            Outcome::error(format!("STS throttled the doctor (sts:GetCallerIdentity: {}); try again in a minute", failure.describe()))
         }
-        _ => Outcome::error(format!("could not ask STS who the caller is: {}", failure.describe())),
+        _ => Outcome::error(format!("could not ask STS who the caller is (sts:GetCallerIdentity): {}", failure.describe())),
     }
 }
 

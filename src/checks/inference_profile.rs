@@ -52,9 +52,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             (Some(_), None) => return Outcome::skip(
                 "not applicable: called on demand by its model id, no inference profile involved",
             ),
-            (None, None) => {
-                return Outcome::skip("the model-catalog check could not resolve the model")
-            }
+            (None, None) => return Outcome::skip(super::NO_MODEL),
         };
         resolve(&ctx, &id, suggested).await
     })

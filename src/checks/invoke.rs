@@ -275,7 +275,8 @@ fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) ->
     };
     let Some(cause) = cause else {
         return Outcome::error(format!(
-            "the test call failed in a way the doctor does not recognise: {}",
+            "the test call (bedrock-runtime:{}) failed in a way the doctor does not recognise: {}",
+            request.split('(').next().unwrap_or("InvokeModel"),
             f.describe()
         ))
         .detail(format!("request: {request}"));

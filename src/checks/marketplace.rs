@@ -1,9 +1,7 @@
 //! `marketplace`: may the principal subscribe to a third-party model on first use?
 
 use super::iam_permissions::{simulate, Target};
-use super::inference_profile::ProfileRoute;
 use super::model_access::Agreement;
-use super::model_catalog::ResolvedModel;
 use super::principal::Principal;
 use super::Ctx;
 use crate::causes::Cause;
@@ -17,19 +15,8 @@ const ACTIONS: [&str; 2] = [
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        // An application profile's model is known only once the profile is resolved.
-        let from_route = ctx
-            .facts
-            .get::<ProfileRoute>()
-            .map(|r| r.model_id.clone())
-            .filter(|m| !m.is_empty());
-        let Some(model) = ctx
-            .facts
-            .get::<ResolvedModel>()
-            .and_then(|m| m.model_id.clone())
-            .or(from_route)
-        else {
-            return Outcome::skip("the model-catalog check could not resolve the model");
+        let Some(model) = super::model_id_of(&ctx) else {
+            return Outcome::skip(super::NO_MODEL);
         };
         if !crate::models::sold_through_marketplace(&model) {
             return Outcome::skip(format!(
@@ -42,7 +29,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             }
         }
         let Some(principal) = ctx.facts.get::<Principal>().cloned() else {
-            return Outcome::skip("no principal to simulate");
+            return Outcome::skip("waited for `principal`, which gave no principal to simulate (iam:SimulatePrincipalPolicy needs one)");
         };
         let targets = [Target {
             arn: "*".into(),

@@ -163,6 +163,40 @@ pub struct CheckMeta {
     pub docs: Vec<String>,
 }
 
+/// Why a per-model check that needs the catalog's answer could not have it: names the call.
+pub const NO_MODEL: &str =
+    "waited for `model-catalog`, which did not resolve the model (bedrock:ListFoundationModels)";
+
+/// True when the region's model list never came: then the model id is all there is to go
+/// on. When the list came and the model was not resolved (retired, misspelt, not offered),
+/// model-catalog has said why, and nothing should be built from the id.
+pub fn catalog_silent(ctx: &Ctx) -> bool {
+    !matches!(ctx.env.shared.models_read(ctx.region()), Some(Ok(_)))
+}
+
+/// The foundation model a per-model check is about: what model-catalog (or, for a profile,
+/// inference-profile) resolved, else, when the catalog did not answer, what the id itself
+/// says. The id is enough to build ARNs, so a check need not wait on a control plane that
+/// does not answer.
+pub fn model_id_of(ctx: &Ctx) -> Option<String> {
+    ctx.facts
+        .get::<model_catalog::ResolvedModel>()
+        .and_then(|r| r.model_id.clone())
+        .or_else(|| {
+            ctx.facts
+                .get::<inference_profile::ProfileRoute>()
+                .map(|r| r.model_id.clone())
+                .filter(|m| !m.is_empty())
+        })
+        .or_else(|| {
+            let id = ctx.model.as_deref().filter(|_| catalog_silent(ctx))?;
+            crate::models::parse(id)
+                .ok()?
+                .model_id()
+                .map(str::to_string)
+        })
+}
+
 pub struct Check {
     pub meta: CheckMeta,
     pub run: RunFn,

@@ -1,7 +1,5 @@
 //! `model-access`: is the account entitled to the model (access, agreement, use-case form)?
 
-use super::inference_profile::ProfileRoute;
-use super::model_catalog::ResolvedModel;
 use super::Ctx;
 use crate::aws::CallFailure;
 use crate::causes::Cause;
@@ -68,14 +66,8 @@ pub struct Agreement(pub String);
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        let from_route = ctx
-            .facts
-            .get::<ProfileRoute>()
-            .map(|r| r.model_id.clone())
-            .filter(|m| !m.is_empty());
-        let resolved = ctx.facts.get::<ResolvedModel>();
-        let Some(model_id) = resolved.and_then(|r| r.model_id.clone()).or(from_route) else {
-            return Outcome::skip("the model-catalog check could not resolve the model");
+        let Some(model_id) = super::model_id_of(&ctx) else {
+            return Outcome::skip(super::NO_MODEL);
         };
         let anthropic = model_id.starts_with("anthropic.");
         check(&ctx, &model_id, anthropic).await

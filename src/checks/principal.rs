@@ -21,7 +21,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             return resolve(&ctx, &arn, true).await;
         }
         let Some(caller) = ctx.facts.get::<CallerIdentity>().cloned() else {
-            return Outcome::skip("the identity check did not establish who the caller is");
+            return Outcome::skip("waited for `identity`, which did not establish who the caller is (sts:GetCallerIdentity)");
         };
         match caller.kind {
             PrincipalKind::Root | PrincipalKind::FederatedUser => Outcome::skip(format!(
@@ -63,7 +63,7 @@ async fn resolve(ctx: &Ctx, arn: &str, explicit: bool) -> Outcome {
                 let f = CallFailure::from_sdk(&e);
                 if f.code() == Some("NoSuchEntity") {
                     return Outcome::error(format!(
-                        "the role {role} of {arn} does not exist in account {account}"
+                        "the role {role} of {arn} does not exist in account {account} (iam:GetRole)"
                     ));
                 }
                 // Without iam:GetRole the path is unknown; "/" is right for most roles.
@@ -106,9 +106,11 @@ fn existence(checked: Result<(), CallFailure>, arn: &str, kind: &str, explicit: 
     };
     match checked {
         Ok(()) => Outcome::pass(format!("evaluating {kind} {arn}")).fact(principal),
-        Err(f) if f.code() == Some("NoSuchEntity") => {
-            Outcome::error(format!("the {kind} {arn} does not exist: {}", f.describe()))
-        }
+        Err(f) if f.code() == Some("NoSuchEntity") => Outcome::error(format!(
+            "the {kind} {arn} does not exist (iam:Get{}): {}",
+            if kind == "user" { "User" } else { "Role" },
+            f.describe()
+        )),
         Err(f) => Outcome::pass(format!("evaluating {kind} {arn}"))
             .detail(f.could_not(
                 &format!("confirm the {kind} exists"),

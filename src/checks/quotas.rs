@@ -69,20 +69,24 @@ pub(crate) fn daily<'a>(quotas: &'a [Quota], model_name: &str, model: &str) -> V
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let model = ctx.model.clone().unwrap_or_default();
+        // The live list names the model; without it, the offline catalog does.
         let Some(name) = ctx
             .facts
             .get::<ResolvedModel>()
             .and_then(|r| r.model_name.clone())
+            .or_else(|| {
+                let id = super::model_id_of(&ctx)?;
+                crate::knowledge::models::name_of(&id).map(str::to_string)
+            })
         else {
-            return Outcome::skip("the model-catalog check could not resolve the model's name");
+            return Outcome::skip("waited for `model-catalog`, which did not give the model's name (bedrock:ListFoundationModels): quota names are matched by it");
         };
-        let metrics = match ctx.env.shared.metrics(&ctx.env, ctx.region()).await {
-            Ok(m) => m.get(&model).cloned().unwrap_or_default(),
-            Err(_) => {
-                return Outcome::skip(
-                    "needs the CloudWatch metrics, which the throttling check could not read",
-                )
-            }
+        // The throttling check (which this one runs after) reads the metrics; usage is
+        // compared when it could, but a quota of 0 needs no metrics.
+        let (metrics, unread) = match ctx.env.shared.metrics_read(ctx.region()) {
+            Some(Ok(m)) => (m.get(&model).cloned().unwrap_or_default(), None),
+            Some(Err(f)) => (Default::default(), Some(f.describe())),
+            None => (Default::default(), Some("no answer in time".to_string())),
         };
         let quotas = match ctx.env.shared.quotas(&ctx.env, ctx.region()).await {
             Ok(q) => q,
@@ -93,7 +97,17 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             }
         };
         let window = super::credentials::human(ctx.env.window);
-        judge(&model, &name, &metrics, &quotas, ctx.region(), &window)
+        let out = judge(&model, &name, &metrics, &quotas, ctx.region(), &window);
+        match unread {
+            Some(why) => {
+                let mut out = out.detail(format!("usage was not compared: the CloudWatch metrics (cloudwatch:GetMetricData) were not read ({why})"));
+                if out.findings.is_empty() {
+                    out.summary = format!("no quota of {name} is 0; usage not compared: cloudwatch:GetMetricData gave no metrics");
+                }
+                out
+            }
+            None => out,
+        }
     })
 }
 

@@ -25,7 +25,7 @@ pub struct OrgPolicies {
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let Some(sim) = ctx.facts.get::<SimulationResult>().cloned() else {
-            return Outcome::skip("needs the iam-permissions simulation, which did not run");
+            return Outcome::skip("waited for `iam-permissions`, whose simulation (iam:SimulatePrincipalPolicy) did not run");
         };
         if sim.denied_by_organizations.is_empty() {
             return Outcome::pass("the simulation found no SCP denying these calls");

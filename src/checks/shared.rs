@@ -95,6 +95,24 @@ impl Shared {
         .clone()
     }
 
+    /// The region's model list if it has been read (or failed to be): None when no read
+    /// finished. Never starts a read.
+    pub fn models_read(
+        &self,
+        region: &str,
+    ) -> Option<Result<Arc<Vec<FoundationModelSummary>>, CallFailure>> {
+        cell(&self.models, region).get().cloned()
+    }
+
+    /// The metrics if a check already read them (or failed to): None when no read finished,
+    /// e.g. the throttling check ran out of time. Never starts a read.
+    pub fn metrics_read(
+        &self,
+        region: &str,
+    ) -> Option<Result<Arc<HashMap<String, super::metrics::ModelMetrics>>, CallFailure>> {
+        cell(&self.metrics, region).get().cloned()
+    }
+
     /// CloudWatch metrics for every model checked in the region, in as few calls as possible.
     pub async fn metrics(
         &self,

@@ -144,6 +144,17 @@ fn days_between(from: &str, to: &str) -> Option<i64> {
     Some(day(to)? - day(from)?)
 }
 
+/// The model's name in the offline catalog (`Claude Sonnet 4.6`), for when the live list
+/// did not answer.
+pub fn name_of(model_id: &str) -> Option<&'static str> {
+    let id = base_model_id(model_id);
+    catalog()?
+        .models
+        .iter()
+        .find(|m| same_model(id, &m.model_id))
+        .and_then(|m| m.model_name.as_deref())
+}
+
 /// The retired models a refreshed cache keeps: the live listing no longer shows them.
 pub fn retired_for_cache() -> Vec<serde_json::Value> {
     let Ok(embedded) = serde_json::from_str::<serde_json::Value>(CATALOG_JSON) else {
