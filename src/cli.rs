@@ -460,6 +460,39 @@ pub struct ExplainArgs {
     /// Colour: auto means when stdout is a terminal and NO_COLOR is unset
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Check the likely causes against your account: run only the checks that confirm or rule
+    /// out each one, for the model, region and caller the message names (read-only calls)
+    #[arg(long)]
+    pub confirm: bool,
+
+    /// (--confirm) the region to check; default: the one the message names, else the configured one
+    #[arg(long, value_name = "REGION", requires = "confirm")]
+    pub region: Option<String>,
+
+    /// (--confirm) named profile from the shared AWS config files
+    #[arg(long, requires = "confirm")]
+    pub profile: Option<String>,
+
+    /// (--confirm) the model to check; default: the one the message names
+    #[arg(long, value_name = "MODEL", value_parser = parse_model, requires = "confirm")]
+    pub model: Option<String>,
+
+    /// (--confirm) the IAM principal to evaluate; default: the caller the message names
+    #[arg(long, value_name = "ARN", requires = "confirm")]
+    pub principal: Option<String>,
+
+    /// (--confirm) send every AWS call to this endpoint (a local simulator)
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint, requires = "confirm")]
+    pub endpoint_url: Option<String>,
+
+    /// (--confirm) make no runtime call, even when a candidate cause needs the test call
+    #[arg(long, requires = "confirm")]
+    pub no_invoke: bool,
+
+    /// (--confirm) deadline for the checks
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,8 @@
 //! `bedrock-doctor explain`: error text in, ranked causes out. The knowledge lives in
 //! crate::knowledge; this module reads the input and renders the answer.
 
+pub mod confirm;
+
 use crate::cli::{ExplainArgs, Output};
 use crate::input;
 use crate::knowledge::{self, Classification, Confidence};
@@ -33,6 +35,9 @@ pub struct JsonAnswer {
     /// Set when the model catalog the lifecycle facts come from is older than 120 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog_note: Option<String>,
+    /// With --confirm: each candidate checked against the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<confirm::Confirmation>,
 }
 
 pub fn to_json(c: &Classification) -> JsonAnswer {
@@ -64,6 +69,7 @@ pub fn to_json(c: &Classification) -> JsonAnswer {
         causes,
         extracted: c.extracted.clone(),
         catalog_note: knowledge::models::stale_note(&crate::models::today()),
+        confirm: None,
     }
 }
 
@@ -77,14 +83,33 @@ pub fn run(args: &ExplainArgs) -> i32 {
         }
     };
     let classification = knowledge::classify(&text);
+    let confirmation = if args.confirm {
+        match confirm::confirm(args, &classification) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("bedrock-doctor: {}", e.replace('\n', " "));
+                return exit::USAGE;
+            }
+        }
+    } else {
+        None
+    };
     let out = match args.output {
         Output::Json => {
-            let mut s = serde_json::to_string_pretty(&to_json(&classification))
+            let mut answer = to_json(&classification);
+            answer.confirm = confirmation;
+            let mut s = serde_json::to_string_pretty(&answer)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             s.push('\n');
             s
         }
-        Output::Table => render_text(&classification, width()),
+        Output::Table => {
+            let mut s = render_text(&classification, width());
+            if let Some(c) = &confirmation {
+                s.push_str(&confirm::render(c, width()));
+            }
+            s
+        }
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(crate::secrets::scrub(&out).as_bytes());
@@ -239,7 +264,7 @@ fn section(out: &mut String, label: &str, items: &[String], width: usize) {
 }
 
 /// Greedy word wrap; a word longer than the line (an ARN, a URL) stays whole.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
