@@ -8,7 +8,7 @@ mod common;
 
 use bedrock_doctor::checks;
 use bedrock_doctor::report::Report;
-use bedrock_doctor::sim::scenario::{glob, Fault, Scenario};
+use bedrock_doctor::sim::scenario::{glob, Fault, FaultKind, Scenario};
 use bedrock_doctor::sim::{iam_action, LogEntry, Running};
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,20 +165,20 @@ impl Kind {
                     503 => s.codes[1],
                     _ => s.codes[2],
                 };
-                ("status", Some(n), Some(code.to_string()), 0)
+                (FaultKind::Status, Some(n), Some(code.to_string()), 0)
             }
-            Kind::Blackhole => ("blackhole", None, None, 0),
-            Kind::Reset => ("reset", None, None, 0),
-            Kind::Malformed => ("malformed", None, None, 0),
-            Kind::Truncated => ("truncated", None, None, 0),
-            Kind::Drip => ("drip", None, None, 400),
+            Kind::Blackhole => (FaultKind::Blackhole, None, None, 0),
+            Kind::Reset => (FaultKind::Reset, None, None, 0),
+            Kind::Malformed => (FaultKind::Malformed, None, None, 0),
+            Kind::Truncated => (FaultKind::Truncated, None, None, 0),
+            Kind::Drip => (FaultKind::Drip, None, None, 400),
         };
         s.operations
             .iter()
             .map(|op| Fault {
                 service: s.signing.into(),
                 operation: op.to_string(),
-                kind: kind.into(),
+                kind,
                 status,
                 code: code.clone(),
                 message: Some("injected by the fault matrix".into()),

@@ -100,28 +100,22 @@ pub async fn fetch(
     // (query id) -> (timestamps, values), across pages and calls.
     let mut series: HashMap<String, (Vec<i64>, Vec<f64>)> = HashMap::new();
     for chunk in queries.chunks(MAX_QUERIES) {
-        let mut token: Option<String> = None;
-        loop {
-            let out = clients
-                .cloudwatch
-                .get_metric_data()
-                .set_metric_data_queries(Some(chunk.to_vec()))
-                .start_time(start.into())
-                .end_time(end.into())
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| CallFailure::from_sdk(&e))?;
-            for r in out.metric_data_results() {
+        let mut pages = clients
+            .cloudwatch
+            .get_metric_data()
+            .set_metric_data_queries(Some(chunk.to_vec()))
+            .start_time(start.into())
+            .end_time(end.into())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+            for r in page.metric_data_results() {
                 let entry = series
                     .entry(r.id().unwrap_or_default().to_string())
                     .or_default();
                 entry.0.extend(r.timestamps().iter().map(|t| t.secs()));
                 entry.1.extend(r.values().iter().copied());
-            }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
             }
         }
     }

@@ -71,23 +71,17 @@ impl Shared {
         let c = cell(&self.profiles, region);
         c.get_or_init(|| async {
             let clients = env.clients_in(region);
+            let mut pages = clients
+                .bedrock
+                .list_inference_profiles()
+                .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
+                .max_results(1000)
+                .into_paginator()
+                .send();
             let mut all = Vec::new();
-            let mut token: Option<String> = None;
-            loop {
-                let out = clients
-                    .bedrock
-                    .list_inference_profiles()
-                    .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
-                    .max_results(1000)
-                    .set_next_token(token.take())
-                    .send()
-                    .await
-                    .map_err(|e| CallFailure::from_sdk(&e))?;
-                all.extend(out.inference_profile_summaries.unwrap_or_default());
-                match out.next_token {
-                    Some(t) if !t.is_empty() => token = Some(t),
-                    _ => break,
-                }
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+                all.extend(page.inference_profile_summaries.unwrap_or_default());
             }
             Ok(Arc::new(all))
         })
@@ -139,30 +133,22 @@ impl Shared {
         cell(&self.quotas, region)
             .get_or_init(|| async {
                 let clients = env.clients_in(region);
+                let mut pages = clients
+                    .quotas
+                    .list_service_quotas()
+                    .service_code("bedrock")
+                    .max_results(100)
+                    .into_paginator()
+                    .send();
                 let mut all = Vec::new();
-                let mut token: Option<String> = None;
-                loop {
-                    let out = clients
-                        .quotas
-                        .list_service_quotas()
-                        .service_code("bedrock")
-                        .max_results(100)
-                        .set_next_token(token.take())
-                        .send()
-                        .await
-                        .map_err(|e| CallFailure::from_sdk(&e))?;
-                    for q in out.quotas() {
-                        all.push(Quota {
-                            code: q.quota_code().unwrap_or_default().to_string(),
-                            name: q.quota_name().unwrap_or_default().to_string(),
-                            value: q.value().unwrap_or(0.0),
-                            adjustable: q.adjustable(),
-                        });
-                    }
-                    match out.next_token() {
-                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                        _ => break,
-                    }
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+                    all.extend(page.quotas().iter().map(|q| Quota {
+                        code: q.quota_code().unwrap_or_default().to_string(),
+                        name: q.quota_name().unwrap_or_default().to_string(),
+                        value: q.value().unwrap_or(0.0),
+                        adjustable: q.adjustable(),
+                    }));
                 }
                 Ok(Arc::new(all))
             })

@@ -236,7 +236,7 @@ impl Sim {
         let fault = self.take_fault(&call.service, &operation);
         let status = match &fault {
             Some(f) if matches!(f.kind.as_str(), "blackhole" | "reset") => 0,
-            Some(f) if f.kind == "status" => f.status.unwrap_or(500),
+            Some(f) if f.kind.as_str() == "status" => f.status.unwrap_or(500),
             _ => reply.status,
         };
         self.record(LogEntry {
@@ -247,7 +247,7 @@ impl Sim {
             status,
         });
         let mut delay = self.latency;
-        if let Some(f) = fault.as_ref().filter(|f| f.kind == "latency") {
+        if let Some(f) = fault.as_ref().filter(|f| f.kind.as_str() == "latency") {
             delay += Duration::from_millis(f.ms);
         }
         if !delay.is_zero() {

@@ -283,8 +283,7 @@ pub struct IamRule {
     /// Applies when aws:RequestedRegion is one of these (empty: any).
     #[serde(default)]
     pub regions: Vec<String>,
-    /// allowed | implicitDeny | explicitDeny
-    pub decision: String,
+    pub decision: Decision,
     #[serde(default)]
     pub policy_id: Option<String>,
     #[serde(default)]
@@ -341,8 +340,7 @@ pub struct InvokeRule {
     /// InvokeModel's X-Amzn-Bedrock-Service-Tier header).
     #[serde(default)]
     pub service_tier: Option<String>,
-    /// answer | throttle | timeout | not-ready | unavailable | filtered | restricted | error
-    pub behavior: String,
+    pub behavior: Behavior,
     pub status: Option<u16>,
     pub code: Option<String>,
     pub message: Option<String>,
@@ -387,8 +385,7 @@ pub struct Fault {
     pub service: String,
     #[serde(default = "any")]
     pub operation: String,
-    /// status | blackhole | reset | malformed | truncated | drip | latency
-    pub kind: String,
+    pub kind: FaultKind,
     pub status: Option<u16>,
     pub code: Option<String>,
     pub message: Option<String>,
@@ -399,6 +396,63 @@ pub struct Fault {
     #[serde(default)]
     pub times: u32,
 }
+
+/// The scenario's enumerations are types, so a typo is an error naming the line rather than
+/// a silently healthy account.
+macro_rules! spelled {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),*
+        }
+
+        impl $name {
+            /// The word the scenario file uses.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+        }
+    };
+}
+
+spelled!(
+    /// What SimulatePrincipalPolicy answers for a rule.
+    Decision {
+        Allowed = "allowed",
+        ImplicitDeny = "implicitDeny",
+        ExplicitDeny = "explicitDeny",
+    }
+);
+
+spelled!(
+    /// What a runtime call does.
+    Behavior {
+        Answer = "answer",
+        Throttle = "throttle",
+        Timeout = "timeout",
+        NotReady = "not-ready",
+        Unavailable = "unavailable",
+        Filtered = "filtered",
+        Restricted = "restricted",
+        Error = "error",
+    }
+);
+
+spelled!(
+    /// How a fault misbehaves.
+    FaultKind {
+        Status = "status",
+        Blackhole = "blackhole",
+        Reset = "reset",
+        Malformed = "malformed",
+        Truncated = "truncated",
+        Drip = "drip",
+        Latency = "latency",
+    }
+);
 
 macro_rules! library {
     ($($name:literal),* $(,)?) => {
@@ -529,6 +583,15 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
             }
         }
+    }
+
+    #[test]
+    fn a_misspelt_enumeration_is_an_error_naming_its_line() {
+        let text = "name = \"x\"\nsummary = \"y\"\n\n[[invoke]]\nbehavior = \"throttel\"\n";
+        let e = Scenario::parse(text).unwrap_err();
+        assert!(e.contains("throttel") && e.contains("line 5"), "{e}");
+        let text = "name = \"x\"\nsummary = \"y\"\n[[iam.rules]]\ndecision = \"explicitdeny\"\n";
+        assert!(Scenario::parse(text).unwrap_err().contains("explicitdeny"));
     }
 
     #[test]

@@ -1383,7 +1383,7 @@ fn authorize(
     let (rule, mut missing) = decide(&s.iam.rules, principal, action, resource, region);
     if let Some(r) = rule {
         return Decision {
-            decision: r.decision.clone(),
+            decision: r.decision.as_str().to_string(),
             policy_id: r.policy_id.clone(),
             policy_type: r
                 .policy_type
