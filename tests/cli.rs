@@ -365,3 +365,42 @@ fn the_table_fits_80_columns() {
         );
     }
 }
+
+/// At -q a healthy run prints no empty table; checks skipped for the same reason are one
+/// row; details wrap on spaces at the width with a hanging indent, never inside a word.
+#[test]
+fn the_report_stays_readable() {
+    let env = Env::new();
+    let mut c = env.cmd_with(&["demo", "healthy", "-q"]);
+    c.env("COLUMNS", "80");
+    let text = stdout(&run(c));
+    assert!(!text.contains("STATUS"), "{text}");
+    assert!(text.contains(" pass"), "{text}");
+
+    let mut c = env.cmd_with(&[
+        "demo",
+        "credentials-expired",
+        "--model",
+        "amazon.nova-lite-v1:0",
+    ]);
+    c.env("COLUMNS", "80");
+    let text = stdout(&run(c));
+    let details = &text[text.find("\n\n").unwrap()..];
+    for line in details.lines() {
+        let long_word = line.split(' ').any(|w| w.chars().count() > 60);
+        assert!(line.chars().count() <= 80 || long_word, "too wide: {line}");
+    }
+    let mut c = env.cmd_with(&[
+        "demo",
+        "credentials-expired",
+        "--model",
+        "amazon.nova-lite-v1:0",
+        "-v",
+    ]);
+    c.env("COLUMNS", "80");
+    let verbose = stdout(&run(c));
+    assert!(
+        verbose.matches("- skip").count() > text.matches("- skip").count(),
+        "{verbose}"
+    );
+}

@@ -145,6 +145,64 @@ fn overview(report: &Report, style: &Style) -> String {
     )
 }
 
+/// Characters a terminal shows: ANSI colour sequences take no room.
+fn visible_len(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for ch in s.chars() {
+        match (in_escape, ch) {
+            (false, '\u{1b}') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// A row skipped because a check it waits for did not give what it needed.
+fn is_waiting(c: &CheckResult) -> bool {
+    c.status == Status::Skip
+        && (c.summary.starts_with("needs `") || c.summary.starts_with("waited for"))
+}
+
+/// `text` after `lead`, wrapped at `width` on spaces, continuation lines indented under the
+/// text. A word longer than the line stays whole (an ARN is never cut).
+fn hanging(out: &mut String, lead: &str, text: &str, width: usize) {
+    hanging_at(out, lead, lead.chars().count(), text, width);
+}
+
+/// The same, with continuation lines indented by `indent` (the lead may be long or coloured).
+fn hanging_at(out: &mut String, lead: &str, indent: usize, text: &str, width: usize) {
+    let first_room = width.saturating_sub(visible_len(lead)).max(20);
+    let room = width.saturating_sub(indent).max(20);
+    let mut line = String::new();
+    let mut first = true;
+    let mut flush = |line: &mut String, first: &mut bool| {
+        let pad = if *first {
+            lead.to_string()
+        } else {
+            " ".repeat(indent)
+        };
+        let _ = writeln!(out, "{pad}{line}");
+        line.clear();
+        *first = false;
+    };
+    for word in text.split(' ') {
+        let limit = if first { first_room } else { room };
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > limit {
+            flush(&mut line, &mut first);
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || first {
+        flush(&mut line, &mut first);
+    }
+}
+
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     if let Some(sim) = &report.simulation {
@@ -163,12 +221,25 @@ pub fn render(report: &Report, style: &Style) -> String {
         .set_width(style.width.unwrap_or(FALLBACK_WIDTH))
         .set_header(vec!["STATUS", "CHECK", "FINDING", "FIX"]);
     let many = report.target.models.len() >= OVERVIEW_MIN_MODELS;
+    // Checks skipped because one they wait for did not answer or failed: one row per reason
+    // (every one with -v).
+    let mut waited: Vec<(String, Vec<String>)> = Vec::new();
+    let mut rows = 0;
     for c in &report.checks {
         // With many models, each model gets one overview row below instead.
         let passing = matches!(c.status, Status::Pass | Status::Skip);
         if (passing && style.quiet) || (many && c.model.is_some()) {
             continue;
         }
+        if !style.verbose && is_waiting(c) {
+            match waited.iter_mut().find(|(why, _)| *why == c.summary) {
+                Some((_, ids)) if !ids.contains(&c.id) => ids.push(c.id.clone()),
+                Some(_) => {}
+                None => waited.push((c.summary.clone(), vec![c.id.clone()])),
+            }
+            continue;
+        }
+        rows += 1;
         table.add_row(vec![
             mark(c.status),
             check_label(c),
@@ -176,7 +247,19 @@ pub fn render(report: &Report, style: &Style) -> String {
             fix_cell(c),
         ]);
     }
-    let _ = writeln!(out, "{table}");
+    for (why, ids) in &waited {
+        rows += 1;
+        table.add_row(vec![
+            mark(Status::Skip),
+            ids.join("\n"),
+            why.clone(),
+            String::new(),
+        ]);
+    }
+    // -q with nothing to show prints no empty table.
+    if rows > 0 {
+        let _ = writeln!(out, "{table}");
+    }
     if many {
         let _ = write!(out, "\n{}", overview(report, style));
     }
@@ -193,13 +276,14 @@ pub fn render(report: &Report, style: &Style) -> String {
             .as_ref()
             .map(|m| format!(" [{m}]"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "\n{} {}{}: {}",
-            mark(c.status),
-            c.id.bold(),
-            model,
-            c.summary
+        let width = usize::from(style.width.unwrap_or(FALLBACK_WIDTH));
+        out.push('\n');
+        hanging_at(
+            &mut out,
+            &format!("{} {}{}: ", mark(c.status), c.id.bold(), model),
+            4,
+            &c.summary,
+            width,
         );
         if style.verbose {
             for d in &c.details {
@@ -218,15 +302,22 @@ pub fn render(report: &Report, style: &Style) -> String {
                     );
                 }
                 None => {
-                    let _ = writeln!(out, "  {} {}", f.cause.code().bold(), f.summary);
+                    let lead = format!("  {} ", f.cause.code().bold());
+                    hanging_at(&mut out, &lead, 4, &f.summary, width);
                 }
             }
             for e in &f.evidence {
-                let _ = writeln!(out, "    seen: {e}");
+                hanging(&mut out, "    seen: ", e, width);
             }
             for (i, step) in f.remediation.iter().enumerate() {
+                // A policy after the first line stays as it is, to be copied.
                 let mut lines = step.lines();
-                let _ = writeln!(out, "    fix {}. {}", i + 1, lines.next().unwrap_or(""));
+                hanging(
+                    &mut out,
+                    &format!("    fix {}. ", i + 1),
+                    lines.next().unwrap_or(""),
+                    width,
+                );
                 for more in lines {
                     let _ = writeln!(out, "           {more}");
                 }
