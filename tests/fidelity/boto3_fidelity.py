@@ -212,5 +212,58 @@ check(
 )
 throttled.stop()
 
+# Application inference profiles: botocore sends typeEquals as the `type` query parameter.
+app = Sim("application-profile-legacy-model")
+app_arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/team0chat01"
+
+
+def application_profiles():
+    listed = app.client("bedrock").list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"]
+    assert_eq([p["inferenceProfileArn"] for p in listed], [app_arn])
+    got = app.client("bedrock").get_inference_profile(inferenceProfileIdentifier=app_arn)
+    assert_eq(got["type"], "APPLICATION")
+    r = app.client("bedrock-runtime").converse(modelId=app_arn, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+    assert_eq(r["stopReason"], "end_turn")
+
+
+check("bedrock application inference profiles (list, get, converse by ARN)", application_profiles)
+app.stop()
+
+# A global profile is authorized on the Region-less model ARN in the region "unspecified".
+glob = Sim("scp-global-unspecified")
+
+
+def global_denied():
+    try:
+        glob.client("bedrock-runtime").converse(modelId="global.anthropic.claude-sonnet-4-6", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+    except Exception as e:
+        assert_eq(e.response["Error"]["Code"], "AccessDeniedException")
+        assert_true("arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6" in str(e))
+        return
+    raise AssertionError("the global call was not denied")
+
+
+check("bedrock-runtime global profile denied on the Region-less ARN", global_denied)
+glob.stop()
+
+# The service tier of a Converse body, and a daily quota of 0.
+tier = Sim("service-tier-unavailable")
+check(
+    "bedrock-runtime Converse serviceTier reserved -> ValidationException",
+    lambda: expect_error("ValidationException", lambda: tier.client("bedrock-runtime").converse(modelId="amazon.nova-lite-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}], serviceTier={"type": "reserved"})),
+)
+check(
+    "bedrock-runtime Converse serviceTier flex answers",
+    lambda: assert_eq(tier.client("bedrock-runtime").converse(modelId="amazon.nova-lite-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}], serviceTier={"type": "flex"})["stopReason"], "end_turn"),
+)
+tier.stop()
+
+zero = Sim("quota-zero-new-account")
+check(
+    "bedrock-runtime with a daily quota of 0 -> ThrottlingException",
+    lambda: expect_error("ThrottlingException", lambda: zero.client("bedrock-runtime").converse(modelId="us.amazon.nova-2-lite-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])),
+)
+zero.stop()
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
