@@ -144,16 +144,24 @@ pub fn today() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10].to_string()
 }
 
+/// The foundation-model id inside a model id, profile id or ARN.
+pub fn base_model_id(model: &str) -> &str {
+    let id = match model.rsplit_once('/') {
+        Some((head, tail)) if head.starts_with("arn:") => tail,
+        _ => model,
+    };
+    PROFILE_PREFIXES
+        .iter()
+        .find_map(|p| id.strip_prefix(p))
+        .unwrap_or(id)
+}
+
 /// How many quota tokens one output token consumes (docs: quotas-token-burndown.html,
 /// revision of 2026-10-07): 15 for Claude Opus 4.8; 10 for Claude Sonnet 5, Opus 5, Opus 5.5
 /// and Fable 5.1 and for OpenAI GPT-5.6 Sol, Terra and Luna on bedrock-runtime; 5 for the
 /// other Claude models from 3.7 up to 4.7; 1 for every other model. Input tokens count 1:1.
 pub fn output_burndown(model: &str) -> f64 {
-    let id = model.rsplit('/').next().unwrap_or(model);
-    let id = PROFILE_PREFIXES
-        .iter()
-        .find_map(|p| id.strip_prefix(p))
-        .unwrap_or(id);
+    let id = base_model_id(model);
     let ten = [
         "anthropic.claude-sonnet-5",
         "anthropic.claude-opus-5",
@@ -187,13 +195,7 @@ const NOT_SOLD_THROUGH_MARKETPLACE: [&str; 6] =
 /// Does calling this model (a base id, or a profile id) involve an AWS Marketplace
 /// subscription?
 pub fn sold_through_marketplace(model_id: &str) -> bool {
-    let base = model_id.rsplit('/').next().unwrap_or(model_id);
-    // a profile id (us.anthropic..., global.amazon...) names the provider after its prefix
-    let base = PROFILE_PREFIXES
-        .iter()
-        .find_map(|p| base.strip_prefix(p))
-        .unwrap_or(base);
-    let provider = base.split('.').next().unwrap_or("");
+    let provider = base_model_id(model_id).split('.').next().unwrap_or("");
     !NOT_SOLD_THROUGH_MARKETPLACE.contains(&provider)
 }
 

@@ -11,7 +11,6 @@ use common::*;
 
 /// The application's view: one Converse call, and the error text an SDK prints.
 fn failure_message(running: &bedrock_doctor::sim::Running, s: &Scenario) -> Option<String> {
-    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -27,11 +26,7 @@ fn failure_message(running: &bedrock_doctor::sim::Running, s: &Scenario) -> Opti
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .load()
             .await;
-        let msg = Message::builder()
-            .role(ConversationRole::User)
-            .content(ContentBlock::Text("Hi".into()))
-            .build()
-            .unwrap();
+        let msg = hi();
         let err = aws_sdk_bedrockruntime::Client::new(&cfg)
             .converse()
             .model_id(s.models.first()?)

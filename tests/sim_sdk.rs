@@ -1,11 +1,14 @@
 //! The simulator answers the Rust SDK for every operation the doctor calls, with the same
 //! typed errors AWS gives (boto3 is checked by tests/fidelity/boto3_fidelity.py).
 
+mod common;
+
 use aws_config::BehaviorVersion;
 use aws_sdk_bedrock::types::InferenceProfileType;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use bedrock_doctor::sim::{self, scenario::Scenario, Running};
+use common::hi;
 use std::time::{Duration, SystemTime};
 
 async fn config(running: &Running, region: &str) -> aws_config::SdkConfig {
@@ -157,12 +160,7 @@ async fn bedrock_control_plane() {
 async fn bedrock_runtime_and_its_errors() {
     let running = start("throttled").await;
     let rt = aws_sdk_bedrockruntime::Client::new(&config(&running, "us-east-1").await);
-    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
-    let msg = Message::builder()
-        .role(ConversationRole::User)
-        .content(ContentBlock::Text("Hi".into()))
-        .build()
-        .unwrap();
+    let msg = hi();
     let throttled = rt
         .converse()
         .model_id("amazon.nova-lite-v1:0")
@@ -432,12 +430,7 @@ async fn a_global_call_is_authorized_in_the_unspecified_region() {
     };
     assert!(!decide("unspecified").await);
     assert!(decide("us-east-1").await);
-    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
-    let msg = Message::builder()
-        .role(ConversationRole::User)
-        .content(ContentBlock::Text("Hi".into()))
-        .build()
-        .unwrap();
+    let msg = hi();
     let err = aws_sdk_bedrockruntime::Client::new(&cfg)
         .converse()
         .model_id("global.anthropic.claude-sonnet-4-6")

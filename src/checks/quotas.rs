@@ -148,15 +148,14 @@ pub(crate) fn judge(
         }
     }
     for (quotas, peak, unit) in [
-        (rpm, peak_requests, "requests in the busiest minute"),
-        (tpm, peak_tokens, "tokens in the busiest minute"),
-        (tpd, day_tokens, "tokens in the last"),
+        (
+            rpm,
+            peak_requests,
+            "requests in the busiest minute".to_string(),
+        ),
+        (tpm, peak_tokens, "tokens in the busiest minute".to_string()),
+        (tpd, day_tokens, format!("tokens in the last {window}")),
     ] {
-        let unit = if unit.ends_with("last") {
-            format!("{unit} {window}")
-        } else {
-            unit.to_string()
-        };
         for q in quotas.into_iter().filter(|q| q.value > 0.0) {
             let used = peak / q.value;
             out = out.detail(format!(

@@ -2,7 +2,6 @@
 //! simulator also serves (src/sim/data/catalog.json, sourced in SOURCES.md beside it), so the
 //! doctor has one list of retired models rather than one per feature.
 
-use crate::models::PROFILE_PREFIXES;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -172,16 +171,7 @@ pub fn as_of() -> Option<&'static str> {
 }
 
 /// The foundation-model id inside a model id, profile id or ARN.
-pub fn base_model_id(model: &str) -> &str {
-    let id = match model.rsplit_once('/') {
-        Some((head, tail)) if head.starts_with("arn:") => tail,
-        _ => model,
-    };
-    PROFILE_PREFIXES
-        .iter()
-        .find_map(|p| id.strip_prefix(p))
-        .unwrap_or(id)
-}
+pub use crate::models::base_model_id;
 
 /// `stability.stable-diffusion-xl-v1:0` is the same model as catalog id
 /// `stability.stable-diffusion-xl-v1`; other version suffixes are different models.

@@ -43,15 +43,7 @@ pub struct Verdict {
 /// denies): the scenario tests catch such a document, the evaluator never guesses.
 pub fn evaluate(document: &str, ask: &Ask) -> Verdict {
     let mut verdict = Verdict::default();
-    let Ok(doc) = serde_json::from_str::<Value>(document) else {
-        return verdict;
-    };
-    let statements: Vec<&Value> = match doc.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return verdict,
-    };
-    for (position, statement) in statements.iter().enumerate() {
+    for (position, statement) in statements(document).iter().enumerate() {
         let name = statement
             .get("Sid")
             .and_then(Value::as_str)
@@ -86,14 +78,7 @@ pub fn evaluate(document: &str, ask: &Ask) -> Verdict {
 /// outright? The simulator's gate for the doctor's own calls (a scenario's `caller_policy`),
 /// where the resource of a read-only call is not worth modelling.
 pub fn allows_action(document: &str, action: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<Value>(document) else {
-        return false;
-    };
-    let statements: Vec<&Value> = match doc.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return false,
-    };
+    let statements = statements(document);
     let effect_for = |effect: &str| {
         statements.iter().any(|st| {
             st.get("Effect").and_then(Value::as_str) == Some(effect)
@@ -101,6 +86,18 @@ pub fn allows_action(document: &str, action: &str) -> bool {
         })
     };
     effect_for("Allow") && !effect_for("Deny")
+}
+
+/// The statements of a policy document (one, or a list); none for anything unreadable.
+fn statements(document: &str) -> Vec<Value> {
+    match serde_json::from_str::<Value>(document) {
+        Ok(Value::Object(mut doc)) => match doc.remove("Statement") {
+            Some(Value::Array(list)) => list,
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => vec![],
+        },
+        _ => vec![],
+    }
 }
 
 fn values(v: Option<&Value>) -> Vec<&str> {

@@ -2,6 +2,7 @@
 
 use super::catalog::{catalog, CatalogModel, CatalogProfile};
 use super::iam_eval;
+use super::scenario::Decision as Verdict;
 use super::scenario::{glob, IamRule};
 use super::wire::{self, el, text, Form, Protocol, Reply, IAM_NS, STS_NS};
 use super::{Call, Sim};
@@ -882,7 +883,7 @@ impl World<'_> {
         let d = authorize(s, &principal, "bedrock:CallWithBearerToken", "*", &context);
         let why = if !d.allowed_by_organizations {
             "with an explicit deny in a service control policy"
-        } else if d.decision == "explicitDeny" {
+        } else if d.decision == Verdict::ExplicitDeny {
             "with an explicit deny in an identity-based policy"
         } else {
             return None;
@@ -916,7 +917,7 @@ impl World<'_> {
         .iter()
         .all(|action| {
             let d = authorize(s, &principal, action, "*", &context);
-            d.decision == "allowed" && d.allowed_by_organizations
+            d.decision == Verdict::Allowed && d.allowed_by_organizations
         })
     }
 
@@ -994,18 +995,18 @@ impl World<'_> {
                     "{base} because no permissions boundary allows the bedrock:InvokeModel action"
                 ));
             }
-            match d.decision.as_str() {
-                "explicitDeny" => {
+            match d.decision {
+                Verdict::ExplicitDeny => {
                     return Some(format!(
                         "{base} with an explicit deny in an identity-based policy"
                     ))
                 }
-                "implicitDeny" => {
+                Verdict::ImplicitDeny => {
                     return Some(format!(
                     "{base} because no identity-based policy allows the bedrock:InvokeModel action"
                 ))
                 }
-                _ => {}
+                Verdict::Allowed => {}
             }
         }
         None
@@ -1359,7 +1360,7 @@ fn context_entries(form: &Form) -> iam_eval::Context {
 /// How the simulated account decides one request, in SimulatePrincipalPolicy's terms.
 #[derive(Debug, Clone, PartialEq)]
 struct Decision {
-    decision: String,
+    decision: Verdict,
     policy_id: Option<String>,
     policy_type: String,
     allowed_by_boundary: bool,
@@ -1383,7 +1384,7 @@ fn authorize(
     let (rule, mut missing) = decide(&s.iam.rules, principal, action, resource, region);
     if let Some(r) = rule {
         return Decision {
-            decision: r.decision.as_str().to_string(),
+            decision: r.decision,
             policy_id: r.policy_id.clone(),
             policy_type: r
                 .policy_type
@@ -1414,7 +1415,7 @@ fn authorize(
         .filter(|p| glob(&p.principal, principal))
         .collect();
     let (decision, policy_id) = if mine.is_empty() {
-        ("allowed", Some("BedrockInvokeAccess".to_string()))
+        (Verdict::Allowed, Some("BedrockInvokeAccess".to_string()))
     } else {
         let verdicts: Vec<_> = mine
             .iter()
@@ -1424,20 +1425,20 @@ fn authorize(
             missing.extend(v.missing.iter().cloned());
         }
         if let Some((id, _)) = verdicts.iter().find(|(_, v)| v.denied_by.is_some()) {
-            ("explicitDeny", Some(id.clone()))
+            (Verdict::ExplicitDeny, Some(id.clone()))
         } else if let Some((id, _)) = verdicts.iter().find(|(_, v)| v.allowed_by.is_some()) {
-            ("allowed", Some(id.clone()))
+            (Verdict::Allowed, Some(id.clone()))
         } else {
-            ("implicitDeny", None)
+            (Verdict::ImplicitDeny, None)
         }
     };
     missing.sort();
     missing.dedup();
     Decision {
         decision: if allowed_by_organizations {
-            decision.to_string()
+            decision
         } else {
-            "explicitDeny".to_string()
+            Verdict::ExplicitDeny
         },
         policy_id: if allowed_by_organizations {
             policy_id
@@ -1505,8 +1506,8 @@ fn decide<'r>(
 }
 
 fn evaluation_xml(action: &str, resource: &str, d: &Decision) -> String {
-    let statements = match (&d.policy_id, d.decision.as_str()) {
-        (Some(p), "allowed" | "explicitDeny") => format!(
+    let statements = match (&d.policy_id, d.decision) {
+        (Some(p), Verdict::Allowed | Verdict::ExplicitDeny) => format!(
             "<member>{}{}<StartPosition><Line>3</Line><Column>5</Column></StartPosition><EndPosition><Line>9</Line><Column>6</Column></EndPosition></member>",
             el("SourcePolicyId", p),
             el("SourcePolicyType", &d.policy_type)
@@ -1519,7 +1520,7 @@ fn evaluation_xml(action: &str, resource: &str, d: &Decision) -> String {
 <OrganizationsDecisionDetail>{}</OrganizationsDecisionDetail><PermissionsBoundaryDecisionDetail>{}</PermissionsBoundaryDecisionDetail></member>",
         el("EvalActionName", action),
         el("EvalResourceName", resource),
-        el("EvalDecision", &d.decision),
+        el("EvalDecision", d.decision.as_str()),
         el("AllowedByOrganizations", if d.allowed_by_organizations { "true" } else { "false" }),
         el("AllowedByPermissionsBoundary", if d.allowed_by_boundary { "true" } else { "false" }),
     )

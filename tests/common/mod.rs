@@ -239,3 +239,13 @@ pub fn demo_credentials(c: &mut Command, scenario: &bedrock_doctor::sim::scenari
         c.env("AWS_BEARER_TOKEN_BEDROCK", FAKE_BEARER);
     }
 }
+
+/// The one-word user message an application's smallest Converse call sends.
+pub fn hi() -> aws_sdk_bedrockruntime::types::Message {
+    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+    Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("Hi".into()))
+        .build()
+        .expect("role and content are set")
+}
