@@ -1,9 +1,10 @@
-//! The terminal table: one row per check (mark, check, finding, fix), then the details
-//! of each finding, then a summary line. Reads at 80 columns and in a wide terminal.
+//! The terminal report: one row per check (status, check, finding with the first fix step),
+//! grouped under a heading per model (and region) so that no id is squeezed into a column,
+//! then the details of each finding, then a summary line. Words are never cut: at 80 columns
+//! an ARN that does not fit its column gets a line of its own.
 
 use crate::report::{CheckResult, Report, Status};
 use colored::Colorize;
-use comfy_table::{presets, ContentArrangement, Table};
 use std::fmt::Write;
 
 pub struct Style {
@@ -32,39 +33,29 @@ pub fn mark(status: Status) -> String {
     }
 }
 
-fn check_label(c: &CheckResult) -> String {
-    match (&c.model, &c.region) {
-        (Some(m), Some(r)) => format!("{}\n{m}\n@ {r}", c.id),
-        (Some(m), None) => format!("{}\n{m}", c.id),
-        _ => c.id.clone(),
-    }
-}
-
-fn finding_cell(c: &CheckResult) -> String {
+/// The text column of a check's row: each finding (cause: summary) with the first step of its
+/// fix, or the check's summary when it found nothing. A multi-line fix (a policy) continues in
+/// the details.
+fn row_text(c: &CheckResult) -> Vec<String> {
     if c.findings.is_empty() {
-        return c.summary.clone();
+        return vec![c.summary.clone()];
     }
-    c.findings
-        .iter()
-        .map(|f| match &f.muted {
-            Some(why) => format!("{}: {} (muted: {why})", f.cause.code().dimmed(), f.summary),
-            None => format!("{}: {}", f.cause.code().bold(), f.summary),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The first step of each finding's fix; long ones (policies) continue in the details.
-fn fix_cell(c: &CheckResult) -> String {
-    c.findings
-        .iter()
-        .filter_map(|f| f.remediation.first())
-        .map(|step| match step.split_once('\n') {
-            Some((first, _)) => format!("{first} (below)"),
-            None => step.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut lines = Vec::new();
+    for f in &c.findings {
+        lines.push(match &f.muted {
+            Some(why) => format!("{}: {} (muted: {why})", f.cause.code(), f.summary),
+            None => format!("{}: {}", f.cause.code(), f.summary),
+        });
+        if f.muted.is_none() {
+            if let Some(step) = f.remediation.first() {
+                lines.push(match step.split_once('\n') {
+                    Some((first, _)) => format!("fix: {first} (below)"),
+                    None => format!("fix: {step}"),
+                });
+            }
+        }
+    }
+    lines
 }
 
 /// Above this many models the table shows one overview row per model instead of every check.
@@ -108,13 +99,13 @@ fn verdict(checks: &[&CheckResult]) -> (Status, String) {
     (worst, word.to_string())
 }
 
-fn overview(report: &Report, style: &Style) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_HORIZONTAL_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width.unwrap_or(FALLBACK_WIDTH))
-        .set_header(vec!["STATUS", "MODEL", "VERDICT", "NOTE"]);
+fn overview(out: &mut String, report: &Report, style: &Style) {
+    let width = usize::from(style.width.unwrap_or(FALLBACK_WIDTH));
+    heading(
+        out,
+        &format!("{} models", report.target.models.len()),
+        width,
+    );
     let mut tally: std::collections::BTreeMap<String, usize> = Default::default();
     for m in &report.target.models {
         let checks: Vec<&CheckResult> = report
@@ -130,19 +121,53 @@ fn overview(report: &Report, style: &Style) -> String {
         let note = checks
             .iter()
             .flat_map(|c| c.findings.first())
-            .map(|f| f.summary.clone())
+            .map(|f| format!(": {}", f.summary))
             .next()
             .unwrap_or_default();
-        table.add_row(vec![mark(worst), m.clone(), word, note]);
+        hanging_at(
+            out,
+            &format!("{}   ", padded_mark(worst)),
+            STATUS_WIDTH + 3,
+            &format!("{m} — {}{note}", word.bold()),
+            width,
+        );
     }
     let counts: Vec<String> = tally.iter().map(|(w, n)| format!("{n} {w}")).collect();
-    format!(
-        "{table}
-{} models: {}
-",
+    let _ = writeln!(
+        out,
+        "{} models: {}",
         report.target.models.len(),
         counts.join(", ")
-    )
+    );
+}
+
+/// The rows under one heading: a model in a region, or the account.
+struct Group<'a> {
+    name: String,
+    rows: Vec<&'a CheckResult>,
+    /// Checks skipped while waiting, one entry per reason with the checks it held back.
+    waited: Vec<(&'a String, Vec<&'a String>)>,
+}
+
+/// The status column is as wide as its widest word, `? error`.
+const STATUS_WIDTH: usize = 7;
+
+fn padded_mark(status: Status) -> String {
+    let m = mark(status);
+    let pad = STATUS_WIDTH.saturating_sub(visible_len(&m));
+    format!("{m}{}", " ".repeat(pad))
+}
+
+/// A group's heading: a rule with the group's name in it, so it stands out without colour.
+fn heading(out: &mut String, name: &str, width: usize) {
+    let used = name.chars().count() + 4;
+    if used > width {
+        // A long ARN: the name wraps like any text, without a rule.
+        hanging(out, "── ", name, width);
+        return;
+    }
+    let rule = "─".repeat(width - used);
+    let _ = writeln!(out, "── {} {rule}", name.bold());
 }
 
 /// Characters a terminal shows: ANSI colour sequences take no room.
@@ -173,95 +198,136 @@ fn hanging(out: &mut String, lead: &str, text: &str, width: usize) {
 }
 
 /// The same, with continuation lines indented by `indent` (the lead may be long or coloured).
+/// A word wider than its line (an ARN) gets a line of its own, moved left as far as it needs
+/// to fit the width, and is never cut.
 fn hanging_at(out: &mut String, lead: &str, indent: usize, text: &str, width: usize) {
-    let first_room = width.saturating_sub(visible_len(lead)).max(20);
     let room = width.saturating_sub(indent).max(20);
-    let mut line = String::new();
-    let mut first = true;
-    let mut flush = |line: &mut String, first: &mut bool| {
-        let pad = if *first {
+    let mut lines: Vec<(usize, String)> = vec![(visible_len(lead), String::new())];
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        let (start, line) = lines.last_mut().expect("one line at least");
+        let used = *start + line.chars().count();
+        let gap = usize::from(!line.is_empty());
+        let fits = used + gap + len <= width.max(*start + 20);
+        if fits {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        } else if len > room {
+            let start = width.saturating_sub(len).min(indent);
+            lines.push((start, word.to_string()));
+            lines.push((indent, String::new()));
+        } else {
+            lines.push((indent, word.to_string()));
+        }
+    }
+    for (i, (start, line)) in lines.iter().enumerate() {
+        if i > 0 && line.is_empty() {
+            continue;
+        }
+        let pad = if i == 0 {
             lead.to_string()
         } else {
-            " ".repeat(indent)
+            " ".repeat(*start)
         };
         let _ = writeln!(out, "{pad}{line}");
-        line.clear();
-        *first = false;
-    };
-    for word in text.split(' ') {
-        let limit = if first { first_room } else { room };
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > limit {
-            flush(&mut line, &mut first);
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || first {
-        flush(&mut line, &mut first);
     }
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     if let Some(sim) = &report.simulation {
-        let _ = writeln!(
-            out,
-            "{}",
-            format!("SIMULATION: scenario `{sim}` on a local simulator, not a real AWS account")
-                .yellow()
-                .bold()
+        let mut banner = String::new();
+        hanging(
+            &mut banner,
+            "SIMULATION: ",
+            &format!("scenario `{sim}` on a local simulator, not a real AWS account"),
+            usize::from(style.width.unwrap_or(FALLBACK_WIDTH)),
         );
+        for line in banner.lines() {
+            let _ = writeln!(out, "{}", line.yellow().bold());
+        }
     }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_HORIZONTAL_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width.unwrap_or(FALLBACK_WIDTH))
-        .set_header(vec!["STATUS", "CHECK", "FINDING", "FIX"]);
+    let width = usize::from(style.width.unwrap_or(FALLBACK_WIDTH));
     let many = report.target.models.len() >= OVERVIEW_MIN_MODELS;
-    // Checks skipped because one they wait for did not answer or failed: one row per reason
-    // (every one with -v).
-    let mut waited: Vec<(String, Vec<String>)> = Vec::new();
-    let mut rows = 0;
+    // Rows grouped under a heading per model (and region), account checks first, so a model id
+    // is printed once and never squeezed into a column. Checks skipped because one they wait
+    // for did not answer or failed: one row per reason (every one with -v).
+    let mut groups: Vec<Group> = Vec::new();
     for c in &report.checks {
         // With many models, each model gets one overview row below instead.
         let passing = matches!(c.status, Status::Pass | Status::Skip);
         if (passing && style.quiet) || (many && c.model.is_some()) {
             continue;
         }
-        if !style.verbose && is_waiting(c) {
-            match waited.iter_mut().find(|(why, _)| *why == c.summary) {
-                Some((_, ids)) if !ids.contains(&c.id) => ids.push(c.id.clone()),
-                Some(_) => {}
-                None => waited.push((c.summary.clone(), vec![c.id.clone()])),
+        let region = c.region.as_ref().or(report.target.region.as_ref());
+        let name = match (&c.model, region) {
+            (Some(m), Some(r)) => format!("{m} · {r}"),
+            (Some(m), None) => m.clone(),
+            (None, Some(r)) => format!("account · {r}"),
+            (None, None) => "account".to_string(),
+        };
+        let group = match groups.iter().position(|g| g.name == name) {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(Group {
+                    name,
+                    rows: Vec::new(),
+                    waited: Vec::new(),
+                });
+                groups.last_mut().expect("just pushed")
             }
-            continue;
+        };
+        if !style.verbose && is_waiting(c) {
+            match group.waited.iter_mut().find(|(why, _)| **why == c.summary) {
+                Some((_, ids)) => ids.push(&c.id),
+                None => group.waited.push((&c.summary, vec![&c.id])),
+            }
+        } else {
+            group.rows.push(c);
         }
-        rows += 1;
-        table.add_row(vec![
-            mark(c.status),
-            check_label(c),
-            finding_cell(c),
-            fix_cell(c),
-        ]);
     }
-    for (why, ids) in &waited {
-        rows += 1;
-        table.add_row(vec![
-            mark(Status::Skip),
-            ids.join("\n"),
-            why.clone(),
-            String::new(),
-        ]);
-    }
+    let id_width = report
+        .checks
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let indent = STATUS_WIDTH + 3 + id_width + 2;
     // -q with nothing to show prints no empty table.
-    if rows > 0 {
-        let _ = writeln!(out, "{table}");
+    if !groups.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:STATUS_WIDTH$}   {:id_width$}  FINDING",
+            "STATUS", "CHECK"
+        );
+    }
+    for g in &groups {
+        heading(&mut out, &g.name, width);
+        for c in &g.rows {
+            let lead = format!("{}   {:id_width$}  ", padded_mark(c.status), c.id);
+            for (i, line) in row_text(c).iter().enumerate() {
+                let lead = if i == 0 {
+                    lead.clone()
+                } else {
+                    " ".repeat(indent)
+                };
+                hanging_at(&mut out, &lead, indent, line, width);
+            }
+        }
+        for (why, ids) in &g.waited {
+            let lead = format!("{}   {:id_width$}  ", padded_mark(Status::Skip), ids[0]);
+            hanging_at(&mut out, &lead, indent, why, width);
+            for id in &ids[1..] {
+                let _ = writeln!(out, "{}{id}", " ".repeat(STATUS_WIDTH + 3));
+            }
+        }
     }
     if many {
-        let _ = write!(out, "\n{}", overview(report, style));
+        out.push('\n');
+        overview(&mut out, report, style);
     }
 
     for c in &report.checks {
@@ -271,18 +337,18 @@ pub fn render(report: &Report, style: &Style) -> String {
         if (c.findings.is_empty() && !has_details) || summarised {
             continue;
         }
+        // The model id goes in the wrapped text, where it can move to a line of its own.
         let model = c
             .model
             .as_ref()
-            .map(|m| format!(" [{m}]"))
+            .map(|m| format!("[{m}] "))
             .unwrap_or_default();
-        let width = usize::from(style.width.unwrap_or(FALLBACK_WIDTH));
         out.push('\n');
         hanging_at(
             &mut out,
-            &format!("{} {}{}: ", mark(c.status), c.id.bold(), model),
+            &format!("{} {}: ", mark(c.status), c.id.bold()),
             4,
-            &c.summary,
+            &format!("{model}{}", c.summary),
             width,
         );
         if style.verbose {
@@ -323,7 +389,7 @@ pub fn render(report: &Report, style: &Style) -> String {
                 }
             }
             for d in &f.docs {
-                let _ = writeln!(out, "    docs: {}", d.dimmed());
+                hanging(&mut out, "    docs: ", d, width);
             }
         }
     }
