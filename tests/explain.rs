@@ -29,7 +29,7 @@ fn corpus() -> Vec<Entry> {
 /// Messages written for this test, in SDK shapes (PHP, .NET, Ruby, Kotlin, Go v1, the AWS CLI,
 /// Java client exceptions, Rust connector errors) and reason clauses the corpus does not have.
 fn held_out() -> Vec<Entry> {
-    let raw = include_str!("data/explain_heldout.json");
+    let raw = include_str!("data/explain_written.json");
     serde_json::from_str(raw).expect("held-out set parses")
 }
 

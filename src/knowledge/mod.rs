@@ -789,9 +789,11 @@ mod tests {
         }
         let corpus: Vec<Entry> =
             serde_json::from_str(include_str!("../../tests/data/explain_corpus.json")).unwrap();
-        let heldout: Vec<Entry> =
-            serde_json::from_str(include_str!("../../tests/data/explain_heldout.json")).unwrap();
-        for e in corpus.iter().chain(&heldout) {
+        let written: Vec<Entry> =
+            serde_json::from_str(include_str!("../../tests/data/explain_written.json")).unwrap();
+        let dev: Vec<Entry> =
+            serde_json::from_str(include_str!("../../tests/data/explain_dev.json")).unwrap();
+        for e in corpus.iter().chain(&written).chain(&dev) {
             let n = normalize::normalize(&e.text);
             for f in &catalog().families {
                 for r in &f.regexes {
