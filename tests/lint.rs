@@ -55,8 +55,13 @@ fn pairs(items: &[lint::Problem]) -> BTreeSet<(String, String)> {
 }
 
 fn expectations() -> Vec<Expect> {
+    expectations_in("")
+}
+
+/// The fixtures of one folder of tests/data/lint ("" is the folder itself).
+fn expectations_in(folder: &str) -> Vec<Expect> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(data()).unwrap() {
+    for entry in std::fs::read_dir(data().join(folder)).unwrap() {
         let path = entry.unwrap().path();
         if path.to_string_lossy().ends_with(".expect.json") {
             let e: Expect = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -71,8 +76,31 @@ fn expectations() -> Vec<Expect> {
 fn bad_bodies_report_exactly_the_expected_problems() {
     let all = expectations();
     assert_eq!(all.len(), 12, "one bad fixture per family plus the seed");
-    let mut failures = Vec::new();
+    let failures = compare(&all);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The bodies that fail most in 2026 (tests/data/lint/2026): prompt-cache checkpoints, blank
+/// blocks, empty tool results, structured-output schemas, beta flags, output limits. Each bad
+/// body reports exactly its expected problems and its corrected twin passes.
+#[test]
+fn bodies_that_fail_most_in_2026() {
+    let all = expectations_in("2026");
+    assert_eq!(all.len(), 2);
+    let failures = compare(&all);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     for e in &all {
+        let name = e.body.replace(".bad.json", ".ok.json");
+        let model = e.ok_model.clone().unwrap_or_else(|| e.model.clone());
+        let report = lint_file(&name, &model, op(&e.operation));
+        assert!(report.ok, "{name} with {model}: {:#?}", report.problems);
+    }
+}
+
+/// What differs between each fixture's expected and reported problems, hints and advisories.
+fn compare(all: &[Expect]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for e in all {
         let family = lint::family_for(&e.model, op(&e.operation)).unwrap();
         assert_eq!(
             family.id, e.family,
@@ -117,7 +145,7 @@ fn bad_bodies_report_exactly_the_expected_problems() {
         }
         assert!(!report.ok, "{} must not be ok", e.body);
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures
 }
 
 #[test]
@@ -238,4 +266,48 @@ fn every_family_has_a_model_id_example() {
             "{model}"
         );
     }
+}
+
+/// A model no family covers (an imported model's ARN, a model newer than this build): the body's
+/// own keys choose the shape, and the report says which it assumed. A body no shape fits, or an
+/// OpenAI-style body lint has no schema for, stays a one-line error.
+#[test]
+fn the_shape_is_guessed_when_no_family_covers_the_model() {
+    let model = "arn:aws:bedrock:us-east-1:123456789012:imported-model/k1a2b3";
+    let body = r#"{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": [{"role": "assistant", "content": "hi"}]}"#;
+    let r = lint::lint_text(body, "b", model, LintOperation::Invoke).unwrap();
+    assert_eq!(r.family, "anthropic-messages");
+    let assumed = r.assumed_shape.as_deref().unwrap_or_default();
+    assert!(assumed.contains("anthropic_version"), "{assumed}");
+    assert!(r
+        .problems
+        .iter()
+        .any(|p| p.kind == "rule:anthropic-first-message-user"));
+
+    let converse_like = r#"{"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": 5}}"#;
+    let r = lint::lint_text(converse_like, "b", model, LintOperation::Invoke).unwrap();
+    assert_eq!(r.family, "converse");
+
+    let openai = r#"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}"#;
+    let e = lint::lint_text(
+        openai,
+        "b",
+        "openai.gpt-oss-120b-1:0",
+        LintOperation::Invoke,
+    )
+    .unwrap_err();
+    assert!(e.0.contains("OpenAI Chat Completions"), "{}", e.0);
+    let e = lint::lint_text(r#"{"x": 1}"#, "b", model, LintOperation::Invoke).unwrap_err();
+    assert!(e.0.contains("matches no request-body family"), "{}", e.0);
+
+    // A covered model is never guessed for.
+    let r = lint::lint_text(
+        openai,
+        "b",
+        "meta.llama3-8b-instruct-v1:0",
+        LintOperation::Invoke,
+    )
+    .unwrap();
+    assert_eq!(r.family, "meta-llama");
+    assert!(r.assumed_shape.is_none());
 }

@@ -2,7 +2,9 @@
 //! (schemas/*.json, Draft 2020-12) and the cross-field rules of rules.md. The schemas are data;
 //! rules.rs holds only what a schema cannot say.
 
+mod prompt_cache;
 pub mod rules;
+mod structured_output;
 
 use crate::causes::Cause;
 use crate::cli::{LintArgs, LintOperation, Output};
@@ -176,16 +178,73 @@ pub struct LintReport {
     pub problems: Vec<Problem>,
     /// Not wrong in the body, but worth knowing (an end-of-life model...).
     pub advisories: Vec<Problem>,
+    /// Set when no family covers the model and the body's keys chose the shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_shape: Option<String>,
 }
 
-/// Lints JSON text; invalid JSON is a LintError naming line and column.
+/// The family a body's own keys point to, for a model no family covers (a model newer than
+/// this build, a custom or imported model's ARN): the family and the keys that decided.
+pub fn guess_family(body: &Value) -> Result<(&'static Family, &'static str), LintError> {
+    let has = |k: &str| body.get(k).is_some();
+    let converse_blocks = body
+        .get("messages")
+        .and_then(Value::as_array)
+        .and_then(|m| m.first())
+        .and_then(|m| m.get("content"))
+        .and_then(Value::as_array)
+        .and_then(|c| c.first())
+        .is_some_and(|b| b.get("text").is_some() && b.get("type").is_none());
+    let (id, why) = if has("anthropic_version") {
+        ("anthropic-messages", "anthropic_version")
+    } else if has("text_prompts") {
+        ("stability-sdxl-v1", "text_prompts")
+    } else if has("taskType") {
+        ("amazon-image", "taskType")
+    } else if has("inputText") && has("textGenerationConfig") {
+        ("amazon-titan-text", "inputText and textGenerationConfig")
+    } else if has("inputText") {
+        ("amazon-titan-embed", "inputText")
+    } else if has("texts") && has("input_type") {
+        ("cohere-embed", "texts and input_type")
+    } else if has("max_gen_len") {
+        ("meta-llama", "max_gen_len")
+    } else if has("inferenceConfig") || has("toolConfig") || converse_blocks {
+        (
+            "converse",
+            "Converse field names (inferenceConfig, toolConfig, {\"text\": ...} blocks)",
+        )
+    } else if has("prompt") && (has("mode") || has("aspect_ratio") || has("output_format")) {
+        (
+            "stability-image",
+            "prompt with mode, aspect_ratio or output_format",
+        )
+    } else if has("prompt") && has("max_tokens") {
+        ("mistral", "prompt with max_tokens")
+    } else if has("messages") && (has("max_tokens") || has("max_completion_tokens")) {
+        return Err(LintError(
+            "the body looks like an OpenAI Chat Completions request (messages with max_tokens), which lint has no schema for yet; lint the same conversation as a Converse request with --operation converse".into(),
+        ));
+    } else {
+        return Err(LintError(
+            "its keys match no known request body either".into(),
+        ));
+    };
+    let family = families()
+        .iter()
+        .find(|f| f.id == id)
+        .expect("guessed families exist in families.json");
+    Ok((family, why))
+}
+
+/// Lints JSON text; invalid JSON is a LintError naming line and column. When no family covers
+/// the model, the body's own keys choose one and the report says so (`assumed_shape`).
 pub fn lint_text(
     text: &str,
     what: &str,
     model: &str,
     operation: LintOperation,
 ) -> Result<LintReport, LintError> {
-    let family = family_for(model, operation)?;
     let body: Value = serde_json::from_str(text).map_err(|e| {
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
@@ -195,7 +254,19 @@ pub fn lint_text(
             e.column()
         ))
     })?;
-    Ok(lint_value(&body, model, family))
+    match family_for(model, operation) {
+        Ok(family) => Ok(lint_value(&body, model, family)),
+        Err(none) => {
+            let (family, why) =
+                guess_family(&body).map_err(|e| LintError(format!("{none}; {e}")))?;
+            let mut report = lint_value(&body, model, family);
+            report.assumed_shape = Some(format!(
+                "no family covers {model}; the body has {why}, so it was linted as {} ({})",
+                family.id, family.title
+            ));
+            Ok(report)
+        }
+    }
 }
 
 pub fn lint_value(body: &Value, model: &str, family: &Family) -> LintReport {
@@ -213,7 +284,18 @@ pub fn lint_value(body: &Value, model: &str, family: &Family) -> LintReport {
     let mut seen = BTreeSet::new();
     problems.retain(|p| seen.insert((p.path.clone(), p.kind.clone())));
     problems.sort_by(|a, b| (&a.path, &a.kind).cmp(&(&b.path, &b.kind)));
-    let advisories = advisories(&family.id, model);
+    let mut advisories = advisories(&family.id, model);
+    advisories.extend(
+        rules::advisories(&family.id, model, body)
+            .into_iter()
+            .map(|r| Problem {
+                cause: r.cause,
+                path: r.path,
+                kind: format!("rule:{}", r.rule),
+                message: r.message,
+                hint: r.hint,
+            }),
+    );
     LintReport {
         file: None,
         model: model.to_string(),
@@ -228,6 +310,7 @@ pub fn lint_value(body: &Value, model: &str, family: &Family) -> LintReport {
         ok: problems.is_empty(),
         problems,
         advisories,
+        assumed_shape: None,
     }
 }
 
@@ -643,15 +726,15 @@ pub fn run(args: &LintArgs) -> i32 {
     } else {
         format!("`{}`", args.file.display())
     };
-    let result = family_for(&args.model, args.operation).and_then(|_| {
+    let result = {
         let text = if stdin {
             input::read_stdin(true)
         } else {
             input::read_text_file(&args.file)
         }
-        .map_err(|e| LintError(e.0))?;
-        lint_text(&text, &what, &args.model, args.operation)
-    });
+        .map_err(|e| LintError(e.0));
+        text.and_then(|text| lint_text(&text, &what, &args.model, args.operation))
+    };
     let mut report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -698,6 +781,9 @@ pub fn render_text(r: &LintReport) -> String {
         r.family,
         r.family_title
     ));
+    if let Some(assumed) = &r.assumed_shape {
+        out.push_str(&format!("{} {assumed}\n", "shape guessed:".yellow()));
+    }
     let width = r
         .problems
         .iter()

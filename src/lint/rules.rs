@@ -51,7 +51,7 @@ pub fn check(family: &str, model: &str, body: &Value) -> Vec<RuleFinding> {
         "mistral" => mistral(&model, b),
         "cohere-embed" => cohere(&model, b),
         "amazon-titan-embed" => titan_embed(&model, b),
-        "converse" => converse(b),
+        "converse" => converse(&model, b),
         _ => Vec::new(),
     }
 }
@@ -531,6 +531,10 @@ fn amazon_image(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> {
 // ---- Anthropic Messages ----------------------------------------------------------------------
 
 /// Output-token limits per model (rules.md anthropic-max-tokens-model-limit).
+/// Output limits (max_tokens). AWS model cards (model-card-anthropic-claude-*.html): Claude 3
+/// Haiku 4K, Haiku 4.5 64K, Opus 4.1 32K, Opus 4.6 and 4.7 128K; the others from the same cards
+/// of earlier years or, where AWS has no card text, Anthropic's model pages (Opus 4.5 64K,
+/// Sonnet 4.6 128K).
 const CLAUDE_MAX_TOKENS: &[(&str, i64)] = &[
     ("claude-3-haiku", 4096),
     ("claude-3-sonnet", 4096),
@@ -542,7 +546,72 @@ const CLAUDE_MAX_TOKENS: &[(&str, i64)] = &[
     ("claude-sonnet-4-2", 64000),
     ("claude-opus-4-1", 32000),
     ("claude-opus-4-2", 32000),
+    ("claude-haiku-4-5", 64000),
+    ("claude-opus-4-5", 64000),
+    ("claude-opus-4-6", 128000),
+    ("claude-opus-4-7", 128000),
+    ("claude-sonnet-4-6", 128000),
 ];
+
+/// The anthropic_beta flags of AWS's table (model-parameters-anthropic-claude-messages-request-
+/// response.html, early 2026) with the first Claude generation each is listed for: 37 is
+/// Claude 3.7, 40 Claude 4, 45 Claude 4.5.
+const BETA_FLAGS: &[(&str, u32)] = &[
+    ("computer-use-2025-01-24", 37),
+    ("token-efficient-tools-2025-02-19", 37),
+    ("interleaved-thinking-2025-05-14", 40),
+    ("output-128k-2025-02-19", 37),
+    ("dev-full-thinking-2025-05-14", 40),
+    ("context-1m-2025-08-07", 40),
+    ("context-management-2025-06-27", 45),
+    ("effort-2025-11-24", 45),
+    ("tool-search-tool-2025-10-19", 45),
+    ("tool-examples-2025-10-29", 45),
+];
+
+/// The Claude generation of a base model id (30 for Claude 3, 35 for 3.5, 41 for Opus 4.1...);
+/// None when the id does not say.
+pub fn claude_generation(model: &str) -> Option<u32> {
+    let rest = model.strip_prefix("anthropic.claude-")?;
+    let digits = |s: &str| -> Option<u32> {
+        let mut parts = s.split('-');
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor = parts
+            .next()
+            .filter(|p| p.len() == 1)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        Some(major * 10 + minor)
+    };
+    // anthropic.claude-3-5-sonnet-... and anthropic.claude-sonnet-4-5-...
+    digits(rest).or_else(|| digits(rest.split_once('-')?.1))
+}
+
+/// Flags the model predates (an error) and flags AWS's table does not list (an advisory: the
+/// table may be older than the flag; Bedrock answers "invalid beta flag" for flags it refuses).
+pub fn beta_flags(model: &str, body: &Value) -> (Vec<RuleFinding>, Vec<RuleFinding>) {
+    let (mut errors, mut unlisted) = (Vec::new(), Vec::new());
+    let generation = claude_generation(model);
+    let flags = body.get("anthropic_beta").and_then(Value::as_array);
+    for (i, flag) in flags.into_iter().flatten().enumerate() {
+        let Some(name) = flag.as_str() else { continue };
+        let path = format!("/anthropic_beta/{i}");
+        match BETA_FLAGS.iter().find(|(f, _)| f.eq_ignore_ascii_case(name)) {
+            Some((_, first)) if generation.is_some_and(|g| g < *first) => errors.push(finding(
+                "anthropic-beta-supported",
+                path,
+                format!("`{name}` is listed by AWS for Claude {}.{} and later, not for {model}: Bedrock answers \"invalid beta flag\"", first / 10, first % 10),
+            )),
+            Some(_) => {}
+            None => unlisted.push(finding(
+                "anthropic-beta-unlisted",
+                path,
+                format!("`{name}` is not in AWS's list of Bedrock beta flags (flags of Anthropic's own API, such as claude-code-* or prompt-caching-*, are refused with \"invalid beta flag\"); check the model card"),
+            )),
+        }
+    }
+    (errors, unlisted)
+}
 
 /// Models that take temperature or top_p but not both.
 const CLAUDE_ONE_SAMPLER: &[&str] = &[
@@ -670,6 +739,45 @@ fn anthropic(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> {
             "this model takes temperature or top_p, not both",
         ));
     }
+
+    for (i, m) in messages
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let empty_string = m
+            .get("content")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.trim().is_empty());
+        if empty_string {
+            out.push(finding(
+                "anthropic-empty-text",
+                format!("/messages/{i}/content"),
+                "empty content: Bedrock answers \"text content blocks must be non-empty\"",
+            ));
+        }
+        for (j, blk) in content_blocks(m).enumerate() {
+            let blank = blk.get("type").and_then(Value::as_str) == Some("text")
+                && blk
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.trim().is_empty());
+            if blank {
+                out.push(finding(
+                    "anthropic-empty-text",
+                    format!("/messages/{i}/content/{j}/text"),
+                    "a text block that is empty or only whitespace: Bedrock answers \"text content blocks must be non-empty\"",
+                ));
+            }
+        }
+    }
+    out.extend(super::prompt_cache::check(
+        model,
+        &super::prompt_cache::anthropic_points(b),
+    ));
+    out.extend(super::structured_output::anthropic(model, b));
+    out.extend(beta_flags(model, &Value::Object(b.clone())).0);
 
     if b.contains_key("prompt") && !b.contains_key("messages") {
         out.push(finding(
@@ -993,7 +1101,7 @@ fn titan_embed(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> {
 
 // ---- Converse --------------------------------------------------------------------------------
 
-fn converse(b: &Map<String, Value>) -> Vec<RuleFinding> {
+fn converse(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> {
     let messages = b.get("messages");
     let mut out = roles(
         messages,
@@ -1027,8 +1135,27 @@ fn converse(b: &Map<String, Value>) -> Vec<RuleFinding> {
             if blk.get("image").is_some() {
                 images += 1;
             }
-            if blk.get("text").is_some() {
+            if let Some(text) = blk.get("text").and_then(Value::as_str) {
                 has_text = true;
+                if text.trim().is_empty() {
+                    out.push(finding(
+                        "converse-blank-text",
+                        format!("/messages/{i}/content/{j}/text"),
+                        "a text block that is empty or only whitespace: Bedrock answers \"The text field in the ContentBlock object ... is blank\"; drop the block or give it text",
+                    ));
+                }
+            }
+            let empty_result = blk
+                .get("toolResult")
+                .and_then(|r| r.get("content"))
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty);
+            if empty_result {
+                out.push(finding(
+                    "converse-tool-result-content",
+                    format!("/messages/{i}/content/{j}/toolResult/content"),
+                    "a toolResult with no content: give it at least one block (e.g. {\"text\": \"no result\"})",
+                ));
             }
             if blk.get("guardContent").is_some() && guard_content.is_none() {
                 guard_content = Some(format!("/messages/{i}/content/{j}/guardContent"));
@@ -1079,7 +1206,37 @@ fn converse(b: &Map<String, Value>) -> Vec<RuleFinding> {
             format!("{documents} documents: Converse takes at most 5 per request"),
         ));
     }
+    out.extend(super::prompt_cache::check(
+        model,
+        &super::prompt_cache::converse_points(b),
+    ));
+    out.extend(super::structured_output::converse(b));
+    if let Some(fields) = b.get("additionalModelRequestFields") {
+        out.extend(beta_flags(model, fields).0.into_iter().map(|mut f| {
+            f.path = format!("/additionalModelRequestFields{}", f.path);
+            f
+        }));
+    }
     out
+}
+
+/// Advisories of a body: beta flags AWS's table does not list, wherever the body sends them.
+pub fn advisories(family: &str, model: &str, body: &Value) -> Vec<RuleFinding> {
+    let model = crate::knowledge::models::base_model_id(model).to_ascii_lowercase();
+    match family {
+        "anthropic-messages" => beta_flags(&model, body).1,
+        "converse" => body
+            .get("additionalModelRequestFields")
+            .map(|fields| beta_flags(&model, fields).1)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|mut f| {
+                f.path = format!("/additionalModelRequestFields{}", f.path);
+                f
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -1174,5 +1331,27 @@ mod tests {
     #[test]
     fn non_objects_have_no_rules() {
         assert!(check("converse", "x", &json!([1, 2])).is_empty());
+    }
+
+    /// Every rule id the code can report has its line in rules.md (rule, source, error text).
+    #[test]
+    fn every_rule_is_documented() {
+        let doc = include_str!("rules.md");
+        let code = [
+            include_str!("rules.rs"),
+            include_str!("prompt_cache.rs"),
+            include_str!("structured_output.rs"),
+        ]
+        .concat();
+        let ids = regex::Regex::new(r#"(?s)finding\(\s*"([a-z0-9-]+)""#).unwrap();
+        let mut n = 0;
+        for id in ids.captures_iter(&code).map(|c| c[1].to_string()) {
+            n += 1;
+            assert!(
+                doc.contains(&format!(" | {id} | ")),
+                "{id} is not in rules.md"
+            );
+        }
+        assert!(n > 40, "found only {n} rule ids");
     }
 }
