@@ -273,3 +273,22 @@ const HELD_OUT_TOP1: f64 = 0.84;
 const HELD_OUT_ANYWHERE: f64 = 0.84;
 const HELD_OUT_CONFIDENT_WRONG: f64 = 0.018;
 const DEV_TOP1: f64 = 0.90;
+
+/// Every family of families.toml answers for at least one message of the corpus, the written
+/// messages or the development split: no rule exists without a message it was made for.
+#[test]
+fn every_family_answers_some_message() {
+    let mut used = BTreeSet::new();
+    for e in corpus().into_iter().chain(held_out()).chain(split("dev")) {
+        for r in knowledge::classify(&e.text).causes {
+            used.insert(r.family);
+        }
+    }
+    let unused: Vec<String> = knowledge::catalog()
+        .families
+        .iter()
+        .map(|f| f.id.clone())
+        .filter(|id| !used.contains(id))
+        .collect();
+    assert!(unused.is_empty(), "families no message answers: {unused:?}");
+}

@@ -112,7 +112,7 @@ fn patterns() -> &'static Patterns {
         ),
         http_status: vec![
             lazy(
-                r#"(?i)status[ _-]?code["']?\s*[:=(]\s*(?:http_status_)?["']?([1-5]\d\d)\b"#,
+                r#"(?i)status[ _-]?code["']?\s*[:=(]?\s*(?:http_status_)?["']?([1-5]\d\d)\b"#,
                 &["statuscode", "status code", "status_code", "status-code"],
             ),
             lazy(
@@ -120,6 +120,8 @@ fn patterns() -> &'static Patterns {
                 &["http status", "http_status"],
             ),
             lazy(r"(?i)\bAPI Error(?: \([^)]*\))?:? ([1-5]\d\d)\b", &["api error"]),
+            // Claude Code: `API Error (503 Too many connections, ...)`.
+            lazy(r"(?i)\bAPI Error \(([1-5]\d\d)\b", &["api error ("]),
             lazy(r"(?i)\bAn error occurred \(([1-5]\d\d)\)", &["an error occurred ("]),
             lazy(
                 r"(?i)\b([1-5]\d\d) (?:Forbidden|Bad Request|Too Many Requests|Service Unavailable|Not Found|Unauthorized|Internal Server Error|Bad Gateway|Gateway Time-?out|Request Time-?out|Failed Dependency)\b",
