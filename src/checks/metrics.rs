@@ -85,7 +85,13 @@ pub async fn fetch(
     models: &[String],
     window: Duration,
 ) -> Result<HashMap<String, ModelMetrics>, CallFailure> {
-    let end = SystemTime::now();
+    // Whole minutes: GetMetricData's reference asks for StartTime and EndTime aligned with the
+    // period, and two runs in the same minute then read the same window.
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let end = SystemTime::UNIX_EPOCH + Duration::from_secs(now - now % 60);
     let start = end - window;
     let window_period = (window.as_secs().div_ceil(60) * 60).clamp(60, i32::MAX as u64) as i32;
     let mut queries = Vec::new();

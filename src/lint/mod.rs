@@ -733,7 +733,12 @@ pub fn run(args: &LintArgs) -> i32 {
             input::read_text_file(&args.file)
         }
         .map_err(|e| LintError(e.0));
-        text.and_then(|text| lint_text(&text, &what, &args.model, args.operation))
+        match text {
+            Ok(text) => lint_text(&text, &what, &args.model, args.operation),
+            // Without a body the shape cannot be guessed: a model no family covers is the
+            // first thing to say, as it was before guessing existed.
+            Err(e) => Err(family_for(&args.model, args.operation).err().unwrap_or(e)),
+        }
     };
     let mut report = match result {
         Ok(r) => r,
