@@ -167,6 +167,7 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
                         details: vec![],
                         findings: vec![],
                         duration_ms: bound.as_millis() as u64,
+                        shape: None,
                     });
                 }
             }

@@ -114,6 +114,22 @@ pub struct CheckResult {
     pub details: Vec<String>,
     pub findings: Vec<Finding>,
     pub duration_ms: u64,
+    /// Requests over the metrics window, for the throttling and quota checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<Shape>,
+}
+
+/// The minute-by-minute shape of a model's traffic over the metrics window, bucketed: each
+/// value is the busiest minute of its bucket, oldest bucket first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shape {
+    pub bucket_minutes: u64,
+    /// Requests per minute: Invocations + InvocationThrottles.
+    pub requests: Vec<f64>,
+    pub throttled: Vec<f64>,
+    /// The applied requests-per-minute quota, when the quota check found it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_per_minute: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,6 +263,7 @@ mod tests {
             details: vec![],
             findings: vec![],
             duration_ms: 0,
+            shape: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub struct Outcome {
     pub details: Vec<String>,
     pub findings: Vec<Finding>,
     pub facts: Facts,
+    pub shape: Option<crate::report::Shape>,
 }
 
 impl Outcome {
@@ -62,6 +63,11 @@ impl Outcome {
 
     pub fn detail(mut self, line: impl Into<String>) -> Self {
         self.details.push(line.into());
+        self
+    }
+
+    pub fn shape(mut self, shape: Option<crate::report::Shape>) -> Self {
+        self.shape = shape;
         self
     }
 
@@ -250,6 +256,7 @@ pub async fn run(
             details: outcome.details,
             findings: outcome.findings,
             duration_ms: took.as_millis() as u64,
+            shape: outcome.shape,
         };
         on_finish(&result);
         results[i] = Some(result);
@@ -282,6 +289,7 @@ pub async fn run(
                 details: vec![],
                 findings: vec![],
                 duration_ms: 0,
+                shape: None,
             })
         })
         .collect();

@@ -9,6 +9,10 @@ use std::time::{Duration, SystemTime};
 /// GetMetricData takes at most this many queries per call.
 const MAX_QUERIES: usize = 500;
 
+/// The traffic shape is shown in this many buckets: one mark per hour of a 24-hour window,
+/// narrow enough for a table row at 80 columns.
+const SHAPE_BUCKETS: u64 = 24;
+
 /// Per-minute series (for the busiest minute) and window totals.
 const PER_MINUTE: [&str; 4] = [
     "Invocations",
@@ -36,6 +40,8 @@ pub struct ModelMetrics {
     /// The minute with the most quota tokens (input + output x the model's burndown rate):
     /// (epoch secs, tokens).
     pub busiest_tokens_minute: Option<(i64, f64)>,
+    /// Requests and throttles over the window, bucketed for a sparkline.
+    pub shape: Option<crate::report::Shape>,
 }
 
 impl ModelMetrics {
@@ -137,7 +143,10 @@ pub async fn fetch(
         let sum = |key: &str| get(key).1.iter().sum::<f64>() + 0.0;
         let (inv_t, inv_v) = get("p0");
         let (thr_t, thr_v) = get("p1");
-        let busiest_requests = busiest(&[(inv_t, inv_v), (thr_t, thr_v)]);
+        let busiest_requests = busiest(&[
+            (inv_t.clone(), inv_v.clone()),
+            (thr_t.clone(), thr_v.clone()),
+        ]);
         // Output tokens count toward the token quotas at the model's burndown rate.
         let rate = crate::models::output_burndown(m);
         let (out_t, out_v) = get("p3");
@@ -156,10 +165,50 @@ pub async fn fetch(
                     .then(|| latency.iter().sum::<f64>() / latency.len() as f64),
                 busiest_minute: busiest_requests,
                 busiest_tokens_minute: tokens,
+                shape: shape(&inv_t, &inv_v, &thr_t, &thr_v, start, window),
             },
         );
     }
     Ok(result)
+}
+
+/// The busiest minute of each bucket of the window, for requests (invocations + throttles)
+/// and throttles; None when nothing was requested.
+fn shape(
+    inv_t: &[i64],
+    inv_v: &[f64],
+    thr_t: &[i64],
+    thr_v: &[f64],
+    start: SystemTime,
+    window: Duration,
+) -> Option<crate::report::Shape> {
+    let start = start.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs() as i64;
+    let bucket_secs = (window.as_secs() / SHAPE_BUCKETS).max(60) as i64;
+    let buckets = (window.as_secs() as i64 / bucket_secs).max(1) as usize;
+    let mut per_minute: HashMap<i64, (f64, f64)> = HashMap::new();
+    for (t, v) in inv_t.iter().zip(inv_v) {
+        per_minute.entry(*t).or_default().0 += v;
+    }
+    for (t, v) in thr_t.iter().zip(thr_v) {
+        let e = per_minute.entry(*t).or_default();
+        e.0 += v;
+        e.1 += v;
+    }
+    if per_minute.values().all(|(r, _)| *r == 0.0) {
+        return None;
+    }
+    let (mut requests, mut throttled) = (vec![0.0; buckets], vec![0.0; buckets]);
+    for (t, (r, th)) in per_minute {
+        let b = ((t - start) / bucket_secs).clamp(0, buckets as i64 - 1) as usize;
+        requests[b] = f64::max(requests[b], r);
+        throttled[b] = f64::max(throttled[b], th);
+    }
+    Some(crate::report::Shape {
+        bucket_minutes: bucket_secs as u64 / 60,
+        requests,
+        throttled,
+        quota_per_minute: None,
+    })
 }
 
 /// Add the series minute by minute and find the largest minute.
@@ -186,6 +235,22 @@ mod tests {
         let b = (vec![120, 180], vec![1.0, 20.0]);
         assert_eq!(busiest(&[a, b]), Some((180, 21.0)));
         assert_eq!(busiest(&[(vec![], vec![])]), None);
+    }
+
+    #[test]
+    fn the_shape_keeps_the_busiest_minute_of_each_hour() {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(3_600_000);
+        let day = Duration::from_secs(86_400);
+        let t0 = 3_600_000;
+        // Hour 0: 10 then 30 requests; hour 23: 5 invocations and 7 throttles in one minute.
+        let inv = (vec![t0, t0 + 60, t0 + 23 * 3600], vec![10.0, 30.0, 5.0]);
+        let thr = (vec![t0 + 23 * 3600], vec![7.0]);
+        let s = shape(&inv.0, &inv.1, &thr.0, &thr.1, start, day).unwrap();
+        assert_eq!(s.bucket_minutes, 60);
+        assert_eq!(s.requests.len(), 24);
+        assert_eq!((s.requests[0], s.requests[23]), (30.0, 12.0));
+        assert_eq!((s.throttled[0], s.throttled[23]), (0.0, 7.0));
+        assert!(shape(&[], &[], &[], &[], start, day).is_none());
     }
 
     #[test]

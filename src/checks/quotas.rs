@@ -147,6 +147,8 @@ pub(crate) fn judge(
             out = out.finding(zero_quota(q, name, region));
         }
     }
+    // The traffic's shape is drawn against the requests-per-minute quota.
+    let quota = rpm.iter().map(|q| q.value).find(|v| *v > 0.0);
     for (quotas, peak, unit) in [
         (
             rpm,
@@ -173,7 +175,10 @@ pub(crate) fn judge(
     if !out.findings.is_empty() {
         out.summary = out.findings[0].summary.clone();
     }
-    out
+    out.shape(m.shape.clone().map(|s| crate::report::Shape {
+        quota_per_minute: quota,
+        ..s
+    }))
 }
 
 /// An applied value of 0 (new accounts can get reduced quotas): the model cannot be called.

@@ -62,6 +62,7 @@ pub(crate) fn judge(model: &str, m: &ModelMetrics, window: &str, region: &str) -
     if !peak.is_empty() {
         out = out.detail(peak.clone());
     }
+    out = out.shape(m.shape.clone());
     if let Some((t, n)) = m.busiest_tokens_minute {
         out = out.detail(format!(
             "{n:.0} tokens in the busiest token minute ({})",

@@ -85,6 +85,12 @@ pub fn render(report: &Report) -> String {
         for e in &f.evidence {
             out.push_str(&format!("- seen: {e}\n"));
         }
+        if let Some(shape) = &c.shape {
+            out.push_str(&format!(
+                "\n```\n{}\n```\n",
+                super::shape_lines(shape).join("\n")
+            ));
+        }
         out.push('\n');
         for (i, step) in f.remediation.iter().enumerate() {
             if step.contains('\n') {

@@ -55,6 +55,10 @@ fn row_text(c: &CheckResult) -> Vec<String> {
             }
         }
     }
+    // Throttling and quota findings show the traffic's shape over the window.
+    if let Some(shape) = &c.shape {
+        lines.extend(super::shape_lines(shape));
+    }
     lines
 }
 
