@@ -1,5 +1,5 @@
 //! `bedrock-doctor catalog refresh | status`: the offline catalog that `explain` and `lint`
-//! judge model lifecycles with. The embedded snapshot (src/sim/data/catalog.json) ages; a
+//! judge model lifecycles with. The embedded snapshot (src/catalog/catalog.json) ages; a
 //! refresh reads the live account's model and profile lists (the read-only calls the doctor
 //! already makes) and writes a user cache, which the offline commands prefer while it is the
 //! newer of the two.

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod aws;
 pub mod calls;
+pub mod catalog;
 pub mod catalog_refresh;
 pub mod causes;
 pub mod checks;

@@ -1,9 +1,6 @@
 //! What the doctor knows about Bedrock model identifiers, independent of any account: the
 //! grammar of ids, profile ids and ARNs, the retired models, and "did you mean".
 
-use serde::Deserialize;
-use std::sync::OnceLock;
-
 /// Geographic and global prefixes of system-defined cross-region inference profiles, the one
 /// list every module uses (`in.` for India appeared in 2026 on the OpenAI GPT-5.6 profiles).
 pub const PROFILE_PREFIXES: &[&str] = &[
@@ -199,39 +196,17 @@ pub fn sold_through_marketplace(model_id: &str) -> bool {
     !NOT_SOLD_THROUGH_MARKETPLACE.contains(&provider)
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct RetiredModel {
-    pub model_id: String,
-    pub model_name: String,
-    pub provider: String,
-    pub end_of_life: String,
-    #[serde(default)]
-    pub replacement: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Knowledge {
-    regions_with_bedrock: Vec<String>,
-    end_of_life_models: Vec<RetiredModel>,
-}
-
-/// Public facts from AWS's documentation (src/sim/data/catalog.json, sources beside it);
-/// the simulator's catalog is built from the same file.
-fn knowledge() -> &'static Knowledge {
-    static K: OnceLock<Knowledge> = OnceLock::new();
-    K.get_or_init(|| {
-        serde_json::from_str(include_str!("sim/data/catalog.json")).unwrap_or_default()
-    })
-}
+pub use crate::catalog::RetiredModel;
 
 /// Models AWS has retired, with their end-of-life date and the suggested replacement.
 pub fn retired() -> &'static [RetiredModel] {
-    &knowledge().end_of_life_models
+    &crate::catalog::in_use().end_of_life_models
 }
 
-/// The commercial regions that offer Bedrock.
+/// The commercial regions that offer Bedrock (the snapshot's list: a refreshed cache lists
+/// only the regions it read).
 pub fn bedrock_regions() -> &'static [String] {
-    &knowledge().regions_with_bedrock
+    &crate::catalog::snapshot().regions_with_bedrock
 }
 
 pub fn find_retired(model_id: &str) -> Option<&'static RetiredModel> {

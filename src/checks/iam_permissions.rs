@@ -87,10 +87,7 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
                 .any(|x| x.region == region && x.arn.contains(":foundation-model/"))
         {
             t.push(Target {
-                arn: format!(
-                    "arn:aws:bedrock:{region}::foundation-model/{}",
-                    route.model_id
-                ),
+                arn: crate::catalog::foundation_model_arn(&region, &route.model_id),
                 region: region.clone(),
             });
         }
@@ -98,7 +95,7 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
     }
     let model = ctx.facts.get::<ResolvedModel>()?.model_id.clone()?;
     Some(vec![Target {
-        arn: format!("arn:aws:bedrock:{region}::foundation-model/{model}"),
+        arn: crate::catalog::foundation_model_arn(&region, &model),
         region,
     }])
 }
@@ -113,7 +110,7 @@ fn targets_from_id(ctx: &Ctx) -> Option<(Vec<Target>, String)> {
         .model
         .as_deref()
         .filter(|_| super::catalog_silent(ctx))?;
-    let fm = |r: &str, m: &str| format!("arn:aws:bedrock:{r}::foundation-model/{m}");
+    let fm = crate::catalog::foundation_model_arn;
     let note = "the model was not resolved (bedrock:ListFoundationModels / GetInferenceProfile did not answer): these ARNs are built from the id";
     match crate::models::parse(id).ok()? {
         crate::models::ModelRef::Foundation { model_id, .. } => Some((
@@ -135,9 +132,7 @@ fn targets_from_id(ctx: &Ctx) -> Option<(Vec<Target>, String)> {
                 .clone();
             let mut t = vec![
                 Target {
-                    arn: format!(
-                        "arn:aws:bedrock:{region}:{account}:inference-profile/{profile_id}"
-                    ),
+                    arn: crate::catalog::inference_profile_arn(&region, &account, &profile_id),
                     region: region.clone(),
                 },
                 Target {

@@ -1,11 +1,8 @@
-//! Model lifecycle facts (Legacy, end of life, successor), read from the model catalog that the
-//! simulator also serves (src/sim/data/catalog.json, sourced in SOURCES.md beside it), so the
-//! doctor has one list of retired models rather than one per feature.
+//! Model lifecycle facts (Legacy, end of life, successor), judged from the model catalog in use
+//! (src/catalog: the refreshed cache or the built-in snapshot), so the doctor has one list of
+//! retired models rather than one per feature.
 
-use serde::Deserialize;
-use std::sync::OnceLock;
-
-const CATALOG_JSON: &str = include_str!("../sim/data/catalog.json");
+use crate::catalog;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lifecycle {
@@ -23,102 +20,7 @@ pub enum Lifecycle {
     },
 }
 
-#[derive(Debug, Deserialize)]
-struct CatalogFile {
-    as_of: String,
-    models: Vec<ModelEntry>,
-    end_of_life_models: Vec<EolEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ModelEntry {
-    model_id: String,
-    #[serde(default)]
-    model_name: Option<String>,
-    lifecycle: String,
-    #[serde(default)]
-    legacy_since: Option<String>,
-    #[serde(default)]
-    legacy_scheduled: Option<String>,
-    #[serde(default)]
-    end_of_life: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct EolEntry {
-    model_id: String,
-    #[serde(default)]
-    model_name: Option<String>,
-    end_of_life: String,
-    #[serde(default)]
-    replacement: Option<String>,
-}
-
-/// Where the catalog in use came from: the embedded snapshot, or the user cache written by
-/// `bedrock-doctor catalog refresh` (preferred unless the snapshot is newer).
-#[derive(Debug)]
-struct Loaded {
-    file: CatalogFile,
-    cache: Option<std::path::PathBuf>,
-}
-
-fn catalog() -> Option<&'static CatalogFile> {
-    loaded().map(|l| &l.file)
-}
-
-fn loaded() -> Option<&'static Loaded> {
-    static C: OnceLock<Option<Loaded>> = OnceLock::new();
-    C.get_or_init(|| {
-        let embedded: CatalogFile = serde_json::from_str(CATALOG_JSON).ok()?;
-        let cached = cache_path().and_then(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            let file: CatalogFile = serde_json::from_str(&text).ok()?;
-            (file.as_of >= embedded.as_of).then_some((file, p))
-        });
-        Some(match cached {
-            Some((file, p)) => Loaded {
-                file,
-                cache: Some(p),
-            },
-            None => Loaded {
-                file: embedded,
-                cache: None,
-            },
-        })
-    })
-    .as_ref()
-}
-
-/// The user cache `catalog refresh` writes: BEDROCK_DOCTOR_CACHE_DIR, else the platform's
-/// cache directory.
-pub fn cache_path() -> Option<std::path::PathBuf> {
-    let dir = match std::env::var_os("BEDROCK_DOCTOR_CACHE_DIR") {
-        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
-        _ => dirs::cache_dir()?.join("bedrock-doctor"),
-    };
-    Some(dir.join("catalog.json"))
-}
-
-/// One line: which catalog is in use and its date.
-pub fn describe_source() -> String {
-    match loaded() {
-        Some(Loaded {
-            file,
-            cache: Some(p),
-        }) => format!(
-            "model catalog of {} from {} ({} models)",
-            file.as_of,
-            p.display(),
-            file.models.len()
-        ),
-        Some(Loaded { file, cache: None }) => format!(
-            "model catalog of {}: the snapshot built into this bedrock-doctor ({} models)",
-            file.as_of,
-            file.models.len()
-        ),
-        None => "no model catalog could be read".to_string(),
-    }
-}
+pub use catalog::{cache_path, describe_source};
 
 /// How old a catalog may be before lifecycle answers are flagged as possibly stale.
 pub const STALE_AFTER_DAYS: i64 = 120;
@@ -147,27 +49,21 @@ fn days_between(from: &str, to: &str) -> Option<i64> {
 /// did not answer.
 pub fn name_of(model_id: &str) -> Option<&'static str> {
     let id = base_model_id(model_id);
-    catalog()?
+    catalog::in_use()
         .models
         .iter()
         .find(|m| same_model(id, &m.model_id))
-        .and_then(|m| m.model_name.as_deref())
+        .and_then(|m| m.name())
 }
 
 /// The retired models a refreshed cache keeps: the live listing no longer shows them.
-pub fn retired_for_cache() -> Vec<serde_json::Value> {
-    let Ok(embedded) = serde_json::from_str::<serde_json::Value>(CATALOG_JSON) else {
-        return vec![];
-    };
-    embedded["end_of_life_models"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+pub fn retired_for_cache() -> &'static [catalog::RetiredModel] {
+    &catalog::snapshot().end_of_life_models
 }
 
 /// The date the lifecycle facts were collected.
 pub fn as_of() -> Option<&'static str> {
-    catalog().map(|c| c.as_of.as_str())
+    Some(catalog::in_use().as_of.as_str())
 }
 
 /// The foundation-model id inside a model id, profile id or ARN.
@@ -187,7 +83,7 @@ pub fn lifecycle(model: &str) -> Option<Lifecycle> {
 
 /// The model's lifecycle on `date` (YYYY-MM-DD).
 pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
-    let c = catalog()?;
+    let c = catalog::in_use();
     let id = base_model_id(model);
     if let Some(e) = c
         .end_of_life_models
@@ -196,7 +92,7 @@ pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
     {
         return Some(Lifecycle::EndOfLife {
             model_id: e.model_id.clone(),
-            name: e.model_name.clone(),
+            name: (!e.model_name.is_empty()).then(|| e.model_name.clone()),
             end_of_life: e.end_of_life.clone(),
             replacement: e.replacement.clone(),
         });
@@ -205,7 +101,7 @@ pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
     if let Some(eol) = m.end_of_life.as_deref().filter(|eol| *eol <= date) {
         return Some(Lifecycle::EndOfLife {
             model_id: m.model_id.clone(),
-            name: m.model_name.clone(),
+            name: m.name().map(String::from),
             end_of_life: eol.to_string(),
             replacement: None,
         });
@@ -223,15 +119,6 @@ pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn catalog_parses() {
-        assert!(
-            catalog().is_some(),
-            "src/sim/data/catalog.json no longer parses"
-        );
-        assert!(as_of().is_some());
-    }
 
     #[test]
     fn sdxl_lifecycle() {

@@ -2,7 +2,7 @@
 //! (src/policy.rs), so a matcher bug cannot pass on both sides of a test: the simulator
 //! decides from the policy documents in a scenario, and the doctor must explain that decision.
 //!
-//! Written from the IAM User Guide (sources in data/SOURCES.md, "IAM evaluation"):
+//! Written from the IAM User Guide (sources in src/catalog/SOURCES.md, "IAM evaluation"):
 //! - actions match case-insensitively, resource ARNs case-sensitively
 //!   (reference_policies_elements_action.html, reference_policies_elements_resource.html);
 //! - a Resource pattern is matched part by part at its colons, and only a `*` that ends a

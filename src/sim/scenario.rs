@@ -153,7 +153,7 @@ impl Default for Identity {
     }
 }
 
-/// Changes to the built-in model catalog (src/sim/data/catalog.json).
+/// Changes to the built-in model catalog (src/catalog/catalog.json).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
