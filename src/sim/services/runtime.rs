@@ -1,0 +1,350 @@
+//! Bedrock Runtime: InvokeModel, Converse and their streaming forms, with API keys, Marketplace
+//! subscriptions, lifecycles, quotas and faults deciding the answer.
+
+use super::iam::authorize;
+use super::*;
+
+impl World<'_> {
+    pub(super) fn invoke(&self, op: &str, protocol: Protocol) -> Reply {
+        let s = self.sim.scenario();
+        let id = path_id(self.call, true);
+        let rid = self.rid;
+        let application = self.find_application_profile(&id).filter(|_| {
+            id.contains("application-inference-profile/") || self.find_profile(&id).is_none()
+        });
+        let (model, profile) = if let Some(a) = application {
+            match self.application_route(a) {
+                Some(route) => route,
+                None => return self.not_valid(protocol),
+            }
+        } else if let Some(p) = self.find_profile(&id) {
+            match self
+                .models_here()
+                .into_iter()
+                .find(|v| v.m.model_id == p.model_id)
+            {
+                Some(v) => (v, Some(p)),
+                None => return self.not_valid(protocol),
+            }
+        } else if let Some(v) = self.find_model(&id) {
+            if !v.types.iter().any(|t| t == "ON_DEMAND") {
+                let msg = format!("Invocation of model ID {} with on-demand throughput isn\u{2019}t supported. Retry your request with the ID or ARN of an inference profile that contains this model.", v.m.model_id);
+                return protocol.error(400, "ValidationException", &msg, rid);
+            }
+            (v, None)
+        } else if self.retired(&id) {
+            return protocol.error(404, "ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", rid);
+        } else {
+            return self.not_valid(protocol);
+        };
+        let today = self.today();
+        let past_eol = model
+            .end_of_life
+            .as_deref()
+            .is_some_and(|d| d <= &today[..]);
+        if model.lifecycle == "END_OF_LIFE" || past_eol {
+            return protocol.error(404, "ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", rid);
+        }
+        if let Some(a) = self.access_for(&model.m.model_id) {
+            // Models not sold through Marketplace never wait on an agreement
+            // (docs: model-access.html).
+            let marketplace = crate::models::sold_through_marketplace(&model.m.model_id);
+            // With no agreement yet, the first call subscribes on the caller's behalf, if the
+            // caller may (AWS evaluates that with aws:CalledViaLast = bedrock.amazonaws.com).
+            let first_call_fails = a.agreement == "NOT_AVAILABLE"
+                && a.authorization == "AUTHORIZED"
+                && !self.may_subscribe();
+            if marketplace && (a.agreement == "PENDING" || first_call_fails) {
+                return protocol.error(403, "AccessDeniedException", "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 15 minutes.", rid);
+            }
+            if marketplace && a.agreement == "ERROR" {
+                let why = a.agreement_error.as_deref().unwrap_or("Your AWS Marketplace subscription for this model cannot be completed at this time.");
+                return protocol.error(
+                    403,
+                    "AccessDeniedException",
+                    &format!("Model access is denied due to {why}"),
+                    rid,
+                );
+            }
+            if a.authorization != "AUTHORIZED"
+                || a.entitlement != "AVAILABLE"
+                || a.region_availability != "AVAILABLE"
+            {
+                return protocol.error(
+                    403,
+                    "AccessDeniedException",
+                    "You don't have access to the model with the specified model ID.",
+                    rid,
+                );
+            }
+        }
+        if model.m.provider == "Anthropic" && !s.use_case_submitted && !s.use_case_inherited {
+            return protocol.error(404, "ResourceNotFoundException", "Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.", rid);
+        }
+        let application_arn = application.map(|a| self.application_profile_arn(a));
+        if let Some(denied) = self.invoke_denied(&model, profile, application_arn.as_deref()) {
+            return protocol.error(403, "AccessDeniedException", &denied, rid);
+        }
+        // A token quota of 0 (new accounts can get reduced quotas) throttles every call
+        // (docs: quotas-runtime.html; the daily limit's text is AWS's).
+        let name = model.m.model_name.to_ascii_lowercase();
+        if let Some(q) = s.quotas.iter().find(|q| {
+            let n = q.name.to_ascii_lowercase();
+            q.value == 0.0
+                && (n.contains("tokens per day") || n.contains("tokens per minute"))
+                && (n.contains(&name) || n.starts_with("cross-model"))
+        }) {
+            let msg = if q.name.to_ascii_lowercase().contains("per day") {
+                "Too many tokens per day, please wait before trying again."
+            } else {
+                "Too many tokens, please wait before trying again."
+            };
+            return protocol.error(429, "ThrottlingException", msg, rid);
+        }
+        let body = String::from_utf8_lossy(&self.call.body);
+        let tier = self.call.service_tier_header.clone().or_else(|| {
+            serde_json::from_slice::<Value>(&self.call.body)
+                .ok()?
+                .pointer("/serviceTier/type")?
+                .as_str()
+                .map(str::to_string)
+        });
+        if let Some(t) = tier.as_deref() {
+            if !["priority", "default", "flex", "reserved"].contains(&t) {
+                return protocol.error(
+                    400,
+                    "ValidationException",
+                    "The service tier provided is invalid.",
+                    rid,
+                );
+            }
+        }
+        let rule = s.invoke.iter().find(|r| {
+            (glob(&r.model, &id) || glob(&r.model, &model.m.model_id))
+                && r.body_contains
+                    .as_ref()
+                    .is_none_or(|b| body.contains(b.as_str()))
+                && r.service_tier
+                    .as_ref()
+                    .is_none_or(|want| tier.as_deref() == Some(want.as_str()))
+        });
+        let behavior = rule.map(|r| r.behavior.as_str()).unwrap_or("answer");
+        match behavior {
+            "throttle" => protocol.error(429, "ThrottlingException", "Too many requests, please wait before trying again.", rid),
+            "timeout" => protocol.error(408, "ModelTimeoutException", "Model has timed out in processing the request. Try your request again.", rid),
+            "not-ready" => protocol.error(429, "ModelNotReadyException", "Model is not ready to serve inference requests. The AWS SDK will automatically retry the operation up to 5 times.", rid),
+            "unavailable" => protocol.error(503, "ServiceUnavailableException", "Bedrock is unable to process your request.", rid),
+            "restricted" => protocol.error(400, "ValidationException", "Operation not allowed", rid),
+            "error" => {
+                let r = rule.expect("a behavior comes from a rule");
+                protocol.error(r.status.unwrap_or(400), r.code.as_deref().unwrap_or("ValidationException"), r.message.as_deref().unwrap_or(""), rid)
+            }
+            "filtered" if op == "Converse" => wire::json_ok(&converse_body("content_filtered", "")),
+            _ if op == "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
+            _ => wire::json_ok(&invoke_body(model.m, behavior == "filtered")),
+        }
+    }
+
+    /// A call made with a Bedrock API key: the key must be one Bedrock issued, unexpired and
+    /// for this region (a bearer call carries no region: the scenario's stands in), and using
+    /// API keys must be allowed: bedrock:CallWithBearerToken with bedrock:bearerTokenType
+    /// (docs: api-keys-permissions.html). AWS's answer to a bad key is the 403 users report:
+    /// "Authentication failed: Please make sure your API Key is valid."
+    pub(super) fn api_key_refused(&self, protocol: Protocol) -> Option<Reply> {
+        use crate::api_key::ApiKey;
+        let key = self.call.api_key.as_ref().filter(|_| self.call.bearer)?;
+        let invalid = match key {
+            ApiKey::Unrecognised => true,
+            ApiKey::LongTerm => false,
+            ApiKey::ShortTerm(s) => {
+                s.expires <= self.sim.aws_now() || s.region != self.sim.scenario().region
+            }
+        };
+        if invalid {
+            return Some(protocol.error(
+                403,
+                "AccessDeniedException",
+                "Authentication failed: Please make sure your API Key is valid.",
+                self.rid,
+            ));
+        }
+        let principal = self.caller_principal();
+        let mut context = iam_eval::Context::new();
+        context.insert(
+            "aws:requestedregion".into(),
+            vec![self.region().to_string()],
+        );
+        context.insert(
+            "bedrock:bearertokentype".into(),
+            vec![key.token_type().unwrap_or_default().to_string()],
+        );
+        let s = self.sim.scenario();
+        let d = authorize(s, &principal, "bedrock:CallWithBearerToken", "*", &context);
+        let why = if !d.allowed_by_organizations {
+            "with an explicit deny in a service control policy"
+        } else if d.decision == Verdict::ExplicitDeny {
+            "with an explicit deny in an identity-based policy"
+        } else {
+            return None;
+        };
+        Some(protocol.error(
+            403,
+            "AccessDeniedException",
+            &format!("User: {principal} is not authorized to perform: bedrock:CallWithBearerToken on resource: * {why}"),
+            self.rid,
+        ))
+    }
+
+    /// May the caller subscribe to a model through Bedrock (aws-marketplace:Subscribe and
+    /// ViewSubscriptions, called via bedrock.amazonaws.com)?
+    pub(super) fn may_subscribe(&self) -> bool {
+        let s = self.sim.scenario();
+        let principal = self.caller_principal();
+        let mut context = iam_eval::Context::new();
+        context.insert(
+            "aws:calledvialast".into(),
+            vec!["bedrock.amazonaws.com".into()],
+        );
+        context.insert(
+            "aws:requestedregion".into(),
+            vec![self.region().to_string()],
+        );
+        [
+            "aws-marketplace:Subscribe",
+            "aws-marketplace:ViewSubscriptions",
+        ]
+        .iter()
+        .all(|action| {
+            let d = authorize(s, &principal, action, "*", &context);
+            d.decision == Verdict::Allowed && d.allowed_by_organizations
+        })
+    }
+
+    /// The AccessDenied text AWS would give if IAM or an SCP refuses the call.
+    ///
+    /// The resources a call touches (docs: inference-profiles-prereq.html,
+    /// global-cross-region-inference.html): on demand, the model's ARN in the region; through
+    /// a geographic profile, the profile's ARN and the model's ARN in every destination, each
+    /// evaluated in its own region; through a global profile, the profile's ARN, the model's ARN
+    /// in the source region and the Region-less model ARN, which AWS evaluates with
+    /// `aws:RequestedRegion` = `unspecified`. Calls through a profile carry
+    /// `bedrock:InferenceProfileArn`.
+    ///
+    /// Through an application profile, the application profile's ARN comes first, then what
+    /// the profile it copies touches; `bedrock:InferenceProfileArn` is the application
+    /// profile's ARN.
+    pub(super) fn invoke_denied(
+        &self,
+        model: &ModelView,
+        profile: Option<&CatalogProfile>,
+        application_arn: Option<&str>,
+    ) -> Option<String> {
+        let s = self.sim.scenario();
+        let principal = self.caller_principal();
+        let here = self.region().to_string();
+        let fm = |r: &str| format!("arn:aws:bedrock:{r}::foundation-model/{}", model.m.model_id);
+        let mut targets: Vec<(String, String)> = Vec::new();
+        let mut profile_arn = application_arn.map(str::to_string);
+        if let Some(arn) = application_arn {
+            targets.push((arn.to_string(), here.clone()));
+        }
+        match profile {
+            Some(p) => {
+                let arn = format!(
+                    "arn:aws:bedrock:{here}:{}:inference-profile/{}",
+                    self.account(),
+                    p.id
+                );
+                if application_arn.is_none() {
+                    targets.push((arn.clone(), here.clone()));
+                    profile_arn = Some(arn);
+                }
+                if p.is_global() {
+                    targets.push((fm(&here), here.clone()));
+                    targets.push((fm(""), "unspecified".to_string()));
+                } else {
+                    for r in p.destinations_from(&here) {
+                        targets.push((fm(r), r.clone()));
+                    }
+                }
+            }
+            None => targets.push((fm(&here), here.clone())),
+        }
+        let who = if self.call.bearer {
+            principal.clone()
+        } else {
+            s.identity.arn.clone()
+        };
+        for (resource, region) in targets {
+            let mut context = iam_eval::Context::new();
+            context.insert("aws:requestedregion".into(), vec![region]);
+            context.insert("aws:principalarn".into(), vec![principal.clone()]);
+            if let Some(arn) = &profile_arn {
+                context.insert("bedrock:inferenceprofilearn".into(), vec![arn.clone()]);
+            }
+            let d = authorize(s, &principal, "bedrock:InvokeModel", &resource, &context);
+            let base = format!("User: {who} is not authorized to perform: bedrock:InvokeModel on resource: {resource}");
+            if !d.allowed_by_organizations {
+                return Some(format!(
+                    "{base} with an explicit deny in a service control policy"
+                ));
+            }
+            if !d.allowed_by_boundary {
+                return Some(format!(
+                    "{base} because no permissions boundary allows the bedrock:InvokeModel action"
+                ));
+            }
+            match d.decision {
+                Verdict::ExplicitDeny => {
+                    return Some(format!(
+                        "{base} with an explicit deny in an identity-based policy"
+                    ))
+                }
+                Verdict::ImplicitDeny => {
+                    return Some(format!(
+                    "{base} because no identity-based policy allows the bedrock:InvokeModel action"
+                ))
+                }
+                Verdict::Allowed => {}
+            }
+        }
+        None
+    }
+}
+
+pub(super) fn converse_body(stop: &str, reply: &str) -> Value {
+    let content = if reply.is_empty() {
+        json!([])
+    } else {
+        json!([{ "text": reply }])
+    };
+    json!({
+        "output": { "message": { "role": "assistant", "content": content } },
+        "stopReason": stop,
+        "usage": { "inputTokens": 3, "outputTokens": if reply.is_empty() { 0 } else { 1 }, "totalTokens": 4 },
+        "metrics": { "latencyMs": 120 },
+    })
+}
+
+pub(super) fn invoke_body(m: &CatalogModel, filtered: bool) -> Value {
+    if m.output_modalities.iter().any(|o| o == "EMBEDDING") {
+        return json!({ "embedding": [0.012, -0.034, 0.056], "inputTextTokenCount": 1 });
+    }
+    if m.output_modalities.iter().any(|o| o == "IMAGE") {
+        let reason = if filtered {
+            "CONTENT_FILTERED"
+        } else {
+            "SUCCESS"
+        };
+        return json!({ "result": "success", "artifacts": [{ "seed": 42, "base64": "iVBORw0KGgo=", "finishReason": reason }] });
+    }
+    if m.provider == "Anthropic" {
+        return json!({
+            "id": "msg_bdrk_sim", "type": "message", "role": "assistant",
+            "content": [{ "type": "text", "text": "Hello" }],
+            "stop_reason": if filtered { "refusal" } else { "end_turn" },
+            "usage": { "input_tokens": 3, "output_tokens": 1 }
+        });
+    }
+    json!({ "outputs": [{ "text": "Hello", "stop_reason": "stop" }] })
+}
