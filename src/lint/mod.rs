@@ -1,10 +1,8 @@
 //! `bedrock-doctor lint`: a request body checked offline against its model family's JSON Schema
 //! (schemas/*.json, Draft 2020-12) and the cross-field rules of rules.md. The schemas are data;
-//! rules.rs holds only what a schema cannot say.
+//! rules/ holds only what a schema cannot say, one file per family behind one registry.
 
-mod prompt_cache;
 pub mod rules;
-mod structured_output;
 
 use crate::causes::Cause;
 use crate::cli::{LintArgs, LintOperation, Output};
@@ -21,39 +19,6 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 const FAMILIES_JSON: &str = include_str!("families.json");
-
-/// The embedded schemas, by family id (families.json names the same ids).
-const SCHEMAS: &[(&str, &str)] = &[
-    (
-        "stability-sdxl-v1",
-        include_str!("schemas/stability-sdxl-v1.json"),
-    ),
-    (
-        "stability-image",
-        include_str!("schemas/stability-image.json"),
-    ),
-    ("amazon-image", include_str!("schemas/amazon-image.json")),
-    (
-        "anthropic-messages",
-        include_str!("schemas/anthropic-messages.json"),
-    ),
-    (
-        "amazon-titan-text",
-        include_str!("schemas/amazon-titan-text.json"),
-    ),
-    (
-        "amazon-nova-text",
-        include_str!("schemas/amazon-nova-text.json"),
-    ),
-    ("meta-llama", include_str!("schemas/meta-llama.json")),
-    ("mistral", include_str!("schemas/mistral.json")),
-    ("cohere-embed", include_str!("schemas/cohere-embed.json")),
-    (
-        "amazon-titan-embed",
-        include_str!("schemas/amazon-titan-embed.json"),
-    ),
-    ("converse", include_str!("schemas/converse.json")),
-];
 
 #[derive(Debug, Deserialize)]
 struct FamilySpec {
@@ -133,8 +98,8 @@ pub fn family_for(model: &str, operation: LintOperation) -> Result<&'static Fami
 }
 
 pub fn schema(family: &str) -> Option<Value> {
-    let (_, src) = SCHEMAS.iter().find(|(id, _)| *id == family)?;
-    serde_json::from_str(src).ok()
+    let r = rules::REGISTRY.iter().find(|r| r.id == family)?;
+    serde_json::from_str(r.schema).ok()
 }
 
 /// Why lint could not run: one line, exit code 2.
@@ -866,9 +831,12 @@ mod tests {
     fn families_and_schemas_load() {
         let fams = load_families().unwrap();
         let ids: BTreeSet<&str> = fams.iter().map(|f| f.id.as_str()).collect();
-        let schema_ids: BTreeSet<&str> = SCHEMAS.iter().map(|(id, _)| *id).collect();
-        assert_eq!(ids, schema_ids, "families.json and SCHEMAS disagree");
-        for (id, _) in SCHEMAS {
+        let schema_ids: BTreeSet<&str> = rules::REGISTRY.iter().map(|r| r.id).collect();
+        assert_eq!(
+            ids, schema_ids,
+            "families.json and the rules' registry disagree"
+        );
+        for id in schema_ids {
             let s = schema(id).unwrap_or_else(|| panic!("{id} is not JSON"));
             jsonschema::draft202012::new(&s).unwrap_or_else(|e| panic!("{id}: {e}"));
         }

@@ -5,7 +5,7 @@
 //! tools, system, messages, and a longer TTL must come before a shorter one; Nova models take
 //! checkpoints in system and messages only; only the models in the page's table cache.
 
-use super::rules::RuleFinding;
+use super::RuleFinding;
 use crate::causes::Cause;
 use serde_json::{Map, Value};
 

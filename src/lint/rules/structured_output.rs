@@ -7,7 +7,7 @@
 //! schema with an unsupported feature gets a 400 at once; Anthropic models reject structured
 //! outputs together with citations.
 
-use super::rules::{escape, RuleFinding};
+use super::{escape, RuleFinding};
 use crate::causes::Cause;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
