@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 pub fn run(command: &CatalogCommand) -> i32 {
     match command {
         CatalogCommand::Status => {
-            println!("{}", offline::describe_source());
+            crate::sink::print(&format!("{}\n", offline::describe_source()));
             if let Some(note) = offline::stale_note(&crate::models::today()) {
-                println!("{note}");
+                crate::sink::print(&format!("{note}\n"));
             }
             exit::HEALTHY
         }
@@ -123,15 +123,15 @@ async fn refresh(args: &CatalogRefreshArgs) -> i32 {
         });
     match written {
         Ok(()) => {
-            println!(
-                "wrote {} models and {} inference profiles from {} region(s) to {}",
+            crate::sink::print(&format!(
+                "wrote {} models and {} inference profiles from {} region(s) to {}\n",
                 document["models"].as_array().map_or(0, Vec::len),
                 document["inference_profile_ids"]
                     .as_array()
                     .map_or(0, Vec::len),
                 read.len(),
                 path.display()
-            );
+            ));
             if read.len() < regions.len() {
                 exit::COULD_NOT_CHECK
             } else {

@@ -23,3 +23,4 @@ pub mod report;
 pub mod runner;
 pub mod secrets;
 pub mod sim;
+pub mod sink;

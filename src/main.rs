@@ -5,9 +5,9 @@ use bedrock_doctor::cli::{
 };
 use bedrock_doctor::report::{exit, exit_code};
 use bedrock_doctor::sim::{self, scenario::Scenario};
-use bedrock_doctor::{doctor, render, secrets};
+use bedrock_doctor::{doctor, render, secrets, sink};
 use clap::{CommandFactory, FromArgMatches};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 fn main() {
     // A check's panic is reported as that check's `error`; keep the backtrace out of the output.
@@ -40,16 +40,16 @@ fn main() {
             }
         }
         Some(Command::List) => {
-            print!("{}", bedrock_doctor::checks::listing());
+            sink::print(&bedrock_doctor::checks::listing());
             exit::HEALTHY
         }
         Some(Command::Policy(p)) => match bedrock_doctor::checks::select(&p.only, &p.skip) {
             Ok(selected) => {
                 let policy = bedrock_doctor::checks::doctor_policy(&selected);
-                println!(
-                    "{}",
+                sink::print(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&policy).unwrap_or_default()
-                );
+                ));
                 exit::HEALTHY
             }
             Err(e) => fail_usage(&e),
@@ -281,7 +281,7 @@ fn run_sim(args: &ServeArgs) -> i32 {
 
 fn run_demo(mut args: DemoArgs) -> i32 {
     if args.list {
-        print!("{}", bedrock_doctor::demo::list());
+        sink::print(&bedrock_doctor::demo::list());
         return exit::HEALTHY;
     }
     let scenario = load_scenario(&args.scenario);
@@ -334,9 +334,8 @@ fn run_doctor_in(
         Err(doctor::UsageError(msg)) => return fail_usage(&msg),
     };
     let text = render_as(&report, args.output, args);
-    let mut stdout = std::io::stdout().lock();
     if let Some(path) = &args.output_file {
-        if let Err(e) = std::fs::write(path, secrets::scrub(&text)) {
+        if let Err(e) = sink::write_file(path, &text) {
             eprintln!(
                 "bedrock-doctor: cannot write --output-file `{}`: {e}",
                 path.display()
@@ -345,13 +344,11 @@ fn run_doctor_in(
         }
         // The file has the report; the person at the terminal still gets the table.
         if args.output != ReportFormat::Table {
-            let table = render_as(&report, ReportFormat::Table, args);
-            let _ = stdout.write_all(secrets::scrub(&table).as_bytes());
+            sink::print(&render_as(&report, ReportFormat::Table, args));
         }
     } else {
-        let _ = stdout.write_all(secrets::scrub(&text).as_bytes());
+        sink::print(&text);
     }
-    let _ = stdout.flush();
     exit_code(&report, args.fail_on)
 }
 
@@ -406,21 +403,12 @@ fn render_as(
         ReportFormat::Sarif => render::sarif::render(report),
         ReportFormat::Markdown => render::markdown::render(report),
         ReportFormat::Table => {
-            let width = std::io::stdout()
-                .is_terminal()
-                .then(terminal_width)
-                .flatten()
-                .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok());
             let style = render::table::Style {
-                width,
+                width: sink::width(),
                 verbose: args.verbose > 0,
                 quiet: args.quiet > 0,
             };
             render::table::render(report, &style)
         }
     }
-}
-
-fn terminal_width() -> Option<u16> {
-    comfy_table::Table::new().width()
 }

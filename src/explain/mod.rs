@@ -9,7 +9,7 @@ use crate::knowledge::{self, Classification, Confidence};
 use crate::report::exit;
 use colored::Colorize;
 use serde::{Deserialize, Serialize};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// One cause as `--output json` prints it. `code` is a cause code of docs/causes.md, or
 /// `unknown` when the text revealed nothing the catalog knows.
@@ -111,9 +111,7 @@ pub fn run(args: &ExplainArgs) -> i32 {
             s
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(crate::secrets::scrub(&out).as_bytes());
-    let _ = stdout.flush();
+    crate::sink::print(&out);
     exit::HEALTHY
 }
 
@@ -140,14 +138,10 @@ fn read_text(args: &ExplainArgs) -> Result<String, input::InputError> {
 }
 
 fn width() -> usize {
-    let w = std::io::stdout()
-        .is_terminal()
-        .then(|| comfy_table::Table::new().width())
-        .flatten()
+    crate::sink::width()
         .map(usize::from)
-        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
-        .unwrap_or(100);
-    w.clamp(60, 160)
+        .unwrap_or(100)
+        .clamp(60, 160)
 }
 
 const LABELS: [(&str, &str); 10] = [

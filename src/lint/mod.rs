@@ -15,7 +15,6 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::sync::OnceLock;
 
 const FAMILIES_JSON: &str = include_str!("families.json");
@@ -726,9 +725,7 @@ pub fn run(args: &LintArgs) -> i32 {
         }
         Output::Table => render_text(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(crate::secrets::scrub(&out).as_bytes());
-    let _ = stdout.flush();
+    crate::sink::print(&out);
     if report.ok {
         exit::HEALTHY
     } else {
