@@ -179,7 +179,7 @@ impl AwsSetup {
             .iter()
             .filter_map(|k| {
                 env(k).map(|v| Sourced {
-                    value: mask_url_password(&v),
+                    value: crate::secrets::mask_url_password(&v),
                     source: k.to_string(),
                 })
             })
@@ -526,7 +526,7 @@ impl CallFailure {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let detail = error_chain(err);
+        let detail = crate::calls::error_chain(err);
         match err {
             // A 2xx body the SDK could not read comes back as a service error without a code.
             SdkError::ServiceError(se) if se.err().code().is_none() => {
@@ -604,48 +604,9 @@ impl CallFailure {
     }
 }
 
-/// An error and its sources, joined by ": " (each level once, no Debug dumps).
-pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
-}
-
 fn looks_like_identity_error(detail: &str) -> bool {
     let d = detail.to_ascii_lowercase();
     d.contains("credentials") || d.contains("identity") || d.contains("token")
-}
-
-/// Show enough of an access key id to recognise it, never the whole: AKIA…WXYZ.
-pub fn mask_key_id(id: &str) -> String {
-    if id.len() <= 8 {
-        return "****".to_string();
-    }
-    format!("{}…{}", &id[..4], &id[id.len() - 4..])
-}
-
-/// `http://user:pass@proxy:3128` -> `http://user:****@proxy:3128`.
-pub fn mask_url_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    let host_start = rest.find('/').unwrap_or(rest.len());
-    match rest[..host_start].rfind('@') {
-        Some(at) => {
-            let userinfo = &rest[..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:****{}", &url[..scheme_end], user, &rest[at..])
-        }
-        None => url.to_string(),
-    }
 }
 
 /// A region name as AWS spells them: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
@@ -666,21 +627,6 @@ pub fn region_looks_valid(region: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_key_ids_and_proxy_passwords() {
-        assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
-        assert_eq!(mask_key_id("short"), "****");
-        assert_eq!(
-            mask_url_password("http://bob:s3cret@proxy:3128"),
-            "http://bob:****@proxy:3128"
-        );
-        assert_eq!(
-            mask_url_password("http://proxy:3128/x@y"),
-            "http://proxy:3128/x@y"
-        );
-        assert_eq!(mask_url_password("proxy:3128"), "proxy:3128");
-    }
 
     #[test]
     fn region_names() {

@@ -155,7 +155,7 @@ impl Intercept for CallLog {
                 ),
                 (Some(Err(e)), None) => tracing::info!(
                     "{call}: gave up after {n} of at most {max} attempts ({})",
-                    crate::aws::error_chain(e)
+                    error_chain(e)
                 ),
                 (None, None) => {}
             }
@@ -326,6 +326,20 @@ fn transitive(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
         up.push(all);
     }
     up
+}
+
+/// An error and its sources, joined by ": " (each level once, no Debug dumps).
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -254,7 +254,7 @@ pub struct DoctorArgs {
 
     /// Mutes from the config file (not a flag).
     #[arg(skip)]
-    pub mutes: Vec<crate::config_file::Mute>,
+    pub mutes: Vec<crate::report::Mute>,
 
     /// Re-run the failing checks until they pass or this much time has passed (IAM changes
     /// and Marketplace subscriptions take minutes to propagate)

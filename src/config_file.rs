@@ -1,8 +1,7 @@
 //! `bedrock-doctor.toml` (or `--config FILE`): the settings a CI job keeps in its repository,
 //! and the mute list. Flags given on the command line win over the file.
 
-use crate::causes::Cause;
-use crate::report::{FailOn, Report, Status};
+use crate::report::{FailOn, Mute, Report, Status};
 use serde::Deserialize;
 
 pub const DEFAULT_NAME: &str = "bedrock-doctor.toml";
@@ -27,19 +26,6 @@ pub struct ConfigFile {
     pub concurrency: Option<u16>,
     #[serde(default, rename = "mute")]
     pub mutes: Vec<Mute>,
-}
-
-/// Silence a known finding: by check and/or cause, optionally for one model, with a reason
-/// and an optional expiry. A muted finding still shows, marked as muted.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mute {
-    pub check: Option<String>,
-    pub cause: Option<Cause>,
-    pub model: Option<String>,
-    pub reason: String,
-    /// YYYY-MM-DD; from the day after, the mute no longer applies and is reported.
-    pub until: Option<String>,
 }
 
 /// Read and validate the file; errors are one line naming the file, the key and the line.
@@ -186,7 +172,7 @@ mod tests {
         );
         let f = load(&p).unwrap();
         assert_eq!(f.fail_on, Some(FailOn::Warn));
-        assert_eq!(f.mutes[0].cause, Some(Cause::ModelLegacy));
+        assert_eq!(f.mutes[0].cause, Some(crate::causes::Cause::ModelLegacy));
     }
 }
 

@@ -250,9 +250,7 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
     ))
 }
 
-/// `--model all`: every model the region offers, by the identifier a caller would use:
-/// the model id when it can be called on demand, else its first geographic profile.
-pub const ALL_MODELS: &str = "all";
+use crate::models::ALL_MODELS;
 
 async fn expand_all_models(env: &RunEnv, region: &str) -> Result<Vec<String>, String> {
     let (listed, profiles) = tokio::join!(

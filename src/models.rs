@@ -196,6 +196,10 @@ pub fn sold_through_marketplace(model_id: &str) -> bool {
     !NOT_SOLD_THROUGH_MARKETPLACE.contains(&provider)
 }
 
+/// `--model all`: every model the region offers, by the identifier a caller would use:
+/// the model id when it can be called on demand, else its first geographic profile.
+pub const ALL_MODELS: &str = "all";
+
 pub use crate::catalog::RetiredModel;
 
 /// Models AWS has retired, with their end-of-life date and the suggested replacement.

@@ -209,6 +209,20 @@ impl Report {
     }
 }
 
+/// Silence a known finding: by check and/or cause, optionally for one model, with a reason
+/// and an optional expiry (set in bedrock-doctor.toml). A muted finding still shows, marked
+/// as muted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mute {
+    pub check: Option<String>,
+    pub cause: Option<Cause>,
+    pub model: Option<String>,
+    pub reason: String,
+    /// YYYY-MM-DD; from the day after, the mute no longer applies and is reported.
+    pub until: Option<String>,
+}
+
 /// How bad a run must be before the exit code says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -18,7 +18,7 @@ pub fn register(secret: &str) {
 
 /// An access key id may be shown, but only masked.
 pub fn register_key_id(key_id: &str) {
-    register_as(key_id, &crate::aws::mask_key_id(key_id));
+    register_as(key_id, &mask_key_id(key_id));
 }
 
 fn register_as(secret: &str, replacement: &str) {
@@ -50,7 +50,7 @@ pub fn scrub(text: &str) -> String {
     }
     if KEY_ID.is_match(&out) {
         out = KEY_ID
-            .replace_all(&out, |m: &regex::Captures| crate::aws::mask_key_id(&m[0]))
+            .replace_all(&out, |m: &regex::Captures| mask_key_id(&m[0]))
             .into_owned();
     }
     out
@@ -71,9 +71,49 @@ impl Write for ScrubbedStderr {
     }
 }
 
+/// Show enough of an access key id to recognise it, never the whole: AKIA…WXYZ.
+pub fn mask_key_id(id: &str) -> String {
+    if id.len() <= 8 {
+        return "****".to_string();
+    }
+    format!("{}…{}", &id[..4], &id[id.len() - 4..])
+}
+
+/// `http://user:pass@proxy:3128` -> `http://user:****@proxy:3128`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let host_start = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_start].rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:****{}", &url[..scheme_end], user, &rest[at..])
+        }
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_key_ids_and_proxy_passwords() {
+        assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
+        assert_eq!(mask_key_id("short"), "****");
+        assert_eq!(
+            mask_url_password("http://bob:s3cret@proxy:3128"),
+            "http://bob:****@proxy:3128"
+        );
+        assert_eq!(
+            mask_url_password("http://proxy:3128/x@y"),
+            "http://proxy:3128/x@y"
+        );
+        assert_eq!(mask_url_password("proxy:3128"), "proxy:3128");
+    }
 
     #[test]
     fn scrubs_registered_values_only() {

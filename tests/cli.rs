@@ -227,7 +227,7 @@ fn leaks(label: &str, mut c: Command, file: Option<&std::path::Path>) -> (String
 
 #[test]
 fn no_secret_reaches_any_output_of_any_scenario() {
-    use bedrock_doctor::aws::mask_key_id;
+    use bedrock_doctor::secrets::mask_key_id;
     use bedrock_doctor::sim::scenario::LIBRARY;
     // Not `demo`: it replaces every credential source with its own keys. The simulator runs
     // here instead and the doctor gets the scenario's client setup plus the planted secrets.

@@ -5,10 +5,11 @@ use super::iam_permissions::{simulate, Target};
 use super::principal::Principal;
 use super::Ctx;
 use crate::api_key::ApiKey;
-use crate::aws::{mask_key_id, BEARER_TOKEN_VAR};
+use crate::aws::BEARER_TOKEN_VAR;
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
+use crate::secrets::mask_key_id;
 use std::time::SystemTime;
 
 const KEYS_DOC: &str = "https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-how.html";

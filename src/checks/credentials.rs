@@ -1,10 +1,10 @@
 //! `credentials`: the provider chain resolves credentials; where from, and until when.
 
 use super::Ctx;
-use crate::aws::mask_key_id;
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
+use crate::secrets::mask_key_id;
 use aws_credential_types::credential_feature::AwsCredentialFeature as F;
 use aws_credential_types::provider::{error::CredentialsError, ProvideCredentials};
 use aws_credential_types::Credentials;
@@ -80,7 +80,7 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
 }
 
 fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
-    let text = crate::aws::error_chain(err);
+    let text = crate::calls::error_chain(err);
     let lower = text.to_ascii_lowercase();
     let profile_flag = profile
         .map(|p| format!(" --profile {p}"))

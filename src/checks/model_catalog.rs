@@ -51,7 +51,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 
 async fn check(ctx: &Ctx, input: &str) -> Outcome {
     let region = ctx.region().to_string();
-    if input == crate::doctor::ALL_MODELS {
+    if input == crate::models::ALL_MODELS {
         // Only reached when `--model all` could not list the region's models.
         return match ctx.env.shared.models(&ctx.env, &region).await {
             Err(f) => Outcome::error(f.could_not(

@@ -230,7 +230,7 @@ impl Sim {
         } else {
             call.access_key
                 .as_deref()
-                .map(crate::aws::mask_key_id)
+                .map(crate::secrets::mask_key_id)
                 .unwrap_or_else(|| "anonymous".into())
         };
         let fault = self.take_fault(&call.service, &operation);
