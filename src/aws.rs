@@ -557,6 +557,32 @@ impl CallFailure {
         }
     }
 
+    /// An error that arrived inside an event stream (ConverseStream,
+    /// InvokeModelWithResponseStream) after the call itself succeeded: a modelled exception
+    /// keeps its code and message; there is no HTTP status of its own.
+    pub fn from_stream<E>(
+        err: &SdkError<E, aws_smithy_types::event_stream::RawMessage>,
+    ) -> CallFailure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match err {
+            SdkError::ServiceError(se) => {
+                // An exception event carries its type in a header the SDK turns into the
+                // typed error, not into the metadata's code; the type's name leads its text.
+                let e = se.err();
+                let shown = e.to_string();
+                let named = shown.split(':').next().filter(|n| n.ends_with("Exception"));
+                CallFailure::Service {
+                    code: e.code().or(named).unwrap_or("Unknown").to_string(),
+                    message: e.message().unwrap_or("").to_string(),
+                    status: None,
+                }
+            }
+            other => CallFailure::BadResponse(crate::calls::error_chain(other)),
+        }
+    }
+
     /// One line for a report: the error code and message, or what broke.
     pub fn describe(&self) -> String {
         match self {

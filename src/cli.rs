@@ -218,6 +218,12 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub invoke_images: bool,
 
+    /// Make the test call the way streaming applications do (ConverseStream, or
+    /// InvokeModelWithResponseStream for a --body), read the stream to its end, and report the
+    /// time to the first token and in all; errors inside the stream are findings too
+    #[arg(long)]
+    pub stream: bool,
+
     /// Send the test call in this service tier, as your application does (the tier must be
     /// offered for the model: see its model card)
     #[arg(long, value_enum, value_name = "TIER")]

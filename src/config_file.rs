@@ -23,6 +23,7 @@ pub struct ConfigFile {
     pub check_timeout: Option<String>,
     pub window: Option<String>,
     pub no_invoke: Option<bool>,
+    pub stream: Option<bool>,
     pub concurrency: Option<u16>,
     #[serde(default, rename = "mute")]
     pub mutes: Vec<Mute>,

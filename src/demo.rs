@@ -75,6 +75,7 @@ pub fn prepare_environment(scenario: &Scenario, args: &mut DoctorArgs) {
     if args.region.is_none() && !c.no_region {
         args.region = Some(scenario.region.clone());
     }
+    args.stream |= c.stream;
     if args.principal.is_none() {
         args.principal = c.principal.clone();
     }

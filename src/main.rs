@@ -158,6 +158,9 @@ fn with_config_file(
             args.window = d;
         }
     }
+    if !given("stream") && file.stream == Some(true) {
+        args.stream = true;
+    }
     if !given("no_invoke") && file.no_invoke == Some(true) {
         args.no_invoke = true;
     }

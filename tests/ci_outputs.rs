@@ -263,3 +263,55 @@ fn wait_retries_the_failing_checks_until_time_is_up() {
     let err = stderr(&o);
     assert!(err.contains("waiting for throttling"), "{err}");
 }
+
+/// `stream = true` in the config file (or `--stream`) makes the test call a ConverseStream
+/// read to its end: the summary says the time to the first token, the request it describes is
+/// a ConverseStream, and a stream broken inside is a finding.
+#[test]
+fn a_streaming_application_gets_a_streamed_test_call() {
+    let env = Env::new();
+    let cfg = env.home.path().join("bedrock-doctor.toml");
+    std::fs::write(&cfg, "stream = true\n").unwrap();
+    let o = run(env.cmd_with(&[
+        "demo",
+        "healthy",
+        "--model",
+        "amazon.nova-lite-v1:0",
+        "--output",
+        "json",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = report(&o);
+    let invoke = r.checks.iter().find(|c| c.id == "invoke").unwrap();
+    assert!(
+        invoke.summary.contains("first token after"),
+        "{}",
+        invoke.summary
+    );
+    assert!(
+        invoke.details.iter().any(|d| d.contains("ConverseStream(")),
+        "{:?}",
+        invoke.details
+    );
+    let o = run(env.cmd_with(&[
+        "demo",
+        "stream-model-error",
+        "--output",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    let r = report(&o);
+    let (_, f) = r
+        .findings()
+        .find(|(c, _)| c.id == "invoke")
+        .expect("the broken stream is a finding");
+    assert_eq!(f.cause.code(), "service-unavailable");
+    assert!(
+        f.evidence.iter().any(|e| e.contains("inside it")),
+        "{:?}",
+        f.evidence
+    );
+}

@@ -125,7 +125,12 @@ const READS: [(&str, &str); 15] = [
 ];
 
 /// ...and the probe: at most one call per model, none with --no-invoke.
-const PROBES: [(&str, &str); 2] = [("bedrock", "InvokeModel"), ("bedrock", "Converse")];
+const PROBES: [(&str, &str); 4] = [
+    ("bedrock", "InvokeModel"),
+    ("bedrock", "Converse"),
+    ("bedrock", "ConverseStream"),
+    ("bedrock", "InvokeModelWithResponseStream"),
+];
 
 #[test]
 fn the_read_allow_list_is_the_doctors_published_policy() {

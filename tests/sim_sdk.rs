@@ -490,3 +490,102 @@ async fn application_inference_profiles() {
         .await;
     assert!(answered.is_ok(), "{answered:?}");
 }
+
+/// ConverseStream and InvokeModelWithResponseStream answer in the event-stream encoding the
+/// SDK reads: the events of a whole answer in AWS's order, an exception event inside a broken
+/// stream, and a streaming call authorized as InvokeModelWithResponseStream.
+#[tokio::test]
+async fn streaming_calls_and_errors_inside_the_stream() {
+    use aws_sdk_bedrockruntime::types::ConverseStreamOutput as Event;
+    let running = start("healthy").await;
+    let rt = aws_sdk_bedrockruntime::Client::new(&config(&running, "us-east-1").await);
+    let mut out = rt
+        .converse_stream()
+        .model_id("amazon.nova-lite-v1:0")
+        .messages(hi())
+        .send()
+        .await
+        .unwrap();
+    let mut kinds = Vec::new();
+    while let Some(event) = out.stream.recv().await.unwrap() {
+        kinds.push(match event {
+            Event::MessageStart(_) => "messageStart",
+            Event::ContentBlockDelta(_) => "contentBlockDelta",
+            Event::ContentBlockStop(_) => "contentBlockStop",
+            Event::MessageStop(m) => {
+                assert_eq!(m.stop_reason().as_str(), "end_turn");
+                "messageStop"
+            }
+            Event::Metadata(_) => "metadata",
+            _ => "other",
+        });
+    }
+    assert_eq!(
+        kinds,
+        [
+            "messageStart",
+            "contentBlockDelta",
+            "contentBlockStop",
+            "messageStop",
+            "metadata"
+        ]
+    );
+    let mut chunks = rt
+        .invoke_model_with_response_stream()
+        .model_id("amazon.nova-lite-v1:0")
+        .content_type("application/json")
+        .body(aws_sdk_bedrockruntime::primitives::Blob::new(
+            br#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}"#.to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let first = chunks.body.recv().await.unwrap().unwrap();
+    let bytes = first.as_chunk().unwrap().bytes().unwrap().as_ref().to_vec();
+    assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_ok());
+
+    let broken = start("stream-model-error").await;
+    let rt = aws_sdk_bedrockruntime::Client::new(&config(&broken, "us-east-1").await);
+    let mut out = rt
+        .converse_stream()
+        .model_id("amazon.nova-lite-v1:0")
+        .messages(hi())
+        .send()
+        .await
+        .expect("the call itself succeeds");
+    let mut events = 0;
+    let err = loop {
+        match out.stream.recv().await {
+            Ok(Some(_)) => events += 1,
+            Ok(None) => panic!("the stream ended without its exception"),
+            Err(e) => break e.into_service_error(),
+        }
+    };
+    assert_eq!(events, 2);
+    assert!(err.is_model_stream_error_exception(), "{err:?}");
+
+    let denied = start("stream-denied-streaming-app").await;
+    let rt = aws_sdk_bedrockruntime::Client::new(&config(&denied, "us-east-1").await);
+    let refused = rt
+        .converse_stream()
+        .model_id("amazon.nova-lite-v1:0")
+        .messages(hi())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        refused.is_access_denied_exception()
+            && refused
+                .message()
+                .unwrap()
+                .contains("bedrock:InvokeModelWithResponseStream"),
+        "{refused:?}"
+    );
+    rt.converse()
+        .model_id("amazon.nova-lite-v1:0")
+        .messages(hi())
+        .send()
+        .await
+        .expect("plain Converse is allowed");
+}

@@ -121,26 +121,74 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                         .build()
                         .expect("the tier type is set")
                 });
+                let request = format!(
+                    "{}(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}{}): well under $0.001",
+                    if ctx.env.stream { "ConverseStream" } else { "Converse" },
+                    tier_note(&ctx)
+                );
+                let config = InferenceConfiguration::builder()
+                    .max_tokens(PROBE_MAX_TOKENS)
+                    .build();
+                if ctx.env.stream {
+                    let sent = rt
+                        .converse_stream()
+                        .model_id(&model)
+                        .messages(msg)
+                        .inference_config(config)
+                        .set_service_tier(tier)
+                        .customize()
+                        .config_override(no_retry)
+                        .send()
+                        .await;
+                    let streamed = match sent {
+                        Ok(out) => read_converse_stream(out.stream, started).await,
+                        Err(e) => Err(StreamFailure::Call(CallFailure::from_sdk(&e))),
+                    };
+                    return streamed_outcome(&ctx, &model, &request, streamed, started);
+                }
                 let sent = rt
                     .converse()
                     .model_id(&model)
                     .messages(msg)
-                    .inference_config(
-                        InferenceConfiguration::builder()
-                            .max_tokens(PROBE_MAX_TOKENS)
-                            .build(),
-                    )
+                    .inference_config(config)
                     .set_service_tier(tier)
                     .customize()
                     .config_override(no_retry)
                     .send()
                     .await;
-                let request = format!("Converse(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}{}): well under $0.001", tier_note(&ctx));
                 (
                     request,
                     sent.map(|o| Some(o.stop_reason().as_str().to_string()))
                         .map_err(|e| CallFailure::from_sdk(&e)),
                 )
+            }
+            Probe::Invoke { body, what } if ctx.env.stream => {
+                let request = format!(
+                    "InvokeModelWithResponseStream(modelId={model}, {} byte body{}): {what}",
+                    body.len(),
+                    tier_note(&ctx)
+                );
+                let sent = rt
+                    .invoke_model_with_response_stream()
+                    .model_id(&model)
+                    .content_type("application/json")
+                    .accept("application/json")
+                    .body(Blob::new(body.as_bytes().to_vec()))
+                    .set_service_tier(ctx.env.service_tier.map(|t| t.as_str().into()))
+                    .customize()
+                    .config_override(no_retry)
+                    .send()
+                    .await;
+                let streamed = match sent {
+                    Ok(out) => read_response_stream(out.body, started).await,
+                    Err(e) => Err(StreamFailure::Call(CallFailure::from_sdk(&e))),
+                };
+                let out = streamed_outcome(&ctx, &model, &request, streamed, started);
+                let resolved_id = resolved.as_ref().and_then(|r| r.model_id.as_deref());
+                return match lint_body(body, resolved_id.unwrap_or(&model)) {
+                    Some(f) => out.finding(f),
+                    None => out,
+                };
             }
             Probe::Invoke { body, what } => {
                 let sent = rt
@@ -195,6 +243,141 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             None => out,
         }
     })
+}
+
+/// What a streamed test call saw when it ended as a stream should.
+struct Streamed {
+    stop: Option<String>,
+    first_token_ms: Option<u128>,
+    events: usize,
+}
+
+/// How a streamed test call failed: the call itself or an exception inside the stream (with
+/// how many events came first), or a stream that ended without its closing event.
+enum StreamFailure {
+    Call(CallFailure),
+    InStream { failure: CallFailure, events: usize },
+    Cut { events: usize },
+}
+
+/// Reads a ConverseStream to its end: the first text delta is the first token; messageStop
+/// must come before the stream ends (API_runtime_ConverseStream: messageStart, content
+/// block events, messageStop, metadata).
+async fn read_converse_stream(
+    mut stream: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
+        aws_sdk_bedrockruntime::types::ConverseStreamOutput,
+        aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError,
+    >,
+    started: Instant,
+) -> Result<Streamed, StreamFailure> {
+    use aws_sdk_bedrockruntime::types::ConverseStreamOutput as Event;
+    let mut seen = Streamed {
+        stop: None,
+        first_token_ms: None,
+        events: 0,
+    };
+    loop {
+        match stream.recv().await {
+            Ok(Some(event)) => {
+                seen.events += 1;
+                match event {
+                    Event::ContentBlockDelta(_) if seen.first_token_ms.is_none() => {
+                        seen.first_token_ms = Some(started.elapsed().as_millis());
+                    }
+                    Event::MessageStop(m) => seen.stop = Some(m.stop_reason().as_str().to_string()),
+                    _ => {}
+                }
+            }
+            Ok(None) if seen.stop.is_some() => return Ok(seen),
+            Ok(None) => {
+                return Err(StreamFailure::Cut {
+                    events: seen.events,
+                })
+            }
+            Err(e) => {
+                return Err(StreamFailure::InStream {
+                    failure: CallFailure::from_stream(&e),
+                    events: seen.events,
+                })
+            }
+        }
+    }
+}
+
+/// Reads an InvokeModelWithResponseStream to its end: the first chunk is the first token.
+async fn read_response_stream(
+    mut stream: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
+        aws_sdk_bedrockruntime::types::ResponseStream,
+        aws_sdk_bedrockruntime::types::error::ResponseStreamError,
+    >,
+    started: Instant,
+) -> Result<Streamed, StreamFailure> {
+    let mut seen = Streamed {
+        stop: None,
+        first_token_ms: None,
+        events: 0,
+    };
+    loop {
+        match stream.recv().await {
+            Ok(Some(_)) => {
+                seen.events += 1;
+                seen.first_token_ms
+                    .get_or_insert_with(|| started.elapsed().as_millis());
+            }
+            Ok(None) if seen.events > 0 => return Ok(seen),
+            Ok(None) => return Err(StreamFailure::Cut { events: 0 }),
+            Err(e) => {
+                return Err(StreamFailure::InStream {
+                    failure: CallFailure::from_stream(&e),
+                    events: seen.events,
+                })
+            }
+        }
+    }
+}
+
+/// The verdict of a streamed test call: the time to the first token and in all, or what
+/// broke the stream, classified like any other failure.
+fn streamed_outcome(
+    ctx: &Ctx,
+    model: &str,
+    request: &str,
+    streamed: Result<Streamed, StreamFailure>,
+    started: Instant,
+) -> Outcome {
+    let took = started.elapsed().as_millis();
+    match streamed {
+        Ok(s) if is_filtered(s.stop.as_deref()) => Outcome::default().finding(
+            Finding::new(Cause::ContentFiltered, Severity::Error, format!("{model} streamed an answer, but a content filter or guardrail blocked it"))
+                .evidence(format!("request: {request}"))
+                .evidence(format!("stop reason: {}", s.stop.unwrap_or_default()))
+                .fix("if even a one-word prompt is blocked, check the guardrail attached to the request or the account's default guardrail (aws bedrock list-guardrails)")
+                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
+        ),
+        Ok(s) => Outcome::pass(format!(
+            "{model} streamed its answer: first token after {} ms, {took} ms in all",
+            s.first_token_ms.map_or("n/a".to_string(), |t| t.to_string())
+        ))
+        .detail(format!("request: {request}"))
+        .detail(format!("{} events; stop reason: {}", s.events, s.stop.unwrap_or_else(|| "n/a".into()))),
+        Err(StreamFailure::Call(f)) => failed(ctx, model, request, &f, took),
+        Err(StreamFailure::InStream { failure, events }) => {
+            let mut out = failed(ctx, model, request, &failure, took);
+            let note = format!("the call succeeded and the stream started: the error came inside it, after {events} event(s); a non-streaming call may well pass");
+            for f in &mut out.findings {
+                f.evidence.push(note.clone());
+            }
+            out
+        }
+        Err(StreamFailure::Cut { events }) => Outcome::default().finding(
+            Finding::new(Cause::ServiceUnavailable, Severity::Error, format!("the stream from {model} ended before its end (no messageStop)"))
+                .evidence(format!("request: {request}"))
+                .evidence(format!("{events} event(s) arrived, then the stream closed after {took} ms without messageStop and without an error"))
+                .fix("retry: a stream the service drops ends like this")
+                .fix("if it keeps happening, look at what sits between the application and Bedrock: a proxy, load balancer or gateway with an idle or response timeout shorter than the answer closes long streams")
+                .doc("https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html"),
+        ),
+    }
 }
 
 fn tier_note(ctx: &Ctx) -> String {

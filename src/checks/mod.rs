@@ -64,6 +64,8 @@ pub struct RunEnv {
     pub no_invoke: bool,
     /// `--invoke-images`: also probe image and video models (each call costs money).
     pub invoke_images: bool,
+    /// Stream the test call (`--stream`).
+    pub stream: bool,
     /// `--body FILE`: the person's own request body, sent with InvokeModel.
     pub body: Option<String>,
     /// `--service-tier`: the tier the test call asks for.
@@ -90,6 +92,7 @@ impl RunEnv {
             window: std::time::Duration::from_secs(86_400),
             no_invoke: false,
             invoke_images: false,
+            stream: false,
             body: None,
             service_tier: None,
             regions: vec![],
@@ -511,7 +514,7 @@ pub fn doctor_policy(selected: &[&Check]) -> serde_json::Value {
     let mut invoke = false;
     for c in selected {
         for a in &c.meta.iam_actions {
-            if a == "bedrock:InvokeModel" {
+            if a.starts_with("bedrock:InvokeModel") {
                 invoke = true;
             } else if !reads.contains(&a.as_str()) {
                 reads.push(a);
@@ -529,7 +532,8 @@ pub fn doctor_policy(selected: &[&Check]) -> serde_json::Value {
         statements.push(serde_json::json!({
             "Sid": "BedrockDoctorProbeInvocation",
             "Effect": "Allow",
-            "Action": ["bedrock:InvokeModel"],
+            // --stream calls ConverseStream, authorized as InvokeModelWithResponseStream.
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
             "Resource": [
                 "arn:aws:bedrock:*::foundation-model/*",
                 "arn:aws:bedrock:*:*:inference-profile/*",

@@ -101,6 +101,9 @@ pub struct Client {
     /// `--service-tier` for the demo: the tier the application asks for.
     #[serde(default)]
     pub service_tier: Option<String>,
+    /// `--stream` for the demo: the application streams.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 fn static_creds() -> String {
@@ -119,6 +122,7 @@ impl Default for Client {
             principal: None,
             body: None,
             service_tier: None,
+            stream: false,
         }
     }
 }
@@ -438,6 +442,11 @@ spelled!(
         Filtered = "filtered",
         Restricted = "restricted",
         Error = "error",
+        // Streaming calls only: the stream starts, then a modelStreamErrorException event,
+        // a throttlingException event, or its end without messageStop.
+        StreamError = "stream-error",
+        StreamThrottle = "stream-throttle",
+        StreamCut = "stream-cut",
     }
 );
 
@@ -479,6 +488,9 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "iam-not-authorized",
     "iam-explicit-deny",
     "iam-stream-denied",
+    "stream-denied-streaming-app",
+    "stream-model-error",
+    "stream-cut",
     "permissions-boundary-deny",
     "scp-deny",
     "scp-region-deny",

@@ -109,6 +109,45 @@ pub fn cbor_ok(value: &ciborium::Value) -> Reply {
     Reply::new(200, "application/cbor", cbor_bytes(value)).header("smithy-protocol", "rpc-v2-cbor")
 }
 
+/// One message of an event stream: an event (`:event-type`) or a modelled exception
+/// (`:exception-type`), with a JSON payload.
+pub enum StreamMessage {
+    Event(&'static str, serde_json::Value),
+    Exception(&'static str, String),
+}
+
+/// A streaming answer (ConverseStream, InvokeModelWithResponseStream): HTTP 200 and the
+/// messages in the binary event-stream encoding (application/vnd.amazon.eventstream), which
+/// the SDK reads one by one. Ending without a closing event is how a cut stream looks.
+pub fn eventstream_ok(messages: &[StreamMessage]) -> Reply {
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    let mut body = Vec::new();
+    for m in messages {
+        let (kind, type_header, name, payload) = match m {
+            StreamMessage::Event(name, v) => ("event", ":event-type", *name, v.to_string()),
+            StreamMessage::Exception(name, message) => (
+                "exception",
+                ":exception-type",
+                *name,
+                serde_json::json!({ "message": message }).to_string(),
+            ),
+        };
+        let message = Message::new(payload.into_bytes())
+            .add_header(Header::new(
+                ":message-type",
+                HeaderValue::String(kind.into()),
+            ))
+            .add_header(Header::new(type_header, HeaderValue::String(name.into())))
+            .add_header(Header::new(
+                ":content-type",
+                HeaderValue::String("application/json".into()),
+            ));
+        aws_smithy_eventstream::frame::write_message_to(&message, &mut body)
+            .expect("an event-stream message within the size limits");
+    }
+    Reply::new(200, "application/vnd.amazon.eventstream", body)
+}
+
 pub fn text(s: &str) -> ciborium::Value {
     ciborium::Value::Text(s.to_string())
 }

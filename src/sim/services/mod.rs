@@ -181,7 +181,10 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
         ("bedrock", "ListInferenceProfiles") => w.list_profiles(),
         ("bedrock", "GetInferenceProfile") => w.get_profile(protocol),
         ("bedrock", "GetUseCaseForModelAccess") => w.use_case(protocol),
-        ("bedrock", "InvokeModel" | "Converse") => w.invoke(op, protocol),
+        (
+            "bedrock",
+            "InvokeModel" | "Converse" | "ConverseStream" | "InvokeModelWithResponseStream",
+        ) => w.invoke(op, protocol),
         ("monitoring", "GetMetricData") => w.metric_data(protocol),
         ("organizations", _) => w.organizations(op, protocol),
         ("servicequotas", "ListServiceQuotas") => w.quotas(),

@@ -82,7 +82,13 @@ impl World<'_> {
             return protocol.error(404, "ResourceNotFoundException", "Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.", rid);
         }
         let application_arn = application.map(|a| self.application_profile_arn(a));
-        if let Some(denied) = self.invoke_denied(&model, profile, application_arn.as_deref()) {
+        // Streaming calls are authorized as InvokeModelWithResponseStream (Converse as
+        // InvokeModel, ConverseStream as InvokeModelWithResponseStream: docs
+        // security_iam_id-based-policy-examples).
+        let action = super::iam_action("bedrock", op);
+        if let Some(denied) =
+            self.invoke_denied(&model, profile, application_arn.as_deref(), &action)
+        {
             return protocol.error(403, "AccessDeniedException", &denied, rid);
         }
         // A token quota of 0 (new accounts can get reduced quotas) throttles every call
@@ -138,6 +144,9 @@ impl World<'_> {
             "error" => {
                 let r = rule.expect("a behavior comes from a rule");
                 protocol.error(r.status.unwrap_or(400), r.code.as_deref().unwrap_or("ValidationException"), r.message.as_deref().unwrap_or(""), rid)
+            }
+            _ if op == "ConverseStream" || op == "InvokeModelWithResponseStream" => {
+                wire::eventstream_ok(&stream_messages(op, model.m, behavior))
             }
             "filtered" if op == "Converse" => wire::json_ok(&converse_body("content_filtered", "")),
             _ if op == "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
@@ -238,6 +247,7 @@ impl World<'_> {
         model: &ModelView,
         profile: Option<&CatalogProfile>,
         application_arn: Option<&str>,
+        action: &str,
     ) -> Option<String> {
         let s = self.sim.scenario();
         let principal = self.caller_principal();
@@ -282,8 +292,10 @@ impl World<'_> {
             if let Some(arn) = &profile_arn {
                 context.insert("bedrock:inferenceprofilearn".into(), vec![arn.clone()]);
             }
-            let d = authorize(s, &principal, "bedrock:InvokeModel", &resource, &context);
-            let base = format!("User: {who} is not authorized to perform: bedrock:InvokeModel on resource: {resource}");
+            let d = authorize(s, &principal, action, &resource, &context);
+            let base = format!(
+                "User: {who} is not authorized to perform: {action} on resource: {resource}"
+            );
             if !d.allowed_by_organizations {
                 return Some(format!(
                     "{base} with an explicit deny in a service control policy"
@@ -291,7 +303,7 @@ impl World<'_> {
             }
             if !d.allowed_by_boundary {
                 return Some(format!(
-                    "{base} because no permissions boundary allows the bedrock:InvokeModel action"
+                    "{base} because no permissions boundary allows the {action} action"
                 ));
             }
             match d.decision {
@@ -302,14 +314,69 @@ impl World<'_> {
                 }
                 Verdict::ImplicitDeny => {
                     return Some(format!(
-                    "{base} because no identity-based policy allows the bedrock:InvokeModel action"
-                ))
+                        "{base} because no identity-based policy allows the {action} action"
+                    ))
                 }
                 Verdict::Allowed => {}
             }
         }
         None
     }
+}
+
+/// The messages of a streaming answer. ConverseStream: messageStart, a text delta,
+/// contentBlockStop, messageStop and metadata; InvokeModelWithResponseStream: one chunk with
+/// the model's native body (base64, as AWS sends `bytes`). The stream-* behaviors break it
+/// after the first delta with the exception AWS sends mid-stream (API_runtime_ConverseStream:
+/// modelStreamErrorException, throttlingException), or end it without messageStop.
+pub(super) fn stream_messages(
+    op: &str,
+    m: &CatalogModel,
+    behavior: &str,
+) -> Vec<wire::StreamMessage> {
+    use wire::StreamMessage::{Event, Exception};
+    let mut out = if op == "ConverseStream" {
+        vec![
+            Event("messageStart", json!({ "role": "assistant" })),
+            Event(
+                "contentBlockDelta",
+                json!({ "contentBlockIndex": 0, "delta": { "text": "Hello" } }),
+            ),
+        ]
+    } else {
+        let body = invoke_body(m, behavior == "filtered").to_string();
+        let bytes = aws_smithy_types::base64::encode(body);
+        vec![Event("chunk", json!({ "bytes": bytes }))]
+    };
+    match behavior {
+        "stream-error" => out.push(Exception(
+            "modelStreamErrorException",
+            "The model produced an error while streaming the response. Retry your request.".into(),
+        )),
+        "stream-throttle" => out.push(Exception(
+            "throttlingException",
+            "Too many tokens, please wait before trying again.".into(),
+        )),
+        "stream-cut" => {}
+        _ if op == "ConverseStream" => {
+            let stop = if behavior == "filtered" {
+                "content_filtered"
+            } else {
+                "end_turn"
+            };
+            out.push(Event("contentBlockStop", json!({ "contentBlockIndex": 0 })));
+            out.push(Event("messageStop", json!({ "stopReason": stop })));
+            out.push(Event(
+                "metadata",
+                json!({
+                    "usage": { "inputTokens": 1, "outputTokens": 1, "totalTokens": 2 },
+                    "metrics": { "latencyMs": 1 }
+                }),
+            ));
+        }
+        _ => {}
+    }
+    out
 }
 
 pub(super) fn converse_body(stop: &str, reply: &str) -> Value {
