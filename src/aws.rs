@@ -79,8 +79,12 @@ fn env(name: &str) -> Option<String> {
 impl AwsSetup {
     /// Resolve region, profile and endpoint settings the way the AWS CLI and SDKs do:
     /// flag, then environment, then the profile's files, then (on EC2) instance metadata.
+    /// Everything about the AWS setup, each value with where it came from. The region is
+    /// resolved here and nowhere else: --region, AWS_REGION / AWS_DEFAULT_REGION, the
+    /// profile, instance metadata, and last the first of --regions (`regions_flag`).
     pub async fn resolve(
         region_flag: Option<&str>,
+        regions_flag: &[String],
         profile_flag: Option<&str>,
         endpoint_flag: Option<&str>,
     ) -> AwsSetup {
@@ -149,13 +153,22 @@ impl AwsSetup {
                 value: r,
                 source: format!("profile `{name}` in ~/.aws/config"),
             })
-        } else if !imds_disabled && profile_found != Some(false) {
-            imds_region().await.map(|r| Sourced {
-                value: r,
-                source: "EC2 instance metadata".into(),
-            })
         } else {
-            None
+            let from_imds = if !imds_disabled && profile_found != Some(false) {
+                imds_region().await
+            } else {
+                None
+            };
+            match from_imds {
+                Some(r) => Some(Sourced {
+                    value: r,
+                    source: "EC2 instance metadata".into(),
+                }),
+                None => regions_flag.first().map(|r| Sourced {
+                    value: r.clone(),
+                    source: "--regions (the first)".into(),
+                }),
+            }
         };
 
         let mut endpoint_overrides = Vec::new();

@@ -48,6 +48,7 @@ async fn refresh(args: &CatalogRefreshArgs) -> i32 {
     }
     let setup = AwsSetup::resolve(
         args.region.as_deref(),
+        &[],
         args.profile.as_deref(),
         args.endpoint_url.as_deref(),
     )

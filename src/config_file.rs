@@ -29,6 +29,79 @@ pub struct ConfigFile {
     pub mutes: Vec<Mute>,
 }
 
+/// The run's settings: what the command line left at its default, filled from the file
+/// (`given` says which flags the command line set: they win). One place per key, so a setting
+/// is its flag in cli.rs, its key and line here, and the check that reads it.
+pub fn apply(
+    file: ConfigFile,
+    mut args: crate::cli::DoctorArgs,
+    path: &std::path::Path,
+    given: impl Fn(&str) -> bool,
+) -> Result<crate::cli::DoctorArgs, String> {
+    let duration = |key: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, String> {
+        // The window has its own bounds (1m..15d), as on the command line.
+        let parse = if key == "window" {
+            crate::cli::parse_window
+        } else {
+            crate::cli::parse_duration
+        };
+        v.as_deref()
+            .map(|d| parse(d).map_err(|e| format!("config `{}`: {key}: {e}", path.display())))
+            .transpose()
+    };
+    if !given("region") && file.region.is_some() {
+        args.region = file.region.clone();
+    }
+    if !given("profile") && file.profile.is_some() {
+        args.profile = file.profile.clone();
+    }
+    if !given("models") && !file.models.is_empty() {
+        args.models = file.models.clone();
+    }
+    if !given("principal") && file.principal.is_some() {
+        args.principal = file.principal.clone();
+    }
+    if !given("only") && !file.only.is_empty() {
+        args.only = file.only.clone();
+    }
+    if !given("skip") && !file.skip.is_empty() {
+        args.skip = file.skip.clone();
+    }
+    if !given("fail_on") {
+        if let Some(f) = file.fail_on {
+            args.fail_on = f;
+        }
+    }
+    if !given("timeout") {
+        if let Some(d) = duration("timeout", &file.timeout)? {
+            args.timeout = d;
+        }
+    }
+    if !given("check_timeout") {
+        if let Some(d) = duration("check-timeout", &file.check_timeout)? {
+            args.check_timeout = d;
+        }
+    }
+    if !given("window") {
+        if let Some(d) = duration("window", &file.window)? {
+            args.window = d;
+        }
+    }
+    if !given("stream") && file.stream == Some(true) {
+        args.stream = true;
+    }
+    if !given("no_invoke") && file.no_invoke == Some(true) {
+        args.no_invoke = true;
+    }
+    if !given("concurrency") {
+        if let Some(c) = file.concurrency {
+            args.concurrency = c.max(1);
+        }
+    }
+    args.mutes = file.mutes;
+    Ok(args)
+}
+
 /// Read and validate the file; errors are one line naming the file, the key and the line.
 pub fn load(path: &std::path::Path) -> Result<ConfigFile, String> {
     let shown = path.display();

@@ -83,19 +83,13 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         Some(path) => Some(read_body(path)?),
         None => None,
     };
-    let mut setup = AwsSetup::resolve(
+    let setup = AwsSetup::resolve(
         args.region.as_deref(),
+        &regions,
         args.profile.as_deref(),
         args.endpoint_url.as_deref(),
     )
     .await;
-    // With --regions and no region of its own, the run's home is the first of them.
-    if setup.region.is_none() {
-        setup.region = regions.first().map(|r| crate::aws::Sourced {
-            value: r.clone(),
-            source: "--regions (the first)".into(),
-        });
-    }
     for s in &setup.secrets {
         crate::secrets::register(s);
     }
@@ -113,13 +107,8 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         models: args.models.clone(),
         credentials: credentials.clone(),
         shared: Default::default(),
-        principal: args.principal.clone(),
-        window: args.window,
-        no_invoke: args.no_invoke,
-        invoke_images: args.invoke_images,
-        stream: args.stream,
+        settings: args.clone(),
         body,
-        service_tier: args.service_tier,
         setup,
         regions,
         all_models: Default::default(),

@@ -92,10 +92,7 @@ fn fail_usage(msg: &str) -> i32 {
 }
 
 /// Fill what the command line left at its default from the config file, if there is one.
-fn with_config_file(
-    mut args: DoctorArgs,
-    matches: &clap::ArgMatches,
-) -> Result<DoctorArgs, String> {
+fn with_config_file(args: DoctorArgs, matches: &clap::ArgMatches) -> Result<DoctorArgs, String> {
     use clap::parser::ValueSource;
     let path = match &args.config {
         Some(p) => p.clone(),
@@ -109,68 +106,7 @@ fn with_config_file(
     };
     let file = bedrock_doctor::config_file::load(&path)?;
     let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
-    let duration = |key: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, String> {
-        // The window has its own bounds (1m..15d), as on the command line.
-        let parse = if key == "window" {
-            bedrock_doctor::cli::parse_window
-        } else {
-            bedrock_doctor::cli::parse_duration
-        };
-        v.as_deref()
-            .map(|d| parse(d).map_err(|e| format!("config `{}`: {key}: {e}", path.display())))
-            .transpose()
-    };
-    if !given("region") && file.region.is_some() {
-        args.region = file.region.clone();
-    }
-    if !given("profile") && file.profile.is_some() {
-        args.profile = file.profile.clone();
-    }
-    if !given("models") && !file.models.is_empty() {
-        args.models = file.models.clone();
-    }
-    if !given("principal") && file.principal.is_some() {
-        args.principal = file.principal.clone();
-    }
-    if !given("only") && !file.only.is_empty() {
-        args.only = file.only.clone();
-    }
-    if !given("skip") && !file.skip.is_empty() {
-        args.skip = file.skip.clone();
-    }
-    if !given("fail_on") {
-        if let Some(f) = file.fail_on {
-            args.fail_on = f;
-        }
-    }
-    if !given("timeout") {
-        if let Some(d) = duration("timeout", &file.timeout)? {
-            args.timeout = d;
-        }
-    }
-    if !given("check_timeout") {
-        if let Some(d) = duration("check-timeout", &file.check_timeout)? {
-            args.check_timeout = d;
-        }
-    }
-    if !given("window") {
-        if let Some(d) = duration("window", &file.window)? {
-            args.window = d;
-        }
-    }
-    if !given("stream") && file.stream == Some(true) {
-        args.stream = true;
-    }
-    if !given("no_invoke") && file.no_invoke == Some(true) {
-        args.no_invoke = true;
-    }
-    if !given("concurrency") {
-        if let Some(c) = file.concurrency {
-            args.concurrency = c.max(1);
-        }
-    }
-    args.mutes = file.mutes;
-    Ok(args)
+    bedrock_doctor::config_file::apply(file, args, &path, given)
 }
 
 /// clap's help and version go out as they are; every other parse error is one line, exit 2.

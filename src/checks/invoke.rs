@@ -74,7 +74,7 @@ pub fn probe_for(model_id: &str, outputs: &[String], invoke_images: bool) -> Pro
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        if ctx.env.no_invoke {
+        if ctx.env.settings.no_invoke {
             return Outcome::skip("--no-invoke: no runtime call made");
         }
         let model = ctx.model.clone().unwrap_or_default();
@@ -99,7 +99,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .and_then(|r| r.model_id.as_deref())
                     .unwrap_or(&model),
                 &outputs,
-                ctx.env.invoke_images,
+                ctx.env.settings.invoke_images,
             ),
         };
         let started = Instant::now();
@@ -115,7 +115,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .content(ContentBlock::Text("Hi".into()))
                     .build()
                     .expect("role and content are set");
-                let tier = ctx.env.service_tier.map(|t| {
+                let tier = ctx.env.settings.service_tier.map(|t| {
                     aws_sdk_bedrockruntime::types::ServiceTier::builder()
                         .r#type(t.as_str().into())
                         .build()
@@ -123,13 +123,13 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 });
                 let request = format!(
                     "{}(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}{}): well under $0.001",
-                    if ctx.env.stream { "ConverseStream" } else { "Converse" },
+                    if ctx.env.settings.stream { "ConverseStream" } else { "Converse" },
                     tier_note(&ctx)
                 );
                 let config = InferenceConfiguration::builder()
                     .max_tokens(PROBE_MAX_TOKENS)
                     .build();
-                if ctx.env.stream {
+                if ctx.env.settings.stream {
                     let sent = rt
                         .converse_stream()
                         .model_id(&model)
@@ -162,7 +162,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                         .map_err(|e| CallFailure::from_sdk(&e)),
                 )
             }
-            Probe::Invoke { body, what } if ctx.env.stream => {
+            Probe::Invoke { body, what } if ctx.env.settings.stream => {
                 let request = format!(
                     "InvokeModelWithResponseStream(modelId={model}, {} byte body{}): {what}",
                     body.len(),
@@ -174,7 +174,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .content_type("application/json")
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
-                    .set_service_tier(ctx.env.service_tier.map(|t| t.as_str().into()))
+                    .set_service_tier(ctx.env.settings.service_tier.map(|t| t.as_str().into()))
                     .customize()
                     .config_override(no_retry)
                     .send()
@@ -197,7 +197,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .content_type("application/json")
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
-                    .set_service_tier(ctx.env.service_tier.map(|t| t.as_str().into()))
+                    .set_service_tier(ctx.env.settings.service_tier.map(|t| t.as_str().into()))
                     .customize()
                     .config_override(no_retry)
                     .send()
@@ -382,6 +382,7 @@ fn streamed_outcome(
 
 fn tier_note(ctx: &Ctx) -> String {
     ctx.env
+        .settings
         .service_tier
         .map(|t| format!(", serviceTier={}", t.as_str()))
         .unwrap_or_default()

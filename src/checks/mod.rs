@@ -56,20 +56,11 @@ pub struct RunEnv {
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// Account data fetched once and shared by the checks that need it.
     pub shared: shared::Shared,
-    /// `--principal`: evaluate this IAM principal instead of the caller.
-    pub principal: Option<String>,
-    /// `--window`: how far back CloudWatch is read.
-    pub window: std::time::Duration,
-    /// `--no-invoke`: make no runtime call.
-    pub no_invoke: bool,
-    /// `--invoke-images`: also probe image and video models (each call costs money).
-    pub invoke_images: bool,
-    /// Stream the test call (`--stream`).
-    pub stream: bool,
-    /// `--body FILE`: the person's own request body, sent with InvokeModel.
+    /// The run's settings as asked: the flags, filled from the config file where the command
+    /// line left them at their default (config_file::apply). Checks read a setting here.
+    pub settings: crate::cli::DoctorArgs,
+    /// `--body FILE`, read: the person's own request body, sent with InvokeModel.
     pub body: Option<String>,
-    /// `--service-tier`: the tier the test call asks for.
-    pub service_tier: Option<crate::cli::ServiceTier>,
     /// `--regions`: the regions the per-model checks run in (empty: the run's own region).
     pub regions: Vec<String>,
     /// `--model all`, expanded: the models each region offers.
@@ -88,13 +79,8 @@ impl RunEnv {
             models,
             credentials: None,
             shared: Default::default(),
-            principal: None,
-            window: std::time::Duration::from_secs(86_400),
-            no_invoke: false,
-            invoke_images: false,
-            stream: false,
+            settings: <crate::cli::Cli as clap::Parser>::parse_from(["bedrock-doctor"]).doctor,
             body: None,
-            service_tier: None,
             regions: vec![],
             all_models: Default::default(),
             regional: Default::default(),

@@ -17,7 +17,7 @@ pub struct Principal {
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        if let Some(arn) = ctx.env.principal.clone() {
+        if let Some(arn) = ctx.env.settings.principal.clone() {
             return resolve(&ctx, &arn, true).await;
         }
         let Some(caller) = ctx.facts.get::<CallerIdentity>().cloned() else {

@@ -96,7 +96,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 )
             }
         };
-        let window = super::credentials::human(ctx.env.window);
+        let window = super::credentials::human(ctx.env.settings.window);
         let out = judge(&model, &name, &metrics, &quotas, ctx.region(), &window);
         match unread {
             Some(why) => {

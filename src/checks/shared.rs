@@ -116,7 +116,7 @@ impl Shared {
         cell(&self.metrics, region)
             .get_or_init(|| async {
                 let clients = env.clients_in(region);
-                super::metrics::fetch(&clients, env.models_for(region), env.window)
+                super::metrics::fetch(&clients, env.models_for(region), env.settings.window)
                     .await
                     .map(Arc::new)
             })

@@ -22,7 +22,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             }
         };
         let m = all.get(&model).cloned().unwrap_or_default();
-        judge(&model, &m, &human(ctx.env.window), ctx.region())
+        judge(&model, &m, &human(ctx.env.settings.window), ctx.region())
     })
 }
 
