@@ -204,7 +204,7 @@ pub use crate::catalog::RetiredModel;
 
 /// Models AWS has retired, with their end-of-life date and the suggested replacement.
 pub fn retired() -> &'static [RetiredModel] {
-    &crate::catalog::in_use().end_of_life_models
+    crate::catalog::retired()
 }
 
 /// The commercial regions that offer Bedrock (the snapshot's list: a refreshed cache lists

@@ -314,4 +314,48 @@ fn a_streaming_application_gets_a_streamed_test_call() {
         "{:?}",
         f.evidence
     );
+
+    // A --body is streamed with InvokeModelWithResponseStream: a stream that stops after a
+    // partial chunk is cut; an embedding model is never streamed (it has no streaming form).
+    let body = env.home.path().join("body.json");
+    std::fs::write(
+        &body,
+        r#"{"schemaVersion":"messages-v1","messages":[{"role":"user","content":[{"text":"Hi"}]}]}"#,
+    )
+    .unwrap();
+    let o = run(env.cmd_with(&[
+        "demo",
+        "stream-cut",
+        "--body",
+        body.to_str().unwrap(),
+        "--output",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    let r = report(&o);
+    let invoke = r.checks.iter().find(|c| c.id == "invoke").unwrap();
+    assert_eq!(invoke.status.as_str(), "fail", "{}", invoke.summary);
+    assert!(
+        invoke.summary.contains("before the model finished"),
+        "{}",
+        invoke.summary
+    );
+    let o = run(env.cmd_with(&[
+        "demo",
+        "healthy",
+        "--stream",
+        "--model",
+        "amazon.titan-embed-text-v2:0",
+        "--output",
+        "json",
+    ]));
+    let r = report(&o);
+    let invoke = r.checks.iter().find(|c| c.id == "invoke").unwrap();
+    assert_eq!(invoke.status.as_str(), "pass", "{}", invoke.summary);
+    assert!(
+        invoke.details.iter().any(|d| d.starts_with("not streamed")),
+        "{:?}",
+        invoke.details
+    );
 }

@@ -284,9 +284,10 @@ fn the_shape_is_guessed_when_no_family_covers_the_model() {
         .iter()
         .any(|p| p.kind == "rule:anthropic-first-message-user"));
 
-    let converse_like = r#"{"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": 5}}"#;
-    let r = lint::lint_text(converse_like, "b", model, LintOperation::Invoke).unwrap();
-    assert_eq!(r.family, "converse");
+    let nova_like = r#"{"schemaVersion": "messages-v1", "messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"max_new_tokens": 5}}"#;
+    let r = lint::lint_text(nova_like, "b", model, LintOperation::Invoke).unwrap();
+    assert_eq!(r.family, "amazon-nova-text");
+    assert!(r.ok, "{:#?}", r.problems);
 
     let openai = r#"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}"#;
     let e = lint::lint_text(

@@ -189,6 +189,21 @@ pub fn in_use() -> &'static Catalog {
     in_use_with_source().catalog()
 }
 
+/// Retired models: the snapshot's and the cache's together, since a cache written by an
+/// older binary does not know the models retired since.
+pub fn retired() -> &'static [RetiredModel] {
+    static ALL: OnceLock<Vec<RetiredModel>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all = snapshot().end_of_life_models.clone();
+        for m in &in_use().end_of_life_models {
+            if !all.iter().any(|a| a.model_id == m.model_id) {
+                all.push(m.clone());
+            }
+        }
+        all
+    })
+}
+
 /// The user cache `catalog refresh` writes: BEDROCK_DOCTOR_CACHE_DIR, else the platform's
 /// cache directory.
 pub fn cache_path() -> Option<PathBuf> {

@@ -162,7 +162,8 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                         .map_err(|e| CallFailure::from_sdk(&e)),
                 )
             }
-            Probe::Invoke { body, what } if ctx.env.settings.stream => {
+            // A built-in embedding or image probe is never streamed: those models do not stream.
+            Probe::Invoke { body, what } if ctx.env.settings.stream && ctx.env.body.is_some() => {
                 let request = format!(
                     "InvokeModelWithResponseStream(modelId={model}, {} byte body{}): {what}",
                     body.len(),
@@ -233,9 +234,16 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .fix("for image models, a CONTENT_FILTERED finish reason means the prompt or output tripped the provider's filter: rephrase")
                     .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
             ),
-            Ok(stop) => Outcome::pass(format!("{model} answered in {took} ms"))
-                .detail(format!("request: {request}"))
-                .detail(format!("stop reason: {}", stop.unwrap_or_else(|| "n/a".into()))),
+            Ok(stop) => {
+                let out = Outcome::pass(format!("{model} answered in {took} ms"))
+                    .detail(format!("request: {request}"))
+                    .detail(format!("stop reason: {}", stop.unwrap_or_else(|| "n/a".into())));
+                if ctx.env.settings.stream {
+                    out.detail("not streamed: embedding and image models have no streaming form")
+                } else {
+                    out
+                }
+            }
             Err(f) => failed(&ctx, &model, &request, &f, took),
         };
         match linted {
@@ -294,17 +302,32 @@ async fn read_converse_stream(
                     events: seen.events,
                 })
             }
-            Err(e) => {
-                return Err(StreamFailure::InStream {
-                    failure: CallFailure::from_stream(&e),
-                    events: seen.events,
-                })
-            }
+            Err(e) => return Err(in_stream(&e, seen.events)),
         }
     }
 }
 
-/// Reads an InvokeModelWithResponseStream to its end: the first chunk is the first token.
+/// An error inside a stream: a modelled exception is classified like any failure; anything
+/// else (a reset connection, a truncated frame) means the stream was cut.
+fn in_stream<E>(
+    e: &aws_sdk_bedrockruntime::error::SdkError<E, aws_smithy_types::event_stream::RawMessage>,
+    events: usize,
+) -> StreamFailure
+where
+    E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match e {
+        aws_sdk_bedrockruntime::error::SdkError::ServiceError(_) => StreamFailure::InStream {
+            failure: CallFailure::from_stream(e),
+            events,
+        },
+        _ => StreamFailure::Cut { events },
+    }
+}
+
+/// Reads an InvokeModelWithResponseStream to its end: the first chunk is the first token, and
+/// the stream is whole when a chunk says how the model stopped or carries the invocation
+/// metrics Bedrock adds to the last one.
 async fn read_response_stream(
     mut stream: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
         aws_sdk_bedrockruntime::types::ResponseStream,
@@ -319,19 +342,43 @@ async fn read_response_stream(
     };
     loop {
         match stream.recv().await {
-            Ok(Some(_)) => {
+            Ok(Some(event)) => {
                 seen.events += 1;
                 seen.first_token_ms
                     .get_or_insert_with(|| started.elapsed().as_millis());
+                // Each chunk is the model's native JSON; the last one carries
+                // amazon-bedrock-invocationMetrics, and stop reasons have the model's names.
+                let chunk: Option<serde_json::Value> = event
+                    .as_chunk()
+                    .ok()
+                    .and_then(|c| c.bytes())
+                    .and_then(|b| serde_json::from_slice(b.as_ref()).ok());
+                if let Some(c) = chunk {
+                    if c.get("amazon-bedrock-invocationMetrics").is_some() {
+                        seen.stop.get_or_insert_with(|| "end".into());
+                    }
+                    let reason = [
+                        "stop_reason",
+                        "stopReason",
+                        "completionReason",
+                        "finish_reason",
+                    ]
+                    .iter()
+                    .find_map(|k| c.get(*k).and_then(|v| v.as_str()))
+                    .or_else(|| c["artifacts"][0]["finishReason"].as_str())
+                    .or_else(|| c["finish_reasons"][0].as_str());
+                    if let Some(r) = reason {
+                        seen.stop = Some(r.to_string());
+                    }
+                }
             }
-            Ok(None) if seen.events > 0 => return Ok(seen),
-            Ok(None) => return Err(StreamFailure::Cut { events: 0 }),
-            Err(e) => {
-                return Err(StreamFailure::InStream {
-                    failure: CallFailure::from_stream(&e),
+            Ok(None) if seen.stop.is_some() => return Ok(seen),
+            Ok(None) => {
+                return Err(StreamFailure::Cut {
                     events: seen.events,
                 })
             }
+            Err(e) => return Err(in_stream(&e, seen.events)),
         }
     }
 }
@@ -370,9 +417,9 @@ fn streamed_outcome(
             out
         }
         Err(StreamFailure::Cut { events }) => Outcome::default().finding(
-            Finding::new(Cause::ServiceUnavailable, Severity::Error, format!("the stream from {model} ended before its end (no messageStop)"))
+            Finding::new(Cause::ServiceUnavailable, Severity::Error, format!("the stream from {model} ended before the model finished"))
                 .evidence(format!("request: {request}"))
-                .evidence(format!("{events} event(s) arrived, then the stream closed after {took} ms without messageStop and without an error"))
+                .evidence(format!("{events} event(s) arrived, then the stream closed after {took} ms without its end (messageStop, or the final chunk with the invocation metrics) and without an error"))
                 .fix("retry: a stream the service drops ends like this")
                 .fix("if it keeps happening, look at what sits between the application and Bedrock: a proxy, load balancer or gateway with an idle or response timeout shorter than the answer closes long streams")
                 .doc("https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html"),

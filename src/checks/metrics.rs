@@ -183,8 +183,10 @@ fn shape(
     window: Duration,
 ) -> Option<crate::report::Shape> {
     let start = start.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs() as i64;
-    let bucket_secs = (window.as_secs() / SHAPE_BUCKETS).max(60) as i64;
-    let buckets = (window.as_secs() as i64 / bucket_secs).max(1) as usize;
+    // Whole minutes per bucket, so each bucket's label is exact (1h: 3 minutes each).
+    let bucket_secs = (window.as_secs().div_ceil(SHAPE_BUCKETS).div_ceil(60) * 60).max(60);
+    let buckets = window.as_secs().div_ceil(bucket_secs).max(1) as usize;
+    let bucket_secs = bucket_secs as i64;
     let mut per_minute: HashMap<i64, (f64, f64)> = HashMap::new();
     for (t, v) in inv_t.iter().zip(inv_v) {
         per_minute.entry(*t).or_default().0 += v;
@@ -251,6 +253,17 @@ mod tests {
         assert_eq!((s.requests[0], s.requests[23]), (30.0, 12.0));
         assert_eq!((s.throttled[0], s.throttled[23]), (0.0, 7.0));
         assert!(shape(&[], &[], &[], &[], start, day).is_none());
+        // An hour: whole-minute buckets (3 minutes, 20 of them), never fractions of one.
+        let hour = shape(
+            &inv.0,
+            &inv.1,
+            &thr.0,
+            &thr.1,
+            start,
+            Duration::from_secs(3600),
+        )
+        .unwrap();
+        assert_eq!((hour.bucket_minutes, hour.requests.len()), (3, 20));
     }
 
     #[test]

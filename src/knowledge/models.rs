@@ -85,8 +85,7 @@ pub fn lifecycle(model: &str) -> Option<Lifecycle> {
 pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
     let c = catalog::in_use();
     let id = base_model_id(model);
-    if let Some(e) = c
-        .end_of_life_models
+    if let Some(e) = catalog::retired()
         .iter()
         .find(|e| same_model(id, &e.model_id))
     {

@@ -173,10 +173,13 @@ pub fn guess_family(body: &Value) -> Result<(&'static Family, &'static str), Lin
         ("cohere-embed", "texts and input_type")
     } else if has("max_gen_len") {
         ("meta-llama", "max_gen_len")
-    } else if has("inferenceConfig") || has("toolConfig") || converse_blocks {
+    } else if has("schemaVersion") || has("inferenceConfig") || has("toolConfig") || converse_blocks
+    {
+        // InvokeModel never takes a Converse request; the native body with these names is
+        // Amazon Nova's (custom and imported Nova deployments have ARNs no family covers).
         (
-            "converse",
-            "Converse field names (inferenceConfig, toolConfig, {\"text\": ...} blocks)",
+            "amazon-nova-text",
+            "Nova's native field names (schemaVersion, inferenceConfig, {\"text\": ...} blocks)",
         )
     } else if has("prompt") && (has("mode") || has("aspect_ratio") || has("output_format")) {
         (

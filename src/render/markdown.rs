@@ -85,7 +85,8 @@ pub fn render(report: &Report) -> String {
         for e in &f.evidence {
             out.push_str(&format!("- seen: {e}\n"));
         }
-        if let Some(shape) = &c.shape {
+        let first_of_check = c.findings.first().is_some_and(|g| std::ptr::eq(g, f));
+        if let Some(shape) = c.shape.as_ref().filter(|_| first_of_check) {
             out.push_str(&format!(
                 "\n```\n{}\n```\n",
                 super::shape_lines(shape).join("\n")

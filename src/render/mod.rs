@@ -30,13 +30,17 @@ pub fn sparkline(values: &[f64], ceiling: f64) -> String {
 pub fn shape_lines(s: &Shape) -> Vec<String> {
     let peak = s.requests.iter().cloned().fold(0.0, f64::max);
     let ceiling = s.quota_per_minute.map_or(peak, |q| q.max(peak));
-    let span = s.bucket_minutes * s.requests.len() as u64;
+    let minutes = s.bucket_minutes * s.requests.len() as u64;
+    let span = if minutes.is_multiple_of(60) {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{minutes} min")
+    };
     let mut lines = vec![
         format!(
-            "requests/min {} peak {peak:.0}, busiest minute of each {} min, oldest first ({}h)",
+            "requests/min {} peak {peak:.0}, busiest minute of each {} min, oldest first ({span})",
             sparkline(&s.requests, ceiling),
-            s.bucket_minutes,
-            span / 60
+            s.bucket_minutes
         ),
         format!(
             "throttled    {} peak {:.0}",

@@ -132,7 +132,7 @@ fn overview(out: &mut String, report: &Report, style: &Style) {
             out,
             &format!("{}   ", padded_mark(worst)),
             STATUS_WIDTH + 3,
-            &format!("{m} — {}{note}", word.bold()),
+            &format!("{m} — {word}{note}"),
             width,
         );
     }

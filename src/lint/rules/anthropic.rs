@@ -47,7 +47,7 @@ pub fn claude_generation(model: &str) -> Option<u32> {
     let rest = model.strip_prefix("anthropic.claude-")?;
     let digits = |s: &str| -> Option<u32> {
         let mut parts = s.split('-');
-        let major: u32 = parts.next()?.parse().ok()?;
+        let major: u32 = parts.next().filter(|p| p.len() <= 2)?.parse().ok()?;
         let minor = parts
             .next()
             .filter(|p| p.len() == 1)

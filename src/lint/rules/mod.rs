@@ -427,7 +427,11 @@ mod tests {
             include_str!("structured_output.rs"),
         ]
         .concat();
-        let ids = regex::Regex::new(r#"(?s)finding\(\s*"([a-z0-9-]+)""#).unwrap();
+        // A rule id is the first argument of finding(...), the third of place(...).
+        let ids = regex::Regex::new(
+            r#"(?s)(?:finding\(\s*|place\(\s*[a-z]+,\s*[^;]*?,\s*)"([a-z0-9]+(?:-[a-z0-9]+)+)""#,
+        )
+        .unwrap();
         let mut n = 0;
         for id in ids.captures_iter(&code).map(|c| c[1].to_string()) {
             n += 1;

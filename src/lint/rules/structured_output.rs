@@ -185,7 +185,7 @@ fn keywords(s: &Schema) -> Vec<RuleFinding> {
             if d == start {
                 out.push(place(
                     s,
-                    start,
+                    start.trim_start_matches('#'),
                     "structured-output-schema-keywords",
                     format!("`{start}` refers to itself: recursive schemas are not supported; unroll it to a fixed depth"),
                 ));
@@ -273,14 +273,22 @@ fn walk(
             }
             for (key, child) in map {
                 let path = format!("{pointer}/{}", escape(key));
-                // Entering $defs/X or definitions/X: refs inside belong to that definition.
-                let is_defs = key == "$defs" || key == "definitions";
-                match (is_defs, child) {
-                    (true, Value::Object(defs)) => {
+                match (key.as_str(), child) {
+                    // Values, not schemas: a keyword's name there is just data.
+                    ("enum" | "const" | "default" | "examples", _) => {}
+                    // $defs/X or definitions/X: refs inside belong to that definition.
+                    ("$defs" | "definitions", Value::Object(defs)) => {
                         for (name, d) in defs {
                             let here = format!("{path}/{}", escape(name));
                             let id = format!("#{here}");
                             walk(d, &here, Some(&id), out, refs, s);
+                        }
+                    }
+                    // Maps of names to schemas: a property may be called `minimum`.
+                    ("properties" | "patternProperties" | "dependentSchemas", Value::Object(m)) => {
+                        for (name, d) in m {
+                            let here = format!("{path}/{}", escape(name));
+                            walk(d, &here, definition, out, refs, s);
                         }
                     }
                     _ => walk(child, &path, definition, out, refs, s),
@@ -315,6 +323,7 @@ mod tests {
                 "type": "object",
                 "additionalProperties": true,
                 "properties": {
+                    "minimum": {"type": "string", "enum": [{"maxLength": 1}]},
                     "age": {"type": "integer", "minimum": 0},
                     "tags": {"type": "array", "minItems": 2, "items": {"type": "string"}},
                     "node": {"$ref": "#/$defs/node"},
@@ -345,7 +354,12 @@ mod tests {
             at("/output_config/format/schema/properties/ext/$ref"),
             "{got:?}"
         );
-        assert!(at("/output_config/format/schema#/$defs/node"), "{got:?}");
+        assert!(at("/output_config/format/schema/$defs/node"), "{got:?}");
+        // A property may be named like a keyword; enum values are data.
+        assert!(
+            !at("/output_config/format/schema/properties/minimum"),
+            "{got:?}"
+        );
         assert!(at("/messages/0/content/0/citations"), "{got:?}");
     }
 

@@ -125,6 +125,16 @@ impl World<'_> {
                 );
             }
         }
+        let streaming = op == "ConverseStream" || op == "InvokeModelWithResponseStream";
+        if streaming && !model.m.response_streaming {
+            // What AWS answers for a model whose responseStreamingSupported is false.
+            return protocol.error(
+                400,
+                "ValidationException",
+                "The model is unsupported for streaming.",
+                rid,
+            );
+        }
         let rule = s.invoke.iter().find(|r| {
             (glob(&r.model, &id) || glob(&r.model, &model.m.model_id))
                 && r.body_contains
@@ -145,7 +155,7 @@ impl World<'_> {
                 let r = rule.expect("a behavior comes from a rule");
                 protocol.error(r.status.unwrap_or(400), r.code.as_deref().unwrap_or("ValidationException"), r.message.as_deref().unwrap_or(""), rid)
             }
-            _ if op == "ConverseStream" || op == "InvokeModelWithResponseStream" => {
+            _ if streaming => {
                 wire::eventstream_ok(&stream_messages(op, model.m, behavior))
             }
             "filtered" if op == "Converse" => wire::json_ok(&converse_body("content_filtered", "")),
@@ -344,8 +354,20 @@ pub(super) fn stream_messages(
             ),
         ]
     } else {
-        let body = invoke_body(m, behavior == "filtered").to_string();
-        let bytes = aws_smithy_types::base64::encode(body);
+        // A whole answer is one chunk with the model's body, and the last chunk carries
+        // amazon-bedrock-invocationMetrics, as AWS's do; a broken stream only gets as far as
+        // a first partial chunk.
+        let body = if behavior.starts_with("stream-") {
+            json!({ "text": "Hel" })
+        } else {
+            let mut b = invoke_body(m, behavior == "filtered");
+            b["amazon-bedrock-invocationMetrics"] = json!({
+                "inputTokenCount": 1, "outputTokenCount": 1,
+                "invocationLatency": 1, "firstByteLatency": 1
+            });
+            b
+        };
+        let bytes = aws_smithy_types::base64::encode(body.to_string());
         vec![Event("chunk", json!({ "bytes": bytes }))]
     };
     match behavior {
