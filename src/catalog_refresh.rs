@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub fn run(command: &CatalogCommand) -> i32 {
     match command {
         CatalogCommand::Status => {
-            crate::sink::print(&format!("{}\n", offline::describe_source()));
+            crate::sink::print(&format!("{}\n", crate::catalog::describe_source()));
             if let Some(note) = offline::stale_note(&crate::models::today()) {
                 crate::sink::print(&format!("{note}\n"));
             }
@@ -108,7 +108,7 @@ async fn refresh(args: &CatalogRefreshArgs) -> i32 {
         "inference_profile_ids": profiles,
         "end_of_life_models": offline::retired_for_cache(),
     });
-    let path = match offline::cache_path() {
+    let path = match crate::catalog::cache_path() {
         Some(p) => p,
         None => {
             eprintln!("bedrock-doctor: no cache directory (set BEDROCK_DOCTOR_CACHE_DIR)");

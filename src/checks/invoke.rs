@@ -141,7 +141,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                         .send()
                         .await;
                     let streamed = match sent {
-                        Ok(out) => read_converse_stream(out.stream, started).await,
+                        Ok(out) => read_stream(out.stream, started, converse_event).await,
                         Err(e) => Err(StreamFailure::Call(CallFailure::from_sdk(&e))),
                     };
                     return streamed_outcome(&ctx, &model, &request, streamed, started);
@@ -181,7 +181,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .send()
                     .await;
                 let streamed = match sent {
-                    Ok(out) => read_response_stream(out.body, started).await,
+                    Ok(out) => read_stream(out.body, started, response_chunk).await,
                     Err(e) => Err(StreamFailure::Call(CallFailure::from_sdk(&e))),
                 };
                 let out = streamed_outcome(&ctx, &model, &request, streamed, started);
@@ -268,73 +268,17 @@ enum StreamFailure {
     Cut { events: usize },
 }
 
-/// Reads a ConverseStream to its end: the first text delta is the first token; messageStop
-/// must come before the stream ends (API_runtime_ConverseStream: messageStart, content
-/// block events, messageStop, metadata).
-async fn read_converse_stream(
-    mut stream: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
-        aws_sdk_bedrockruntime::types::ConverseStreamOutput,
-        aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError,
-    >,
+/// Reads a stream to its end, counting its events and letting `note` read each one (the
+/// first token, the stop reason). It is whole once a stop reason was seen; a modelled
+/// exception inside it is classified like any failure, anything else means it was cut.
+async fn read_stream<T, E>(
+    mut stream: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<T, E>,
     started: Instant,
-) -> Result<Streamed, StreamFailure> {
-    use aws_sdk_bedrockruntime::types::ConverseStreamOutput as Event;
-    let mut seen = Streamed {
-        stop: None,
-        first_token_ms: None,
-        events: 0,
-    };
-    loop {
-        match stream.recv().await {
-            Ok(Some(event)) => {
-                seen.events += 1;
-                match event {
-                    Event::ContentBlockDelta(_) if seen.first_token_ms.is_none() => {
-                        seen.first_token_ms = Some(started.elapsed().as_millis());
-                    }
-                    Event::MessageStop(m) => seen.stop = Some(m.stop_reason().as_str().to_string()),
-                    _ => {}
-                }
-            }
-            Ok(None) if seen.stop.is_some() => return Ok(seen),
-            Ok(None) => {
-                return Err(StreamFailure::Cut {
-                    events: seen.events,
-                })
-            }
-            Err(e) => return Err(in_stream(&e, seen.events)),
-        }
-    }
-}
-
-/// An error inside a stream: a modelled exception is classified like any failure; anything
-/// else (a reset connection, a truncated frame) means the stream was cut.
-fn in_stream<E>(
-    e: &aws_sdk_bedrockruntime::error::SdkError<E, aws_smithy_types::event_stream::RawMessage>,
-    events: usize,
-) -> StreamFailure
+    note: impl Fn(T, &mut Streamed, Instant),
+) -> Result<Streamed, StreamFailure>
 where
     E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    match e {
-        aws_sdk_bedrockruntime::error::SdkError::ServiceError(_) => StreamFailure::InStream {
-            failure: CallFailure::from_stream(e),
-            events,
-        },
-        _ => StreamFailure::Cut { events },
-    }
-}
-
-/// Reads an InvokeModelWithResponseStream to its end: the first chunk is the first token, and
-/// the stream is whole when a chunk says how the model stopped or carries the invocation
-/// metrics Bedrock adds to the last one.
-async fn read_response_stream(
-    mut stream: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
-        aws_sdk_bedrockruntime::types::ResponseStream,
-        aws_sdk_bedrockruntime::types::error::ResponseStreamError,
-    >,
-    started: Instant,
-) -> Result<Streamed, StreamFailure> {
     let mut seen = Streamed {
         stop: None,
         first_token_ms: None,
@@ -344,33 +288,7 @@ async fn read_response_stream(
         match stream.recv().await {
             Ok(Some(event)) => {
                 seen.events += 1;
-                seen.first_token_ms
-                    .get_or_insert_with(|| started.elapsed().as_millis());
-                // Each chunk is the model's native JSON; the last one carries
-                // amazon-bedrock-invocationMetrics, and stop reasons have the model's names.
-                let chunk: Option<serde_json::Value> = event
-                    .as_chunk()
-                    .ok()
-                    .and_then(|c| c.bytes())
-                    .and_then(|b| serde_json::from_slice(b.as_ref()).ok());
-                if let Some(c) = chunk {
-                    if c.get("amazon-bedrock-invocationMetrics").is_some() {
-                        seen.stop.get_or_insert_with(|| "end".into());
-                    }
-                    let reason = [
-                        "stop_reason",
-                        "stopReason",
-                        "completionReason",
-                        "finish_reason",
-                    ]
-                    .iter()
-                    .find_map(|k| c.get(*k).and_then(|v| v.as_str()))
-                    .or_else(|| c["artifacts"][0]["finishReason"].as_str())
-                    .or_else(|| c["finish_reasons"][0].as_str());
-                    if let Some(r) = reason {
-                        seen.stop = Some(r.to_string());
-                    }
-                }
+                note(event, &mut seen, started);
             }
             Ok(None) if seen.stop.is_some() => return Ok(seen),
             Ok(None) => {
@@ -378,8 +296,71 @@ async fn read_response_stream(
                     events: seen.events,
                 })
             }
-            Err(e) => return Err(in_stream(&e, seen.events)),
+            Err(aws_sdk_bedrockruntime::error::SdkError::ServiceError(se)) => {
+                let e = aws_sdk_bedrockruntime::error::SdkError::ServiceError(se);
+                return Err(StreamFailure::InStream {
+                    failure: CallFailure::from_stream(&e),
+                    events: seen.events,
+                });
+            }
+            Err(_) => {
+                return Err(StreamFailure::Cut {
+                    events: seen.events,
+                })
+            }
         }
+    }
+}
+
+/// ConverseStream (API_runtime_ConverseStream: messageStart, content block events,
+/// messageStop, metadata): the first text delta is the first token, messageStop the stop.
+fn converse_event(
+    event: aws_sdk_bedrockruntime::types::ConverseStreamOutput,
+    seen: &mut Streamed,
+    started: Instant,
+) {
+    use aws_sdk_bedrockruntime::types::ConverseStreamOutput as Event;
+    match event {
+        Event::ContentBlockDelta(_) if seen.first_token_ms.is_none() => {
+            seen.first_token_ms = Some(started.elapsed().as_millis());
+        }
+        Event::MessageStop(m) => seen.stop = Some(m.stop_reason().as_str().to_string()),
+        _ => {}
+    }
+}
+
+/// InvokeModelWithResponseStream: the first chunk is the first token. Each chunk is the
+/// model's native JSON: a stop reason in the model's own names, or the
+/// amazon-bedrock-invocationMetrics object on the last chunk, says it is whole. (That object
+/// is how AWS's streaming examples end; it was not re-read on an AWS page in this change.)
+fn response_chunk(
+    event: aws_sdk_bedrockruntime::types::ResponseStream,
+    seen: &mut Streamed,
+    started: Instant,
+) {
+    seen.first_token_ms
+        .get_or_insert_with(|| started.elapsed().as_millis());
+    let chunk: Option<serde_json::Value> = event
+        .as_chunk()
+        .ok()
+        .and_then(|c| c.bytes())
+        .and_then(|b| serde_json::from_slice(b.as_ref()).ok());
+    let Some(c) = chunk else { return };
+    if c.get("amazon-bedrock-invocationMetrics").is_some() {
+        seen.stop.get_or_insert_with(|| "end".into());
+    }
+    let reason = [
+        "stop_reason",
+        "stopReason",
+        "completionReason",
+        "finish_reason",
+    ]
+    .iter()
+    .find_map(|k| c.get(*k).and_then(|v| v.as_str()))
+    .or_else(|| c["artifacts"][0]["finishReason"].as_str())
+    .or_else(|| c["finish_reasons"][0].as_str());
+    if let Some(r) = reason {
+        seen.stop = Some(r.to_string());
     }
 }
 

@@ -20,8 +20,6 @@ pub enum Lifecycle {
     },
 }
 
-pub use catalog::{cache_path, describe_source};
-
 /// How old a catalog may be before lifecycle answers are flagged as possibly stale.
 pub const STALE_AFTER_DAYS: i64 = 120;
 

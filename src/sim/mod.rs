@@ -2,7 +2,6 @@
 //! every service the doctor calls, driven by a scenario (docs/simulator.md). It records
 //! every request it serves, so tests can assert what the doctor did and did not call.
 
-pub mod catalog;
 pub mod iam_eval;
 pub mod scenario;
 mod services;

@@ -112,11 +112,28 @@ pub(super) fn converse(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> 
         &super::prompt_cache::converse_points(b),
     ));
     out.extend(super::structured_output::converse(b));
-    if let Some(fields) = b.get("additionalModelRequestFields") {
-        out.extend(beta_flags(model, fields).0.into_iter().map(|mut f| {
-            f.path = format!("/additionalModelRequestFields{}", f.path);
-            f
-        }));
-    }
+    out.extend(additional_fields_beta_flags(model, b).0);
     out
+}
+
+/// The beta flags a Converse request passes to Claude in additionalModelRequestFields, judged
+/// as the Messages body's are: (errors, advisories), with paths into the request.
+pub(super) fn additional_fields_beta_flags(
+    model: &str,
+    b: &Map<String, Value>,
+) -> (Vec<RuleFinding>, Vec<RuleFinding>) {
+    let Some(fields) = b.get("additionalModelRequestFields") else {
+        return (Vec::new(), Vec::new());
+    };
+    let at = |found: Vec<RuleFinding>| -> Vec<RuleFinding> {
+        found
+            .into_iter()
+            .map(|mut f| {
+                f.path = format!("/additionalModelRequestFields{}", f.path);
+                f
+            })
+            .collect()
+    };
+    let (errors, unlisted) = beta_flags(model, fields);
+    (at(errors), at(unlisted))
 }

@@ -300,15 +300,9 @@ pub fn advisories(family: &str, model: &str, body: &Value) -> Vec<RuleFinding> {
     match family {
         "anthropic-messages" => beta_flags(&model, body).1,
         "converse" => body
-            .get("additionalModelRequestFields")
-            .map(|fields| beta_flags(&model, fields).1)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|mut f| {
-                f.path = format!("/additionalModelRequestFields{}", f.path);
-                f
-            })
-            .collect(),
+            .as_object()
+            .map(|b| converse::additional_fields_beta_flags(&model, b).1)
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }

@@ -6,7 +6,7 @@ use super::*;
 impl World<'_> {
     pub(super) fn profiles_here(&self) -> Vec<&'static CatalogProfile> {
         let region = self.region().to_string();
-        catalog()
+        snapshot()
             .inference_profiles
             .iter()
             .filter(|p| p.source_regions.contains(&region))
@@ -17,7 +17,7 @@ impl World<'_> {
         let region = self.region();
         let profiles = self.profiles_here();
         let overrides = &self.sim.scenario().catalog.overrides;
-        catalog()
+        snapshot()
             .models
             .iter()
             .filter_map(|m| {

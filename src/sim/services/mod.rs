@@ -8,12 +8,12 @@ mod organizations;
 mod quotas;
 mod runtime;
 
-use super::catalog::{catalog, CatalogModel, CatalogProfile};
 use super::iam_eval;
 use super::scenario::Decision as Verdict;
 use super::scenario::{glob, IamRule};
 use super::wire::{self, el, text, Form, Protocol, Reply, IAM_NS, STS_NS};
 use super::{Call, Sim};
+use crate::catalog::{snapshot, CatalogModel, CatalogProfile};
 use ciborium::Value as Cbor;
 use serde_json::{json, Value};
 
@@ -203,7 +203,7 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
 fn region_offers_bedrock(sim: &Sim, region: &str) -> bool {
     let regions = &sim.scenario().catalog.regions;
     if regions.is_empty() {
-        catalog().regions_with_bedrock.iter().any(|r| r == region)
+        snapshot().regions_with_bedrock.iter().any(|r| r == region)
     } else {
         regions.iter().any(|r| r == region)
     }
@@ -247,11 +247,11 @@ impl World<'_> {
         let bare = id.rsplit("foundation-model/").next().unwrap_or(id);
         let bare = bare.rsplit("inference-profile/").next().unwrap_or(bare);
         let today = self.today();
-        catalog()
+        snapshot()
             .end_of_life_models
             .iter()
             .any(|m| bare.ends_with(&m.model_id))
-            || catalog()
+            || snapshot()
                 .models
                 .iter()
                 .any(|m| bare.ends_with(&m.model_id) && m.lifecycle_on(&today).is_none())

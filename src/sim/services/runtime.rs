@@ -127,7 +127,8 @@ impl World<'_> {
         }
         let streaming = op == "ConverseStream" || op == "InvokeModelWithResponseStream";
         if streaming && !model.m.response_streaming {
-            // What AWS answers for a model whose responseStreamingSupported is false.
+            // What AWS answers for a model whose responseStreamingSupported is false (a real
+            // response, quoted in tests/data/explain_dev.json: r2os-swift-gpt-oss-streaming).
             return protocol.error(
                 400,
                 "ValidationException",
@@ -354,9 +355,9 @@ pub(super) fn stream_messages(
             ),
         ]
     } else {
-        // A whole answer is one chunk with the model's body, and the last chunk carries
-        // amazon-bedrock-invocationMetrics, as AWS's do; a broken stream only gets as far as
-        // a first partial chunk.
+        // A whole answer is one chunk with the model's body; its last chunk carries
+        // amazon-bedrock-invocationMetrics as in AWS's streaming examples (not re-read on an
+        // AWS page in this change); a broken stream only gets as far as a partial chunk.
         let body = if behavior.starts_with("stream-") {
             json!({ "text": "Hel" })
         } else {
