@@ -118,7 +118,7 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
     // the account checks keep the rest; a region whose list does not come is one row that
     // names the call, and no row is ever about a model called `all`.
     let mut unexpanded: Vec<CheckResult> = Vec::new();
-    if env.models.iter().any(|m| m == ALL_MODELS) {
+    if ModelSelection::of(&args.models) == ModelSelection::All {
         let regions = env.model_regions();
         let bound = (args.timeout / 2).min(args.check_timeout);
         let lists = futures::future::join_all(regions.iter().map(|r| async {
@@ -240,7 +240,7 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
     ))
 }
 
-use crate::models::ALL_MODELS;
+use crate::models::ModelSelection;
 
 async fn expand_all_models(env: &RunEnv, region: &str) -> Result<Vec<String>, String> {
     let (listed, profiles) = tokio::join!(

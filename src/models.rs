@@ -196,9 +196,40 @@ pub fn sold_through_marketplace(model_id: &str) -> bool {
     !NOT_SOLD_THROUGH_MARKETPLACE.contains(&provider)
 }
 
-/// `--model all`: every model the region offers, by the identifier a caller would use:
-/// the model id when it can be called on demand, else its first geographic profile.
-pub const ALL_MODELS: &str = "all";
+/// What `--model` asked for, decided once: every model the region offers (`all`, the
+/// onboarding view), or the listed ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSelection {
+    All,
+    Listed(Vec<String>),
+}
+
+impl ModelSelection {
+    pub fn of(models: &[String]) -> ModelSelection {
+        if models.iter().any(|m| m == "all") {
+            ModelSelection::All
+        } else {
+            ModelSelection::Listed(models.to_vec())
+        }
+    }
+}
+
+/// A `--model` value as given (the report's label for its rows), parsed once: checks read
+/// what it names from `parsed`, and the rule it broke when it names nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenModel {
+    pub text: String,
+    pub parsed: Result<ModelRef, String>,
+}
+
+impl GivenModel {
+    pub fn new(text: &str) -> GivenModel {
+        GivenModel {
+            text: text.to_string(),
+            parsed: parse(text),
+        }
+    }
+}
 
 pub use crate::catalog::RetiredModel;
 

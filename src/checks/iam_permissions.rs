@@ -106,13 +106,10 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
 /// simulated, and the note says so.
 fn targets_from_id(ctx: &Ctx) -> Option<(Vec<Target>, String)> {
     let region = ctx.region().to_string();
-    let id = ctx
-        .model
-        .as_deref()
-        .filter(|_| super::catalog_silent(ctx))?;
+    let given = ctx.model.as_ref().filter(|_| super::catalog_silent(ctx))?;
     let fm = crate::catalog::foundation_model_arn;
     let note = "the model was not resolved (bedrock:ListFoundationModels / GetInferenceProfile did not answer): these ARNs are built from the id";
-    match crate::models::parse(id).ok()? {
+    match given.parsed.clone().ok()? {
         crate::models::ModelRef::Foundation { model_id, .. } => Some((
             vec![Target {
                 arn: fm(&region, &model_id),

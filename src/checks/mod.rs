@@ -31,7 +31,7 @@ use std::sync::{Arc, OnceLock};
 pub struct Ctx {
     pub env: Arc<RunEnv>,
     pub facts: Facts,
-    pub model: Option<String>,
+    pub model: Option<crate::models::GivenModel>,
     /// The region the check looks at: the run's own, or one of `--regions`.
     pub region: String,
 }
@@ -87,9 +87,10 @@ impl RunEnv {
         }
     }
 
-    /// The run's own region.
+    /// The run's own region. Empty when none is configured: then `config` fails, and every
+    /// check that calls AWS depends on it, so the empty name never reaches a call.
     pub fn region(&self) -> &str {
-        self.setup.region_name().unwrap_or("us-east-1")
+        self.setup.region_name().unwrap_or_default()
     }
 
     /// The regions the per-model checks run in, the run's own first.
@@ -178,11 +179,8 @@ pub fn model_id_of(ctx: &Ctx) -> Option<String> {
                 .filter(|m| !m.is_empty())
         })
         .or_else(|| {
-            let id = ctx.model.as_deref().filter(|_| catalog_silent(ctx))?;
-            crate::models::parse(id)
-                .ok()?
-                .model_id()
-                .map(str::to_string)
+            let given = ctx.model.as_ref().filter(|_| catalog_silent(ctx))?;
+            given.parsed.as_ref().ok()?.model_id().map(str::to_string)
         })
 }
 
@@ -320,7 +318,7 @@ pub fn jobs(env: Arc<RunEnv>, selected: &[&'static Check]) -> Vec<Job> {
             let ctx = Ctx {
                 env: env.clone(),
                 facts: Facts::default(),
-                model: model.clone(),
+                model: model.as_deref().map(crate::models::GivenModel::new),
                 region: region.clone().unwrap_or_else(|| env.region().to_string()),
             };
             let run = check.run;

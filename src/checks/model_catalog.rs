@@ -38,8 +38,10 @@ pub struct NotCallable(pub String);
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        let input = ctx.model.clone().unwrap_or_default();
-        let out = check(&ctx, &input).await;
+        let Some(given) = ctx.model.clone() else {
+            return Outcome::error("model-catalog runs per model, and was given none");
+        };
+        let out = check(&ctx, &given).await;
         if out.status() == crate::report::Status::Fail && out.facts.get::<ResolvedModel>().is_none()
         {
             let why = out.summary.clone();
@@ -49,19 +51,10 @@ pub fn run(ctx: Ctx) -> CheckFuture {
     })
 }
 
-async fn check(ctx: &Ctx, input: &str) -> Outcome {
+async fn check(ctx: &Ctx, given: &models::GivenModel) -> Outcome {
     let region = ctx.region().to_string();
-    if input == crate::models::ALL_MODELS {
-        // Only reached when `--model all` could not list the region's models.
-        return match ctx.env.shared.models(&ctx.env, &region).await {
-            Err(f) => Outcome::error(f.could_not(
-                &format!("list the models of {region} for --model all"),
-                "bedrock:ListFoundationModels",
-            )),
-            Ok(_) => Outcome::skip("--model all was expanded into the region's models"),
-        };
-    }
-    let parsed = match models::parse(input) {
+    let input = given.text.as_str();
+    let parsed = match given.parsed.clone() {
         Ok(p) => p,
         Err(rule) => {
             return Outcome::default().finding(
@@ -595,7 +588,7 @@ mod tests {
         Ctx {
             env: Arc::new(env),
             facts: Default::default(),
-            model: Some(model.into()),
+            model: Some(models::GivenModel::new(model)),
             region: "us-east-1".into(),
         }
     }
@@ -613,7 +606,7 @@ mod tests {
             )
         });
         let c = ctx(&[&denied], "amazon.nova-lite-v1:0");
-        let o = check(&c, "amazon.nova-lite-v1:0").await;
+        let o = check(&c, &models::GivenModel::new("amazon.nova-lite-v1:0")).await;
         assert_eq!(o.status(), Status::Error, "{o:?}");
         assert!(
             o.summary.contains("bedrock:ListFoundationModels"),
@@ -649,7 +642,7 @@ mod tests {
                     .build()
             });
         let c = ctx(&[&list, &page1, &page2], "acme.brainy-v2:0");
-        let o = check(&c, "acme.brainy-v2:0").await;
+        let o = check(&c, &models::GivenModel::new("acme.brainy-v2:0")).await;
         assert_eq!(causes(&o), [Cause::InferenceProfileRequired]);
         assert!(
             o.findings[0].remediation[0].contains("us.acme.brainy-v2:0"),
@@ -667,7 +660,7 @@ mod tests {
         let empty = mock!(aws_sdk_bedrock::Client::list_foundation_models)
             .then_output(|| ListFoundationModelsOutput::builder().build());
         let c = ctx(&[&empty], "acme.brainy-v2:0");
-        let o = check(&c, "acme.brainy-v2:0").await;
+        let o = check(&c, &models::GivenModel::new("acme.brainy-v2:0")).await;
         assert_eq!(causes(&o), [Cause::ModelIdInvalid]);
         assert!(
             o.findings[0].evidence[0].contains("other regions asked"),
@@ -689,12 +682,16 @@ mod tests {
                 .build()
         });
         let c = ctx(&[&list], "acme.old-v1:0");
-        let o = check(&c, "acme.old-v1:0").await;
+        let o = check(&c, &models::GivenModel::new("acme.old-v1:0")).await;
         assert_eq!(
             (o.status(), causes(&o)),
             (Status::Warn, vec![Cause::ModelLegacy])
         );
-        let o = check(&c, "stability.stable-diffusion-xl-v0").await;
+        let o = check(
+            &c,
+            &models::GivenModel::new("stability.stable-diffusion-xl-v0"),
+        )
+        .await;
         assert_eq!(
             (o.status(), causes(&o)),
             (Status::Fail, vec![Cause::ModelEndOfLife])
@@ -709,7 +706,7 @@ mod tests {
     #[tokio::test]
     async fn malformed_ids_fail_without_any_call() {
         let c = ctx(&[], "Claude 3.5");
-        let o = check(&c, "Claude 3.5").await;
+        let o = check(&c, &models::GivenModel::new("Claude 3.5")).await;
         assert_eq!(causes(&o), [Cause::ModelIdInvalid]);
         assert!(o.findings[0].evidence[0].contains("uppercase"));
     }

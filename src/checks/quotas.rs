@@ -68,7 +68,11 @@ pub(crate) fn daily<'a>(quotas: &'a [Quota], model_name: &str, model: &str) -> V
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        let model = ctx.model.clone().unwrap_or_default();
+        let model = ctx
+            .model
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
         // The live list names the model; without it, the offline catalog does.
         let Some(name) = ctx
             .facts
