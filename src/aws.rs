@@ -72,8 +72,35 @@ const PROFILE_KEYS: [&str; 9] = [
     "web_identity_token_file",
 ];
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// Where the AWS setup is read from: this process's environment with the person's files
+/// and instance metadata, or a given set of variables on a machine with no AWS files (the
+/// demo's simulated client, passed as a value so the process environment is never edited).
+#[derive(Debug, Clone)]
+pub enum Environment {
+    Process,
+    Given(std::collections::BTreeMap<String, String>),
+}
+
+impl Environment {
+    /// A variable's value; unset and blank are the same.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match self {
+            Environment::Process => std::env::var(name).ok(),
+            Environment::Given(vars) => vars.get(name).cloned(),
+        }
+        .filter(|v| !v.trim().is_empty())
+    }
+
+    /// Every variable whose name starts with `prefix`, sorted by name.
+    fn vars_starting(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut vars: Vec<(String, String)> = match self {
+            Environment::Process => std::env::vars().collect(),
+            Environment::Given(vars) => vars.clone().into_iter().collect(),
+        };
+        vars.retain(|(k, v)| k.starts_with(prefix) && !v.is_empty());
+        vars.sort();
+        vars
+    }
 }
 
 impl AwsSetup {
@@ -83,11 +110,13 @@ impl AwsSetup {
     /// resolved here and nowhere else: --region, AWS_REGION / AWS_DEFAULT_REGION, the
     /// profile, instance metadata, and last the first of --regions (`regions_flag`).
     pub async fn resolve(
+        environment: &Environment,
         region_flag: Option<&str>,
         regions_flag: &[String],
         profile_flag: Option<&str>,
         endpoint_flag: Option<&str>,
     ) -> AwsSetup {
+        let env = |name: &str| environment.var(name);
         let profile = match (profile_flag, env("AWS_PROFILE")) {
             (Some(p), _) => Some(Sourced {
                 value: p.to_string(),
@@ -100,9 +129,17 @@ impl AwsSetup {
             (None, None) => None,
         };
         let selected = profile.as_ref().map(|p| p.value.clone());
+        let (fs, env_shim) = match environment {
+            Environment::Process => (Fs::real(), EnvShim::real()),
+            Environment::Given(vars) => {
+                let pairs: Vec<(&str, &str)> =
+                    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                (Fs::from_slice(&[]), EnvShim::from_slice(&pairs))
+            }
+        };
         let loaded = aws_config::profile::load(
-            &Fs::real(),
-            &EnvShim::real(),
+            &fs,
+            &env_shim,
             &Default::default(),
             selected.clone().map(Into::into),
         )
@@ -178,11 +215,7 @@ impl AwsSetup {
                 source: "--endpoint-url".into(),
             });
         }
-        let mut vars: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
-            .collect();
-        vars.sort();
-        for (k, v) in vars {
+        for (k, v) in environment.vars_starting("AWS_ENDPOINT_URL") {
             endpoint_overrides.push(Sourced {
                 value: v,
                 source: k,
@@ -283,28 +316,35 @@ impl Default for CallLimits {
 }
 
 /// Build the SdkConfig every client shares: region and profile as resolved, bounded
-/// retries that start fast, connect and operation timeouts, capped instance metadata.
+/// retries that start fast, connect and operation timeouts, capped instance metadata. With
+/// a given environment, credentials, the Bedrock API key and endpoint settings come from
+/// its variables alone and no AWS file is read.
 pub async fn sdk_config(
     setup: &AwsSetup,
+    environment: &Environment,
     endpoint_flag: Option<&str>,
     limits: CallLimits,
 ) -> SdkConfig {
+    use aws_credential_types::provider::SharedCredentialsProvider;
     let region = setup.region_name().map(|r| Region::new(r.to_string()));
-    let mut credentials =
-        aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-            .imds_client(imds_client());
-    if let Some(r) = &region {
-        credentials = credentials.region(r.clone());
-    }
-    if let Some(p) = setup.profile_name() {
-        credentials = credentials.profile_name(p);
-    }
-    let credentials =
-        aws_credential_types::provider::SharedCredentialsProvider::new(ResolveOnce::new(
-            aws_credential_types::provider::SharedCredentialsProvider::new(
-                credentials.build().await,
-            ),
-        ));
+    let chain = match environment {
+        Environment::Process => {
+            let mut chain =
+                aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                    .imds_client(imds_client());
+            if let Some(r) = &region {
+                chain = chain.region(r.clone());
+            }
+            if let Some(p) = setup.profile_name() {
+                chain = chain.profile_name(p);
+            }
+            SharedCredentialsProvider::new(chain.build().await)
+        }
+        Environment::Given(_) => {
+            SharedCredentialsProvider::new(GivenCredentials::from(environment))
+        }
+    };
+    let credentials = SharedCredentialsProvider::new(ResolveOnce::new(chain));
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
@@ -327,7 +367,79 @@ pub async fn sdk_config(
     if let Some(url) = endpoint_flag {
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    let Environment::Given(vars) = environment else {
+        return loader.load().await;
+    };
+    // An empty config file in place of ~/.aws/config and ~/.aws/credentials.
+    let no_files = aws_runtime::env_config::file::EnvConfigFiles::builder()
+        .with_contents(aws_runtime::env_config::file::EnvConfigFileKind::Config, "")
+        .build();
+    loader
+        .profile_files(no_files)
+        .use_fips(false)
+        .use_dual_stack(false)
+        .load()
+        .await
+        .into_builder()
+        .service_config(GivenServiceConfig(vars.clone()))
+        .build()
+}
+
+/// Credentials from a given environment's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+/// AWS_SESSION_TOKEN, recorded as the SDK records its own environment provider's.
+#[derive(Debug)]
+struct GivenCredentials(Option<aws_credential_types::Credentials>);
+
+impl From<&Environment> for GivenCredentials {
+    fn from(environment: &Environment) -> Self {
+        let var = |name| environment.var(name);
+        GivenCredentials(
+            var("AWS_ACCESS_KEY_ID")
+                .zip(var("AWS_SECRET_ACCESS_KEY"))
+                .map(|(id, secret)| {
+                    let mut c = aws_credential_types::Credentials::new(
+                        id,
+                        secret,
+                        var("AWS_SESSION_TOKEN"),
+                        None,
+                        "Environment",
+                    );
+                    c.get_property_mut_or_default::<Vec<aws_credential_types::credential_feature::AwsCredentialFeature>>()
+                        .push(aws_credential_types::credential_feature::AwsCredentialFeature::CredentialsEnvVars);
+                    c
+                }),
+        )
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for GivenCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(match &self.0 {
+            Some(c) => Ok(c.clone()),
+            None => Err(aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "AWS_ACCESS_KEY_ID is not set, and this machine has no AWS files, SSO session or instance metadata",
+            )),
+        })
+    }
+}
+
+/// Service settings (an AWS_ENDPOINT_URL_<SERVICE>, AWS_BEARER_TOKEN_BEDROCK) from a given
+/// environment: the service's own variable first, then the general one, as the SDK looks.
+#[derive(Debug)]
+struct GivenServiceConfig(std::collections::BTreeMap<String, String>);
+
+impl aws_types::service_config::LoadServiceConfig for GivenServiceConfig {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        let service = key.service_id().to_uppercase().replace(' ', "_");
+        [format!("{}_{service}", key.env()), key.env().to_string()]
+            .iter()
+            .find_map(|name| self.0.get(name).filter(|v| !v.is_empty()).cloned())
+    }
 }
 
 /// The clients, built once per run from one SdkConfig (building is cheap: no I/O, and

@@ -22,6 +22,11 @@ tokio::task_local! {
     static JOB: usize;
 }
 
+/// Whether the running code is a check's (whose panic the runner reports as its `error`).
+pub fn in_a_job() -> bool {
+    JOB.try_with(|_| ()).is_ok()
+}
+
 /// Run `f` as job `job`: the calls it makes are attributed to that job.
 pub fn in_job<F: Future>(job: usize, f: F) -> impl Future<Output = F::Output> {
     JOB.scope(job, f)
@@ -339,12 +344,34 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         }
         next = e.source();
     }
-    parts.join(": ")
+    one_line(&parts.join(": "))
+}
+
+/// An error's text on one line, so the report can wrap it: the SDK's credential chain, for
+/// one, lists each provider it tried on a line of its own ("Attempted:\n  Environment: ...").
+fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_listed_over_several_lines_reads_as_one() {
+        let chain = "no credentials found in chain. Attempted:\n  Environment: environment variable not set\n  Profile: the credential provider was not enabled\n";
+        assert_eq!(
+            one_line(chain),
+            "no credentials found in chain. Attempted: Environment: environment variable not set; Profile: the credential provider was not enabled"
+        );
+    }
 
     fn call(job: usize, op: &str, from_ms: u64, to_ms: u64, t0: Instant) -> Call {
         Call {

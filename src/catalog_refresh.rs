@@ -47,6 +47,7 @@ async fn refresh(args: &CatalogRefreshArgs) -> i32 {
         return exit::USAGE;
     }
     let setup = AwsSetup::resolve(
+        &aws::Environment::Process,
         args.region.as_deref(),
         &[],
         args.profile.as_deref(),
@@ -71,7 +72,13 @@ async fn refresh(args: &CatalogRefreshArgs) -> i32 {
         operation_timeout: args.timeout,
         ..CallLimits::default()
     };
-    let sdk = aws::sdk_config(&setup, args.endpoint_url.as_deref(), limits).await;
+    let sdk = aws::sdk_config(
+        &setup,
+        &aws::Environment::Process,
+        args.endpoint_url.as_deref(),
+        limits,
+    )
+    .await;
     let clients = Clients::new(&sdk, &crate::calls::CallLog::default(), 16);
     let lists = futures::future::join_all(regions.iter().map(|r| list(&clients, r))).await;
 

@@ -26,9 +26,13 @@ impl Progress for Silent {}
 
 /// A run, then with `--wait` the failing checks again until they pass or time is up; the
 /// config file's mutes are applied to the final report.
-pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
+pub async fn run(
+    args: &DoctorArgs,
+    environment: &aws::Environment,
+    progress: &dyn Progress,
+) -> Result<Report, UsageError> {
     let started = Instant::now();
-    let mut report = run_once(args, progress).await?;
+    let mut report = run_once(args, environment, progress).await?;
     if let Some(wait) = args.wait {
         let pause = (wait / 4).clamp(
             std::time::Duration::from_millis(200),
@@ -57,7 +61,7 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
             let mut again = args.clone();
             again.only = failing;
             again.skip.clear();
-            let newer = run_once(&again, progress).await?;
+            let newer = run_once(&again, environment, progress).await?;
             for c in newer.checks {
                 if let Some(old) = report
                     .checks
@@ -75,7 +79,11 @@ pub async fn run(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, U
     Ok(report)
 }
 
-async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, UsageError> {
+async fn run_once(
+    args: &DoctorArgs,
+    environment: &aws::Environment,
+    progress: &dyn Progress,
+) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
     let regions = model_regions(args)?;
@@ -84,6 +92,7 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         None => None,
     };
     let setup = AwsSetup::resolve(
+        environment,
         args.region.as_deref(),
         &regions,
         args.profile.as_deref(),
@@ -99,7 +108,7 @@ async fn run_once(args: &DoctorArgs, progress: &dyn Progress) -> Result<Report, 
         operation_timeout: args.check_timeout.mul_f64(0.9),
         ..CallLimits::default()
     };
-    let sdk = aws::sdk_config(&setup, args.endpoint_url.as_deref(), limits).await;
+    let sdk = aws::sdk_config(&setup, environment, args.endpoint_url.as_deref(), limits).await;
     let credentials = sdk.credentials_provider();
     let call_log = crate::calls::CallLog::default();
     let mut env = RunEnv {

@@ -1,5 +1,6 @@
 //! parse -> run -> render -> exit code; nothing else.
 
+use bedrock_doctor::aws::Environment;
 use bedrock_doctor::cli::{
     Cli, ColorChoice, Command, DemoArgs, DoctorArgs, ReportFormat, ServeArgs, SimCommand,
 };
@@ -10,8 +11,18 @@ use clap::{CommandFactory, FromArgMatches};
 use std::io::IsTerminal;
 
 fn main() {
-    // A check's panic is reported as that check's `error`; keep the backtrace out of the output.
-    std::panic::set_hook(Box::new(|info| tracing::debug!("panic: {info}")));
+    // A check's panic is reported as that check's `error`; keep the backtrace out of the
+    // output. Any other panic is a bug the person should see in one line, not a bare exit.
+    std::panic::set_hook(Box::new(|info| {
+        if bedrock_doctor::calls::in_a_job() {
+            tracing::debug!("panic: {info}");
+        } else {
+            eprintln!(
+                "bedrock-doctor: internal error, a bug in bedrock-doctor (please report it): {}",
+                secrets::scrub(&info.to_string()).replace('\n', " ")
+            );
+        }
+    }));
     let matches = Cli::command()
         .try_get_matches()
         .unwrap_or_else(|e| usage_error(e));
@@ -224,8 +235,7 @@ fn run_demo(mut args: DemoArgs) -> i32 {
         return exit::HEALTHY;
     }
     let scenario = load_scenario(&args.scenario);
-    // The environment is edited before the runtime starts any thread.
-    bedrock_doctor::demo::prepare_environment(&scenario, &mut args.doctor);
+    let environment = bedrock_doctor::demo::client_environment(&scenario, &mut args.doctor);
     let unreachable = scenario.client.unreachable;
     let name = scenario.name.clone();
     let rt = runtime();
@@ -241,16 +251,17 @@ fn run_demo(mut args: DemoArgs) -> i32 {
     } else {
         running.url()
     });
-    run_doctor_in(&rt, &args.doctor, Some(name))
+    run_doctor_in(&rt, &args.doctor, &environment, Some(name))
 }
 
 fn run_doctor(args: &DoctorArgs, simulation: Option<String>) -> i32 {
-    run_doctor_in(&runtime(), args, simulation)
+    run_doctor_in(&runtime(), args, &Environment::Process, simulation)
 }
 
 fn run_doctor_in(
     rt: &tokio::runtime::Runtime,
     args: &DoctorArgs,
+    environment: &Environment,
     simulation: Option<String>,
 ) -> i32 {
     set_color(args.color);
@@ -263,7 +274,7 @@ fn run_doctor_in(
         }
     }
     let progress = Bar::new(args.quiet == 0 && std::io::stderr().is_terminal());
-    let report = rt.block_on(doctor::run(args, &progress));
+    let report = rt.block_on(doctor::run(args, environment, &progress));
     progress.done();
     let report = match report {
         Ok(mut r) => {

@@ -275,6 +275,44 @@ fn demo_list_names_every_scenario_one_a_line() {
     }
 }
 
+/// The demo is a simulated client machine passed to the doctor as a value: nothing of the
+/// person's own environment or AWS files reaches it, and the process environment is never
+/// edited (it used to be, before the runtime started).
+#[test]
+fn the_demo_reads_nothing_of_the_persons_own_aws_setup() {
+    let env = Env::new();
+    env.aws_file(
+        "config",
+        "[default]\nregion = ap-south-1\n[profile work]\nregion = eu-west-3\n",
+    );
+    env.aws_file(
+        "credentials",
+        "[work]\naws_access_key_id = AKIAPERSONALKEY00001\naws_secret_access_key = personal\n",
+    );
+    let mut c = env.cmd_with(&["demo", "healthy", "--output", "json", "--fail-on", "never"]);
+    c.env("AWS_PROFILE", "work")
+        .env("AWS_REGION", "eu-west-3")
+        .env("AWS_ACCESS_KEY_ID", "AKIAPERSONALKEY00002")
+        .env("AWS_SECRET_ACCESS_KEY", "personal")
+        .env(
+            "AWS_BEARER_TOKEN_BEDROCK",
+            "ABSKpersonalkeythatmustnotbeused",
+        )
+        .env(
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+            format!("http://127.0.0.1:{}", closed_port()),
+        );
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = report(&o);
+    let text = serde_json::to_string(&r).unwrap();
+    assert_eq!(r.target.region.as_deref(), Some("us-east-1"), "{text}");
+    assert_eq!(r.target.profile, None, "{text}");
+    assert!(!text.contains("PERSONALKEY"), "{text}");
+    assert_eq!(status_of(&r, "api-key"), "skip", "{text}");
+    assert_eq!(status_of(&r, "invoke"), "pass", "{text}");
+}
+
 #[test]
 fn the_default_demo_table_names_several_causes_with_fixes() {
     let env = Env::new();

@@ -248,7 +248,11 @@ pub fn confirm(args: &ExplainArgs, c: &Classification) -> Result<Confirmation, S
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let report = runtime
-        .block_on(crate::doctor::run(&cli.doctor, &crate::doctor::Silent))
+        .block_on(crate::doctor::run(
+            &cli.doctor,
+            &crate::aws::Environment::Process,
+            &crate::doctor::Silent,
+        ))
         .map_err(|e| e.0)?;
     Ok(judge(c, Some(&report), aim))
 }
