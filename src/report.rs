@@ -81,6 +81,11 @@ impl Finding {
         self
     }
 
+    pub fn fixes(mut self, steps: Vec<String>) -> Self {
+        self.remediation.extend(steps);
+        self
+    }
+
     pub fn doc(mut self, url: impl Into<String>) -> Self {
         self.docs.push(url.into());
         self

@@ -37,6 +37,8 @@ fn steady(r: &Report) -> Report {
 #[test]
 fn every_scenario_reads_the_same_at_80_and_120_columns_and_in_markdown() {
     colored::control::set_override(false);
+    // A fix placeholder the check did not fill prints as <NAME>.
+    let unfilled = regex::Regex::new(r"<[A-Z][A-Z_]+>").unwrap();
     for (name, _) in LIBRARY {
         let env = Env::new();
         let o = run(env.cmd_with(&["demo", name, "--output", "json", "--fail-on", "never"]));
@@ -58,6 +60,10 @@ fn every_scenario_reads_the_same_at_80_and_120_columns_and_in_markdown() {
                     "{name} at {width}: too wide: {line}"
                 );
             }
+            assert!(
+                !unfilled.is_match(&text),
+                "{name}: unfilled fix placeholder:\n{text}"
+            );
             insta::assert_snapshot!(format!("{name}-{width}"), text);
         }
         insta::assert_snapshot!(format!("{name}-markdown"), markdown::render(&r));

@@ -3,7 +3,7 @@
 
 use super::iam_permissions::{simulate, Target};
 use super::principal::Principal;
-use super::Ctx;
+use super::{fixes, Ctx};
 use crate::api_key::ApiKey;
 use crate::aws::BEARER_TOKEN_VAR;
 use crate::causes::Cause;
@@ -46,7 +46,7 @@ pub(crate) fn describe(key: &ApiKey, region: &str, now: SystemTime) -> Outcome {
                 format!("{BEARER_TOKEN_VAR} does not hold a Bedrock API key"),
             )
             .evidence("it is neither a short-term key (bedrock-api-key-...) nor a long-term key (ABSK...): an access key id or secret pasted by mistake?")
-            .fix("put the API key itself in the variable (Bedrock console > API keys), or unset it to use your AWS credentials")
+            .fixes(fixes("api-key", "not-a-key", &[]))
             .doc(KEYS_DOC),
         ),
         ApiKey::ShortTerm(s) => {
@@ -65,7 +65,7 @@ pub(crate) fn describe(key: &ApiKey, region: &str, now: SystemTime) -> Outcome {
                         format!("the short-term Bedrock API key expired at {until}"),
                     )
                     .evidence(format!("{BEARER_TOKEN_VAR} holds a short-term key generated for {} that lasted {} h", s.region, s.expires.duration_since(s.issued).map(|d| d.as_secs() / 3600).unwrap_or(0)))
-                    .fix(format!("generate a new one for {} (aws-bedrock-token-generator, or Bedrock console > API keys > short-term), or unset {BEARER_TOKEN_VAR} to use your AWS credentials", s.region))
+                    .fixes(fixes("api-key", "expired", &[("key_region", &s.region)]))
                     .doc(KEYS_DOC),
                 );
             }
@@ -77,7 +77,7 @@ pub(crate) fn describe(key: &ApiKey, region: &str, now: SystemTime) -> Outcome {
                         format!("the short-term Bedrock API key is for {}, but calls go to {region}", s.region),
                     )
                     .evidence("a short-term key works only in the region it was generated for")
-                    .fix(format!("generate the key for {region}, or call {} (set AWS_REGION)", s.region))
+                    .fixes(fixes("api-key", "wrong-region", &[("region", region), ("key_region", &s.region)]))
                     .doc(KEYS_DOC),
                 );
             }
@@ -120,20 +120,35 @@ async fn permission(ctx: &Ctx, kind: &str, principal: &Principal, mut out: Outco
         let finding = if by_orgs {
             Finding::new(Cause::ScpDeny, Severity::Error, format!("the organization blocks Bedrock API keys ({kind}): every call made with this key is denied"))
                 .evidence(format!("simulated {action} with bedrock:bearerTokenType={kind}: denied by a service control policy"))
-                .fix(format!("use AWS credentials instead: unset {BEARER_TOKEN_VAR} (the SCP is deliberate in most organizations)"))
-                .fix("or ask the organization's administrators to exempt this account or key type from the SCP that denies bedrock:CallWithBearerToken")
+                .fixes(fixes("api-key", "blocked-by-scp", &[]))
         } else if long_term {
             // The simulated principal is not the key's IAM user: only an organization-wide
             // block is certain.
             continue;
         } else if decision == "explicitDeny" {
-            Finding::new(Cause::IamExplicitDeny, Severity::Error, format!("a policy of {who} denies using Bedrock API keys"))
-                .evidence(format!("simulated {action} with bedrock:bearerTokenType={kind}: explicit deny"))
-                .fix(format!("use AWS credentials instead (unset {BEARER_TOKEN_VAR}), or remove the Deny on {action} from the policy"))
+            Finding::new(
+                Cause::IamExplicitDeny,
+                Severity::Error,
+                format!("a policy of {who} denies using Bedrock API keys"),
+            )
+            .evidence(format!(
+                "simulated {action} with bedrock:bearerTokenType={kind}: explicit deny"
+            ))
+            .fixes(fixes("api-key", "denied-by-policy", &[("action", action)]))
         } else {
-            Finding::new(Cause::IamNotAuthorized, Severity::Error, format!("{who} may not use the short-term API key it generated"))
-                .evidence(format!("simulated {action} with bedrock:bearerTokenType={kind}: no policy allows it"))
-                .fix(format!("allow {action} for {who} (the AmazonBedrockLimitedAccess managed policy includes it), or unset {BEARER_TOKEN_VAR}"))
+            Finding::new(
+                Cause::IamNotAuthorized,
+                Severity::Error,
+                format!("{who} may not use the short-term API key it generated"),
+            )
+            .evidence(format!(
+                "simulated {action} with bedrock:bearerTokenType={kind}: no policy allows it"
+            ))
+            .fixes(fixes(
+                "api-key",
+                "not-allowed",
+                &[("action", action), ("principal", who)],
+            ))
         };
         out = out.finding(finding.doc(PERMISSIONS_DOC));
     }

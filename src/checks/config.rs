@@ -1,6 +1,6 @@
 //! `config`: region, profile, endpoint overrides, proxies, Bedrock API key. No network.
 
-use super::Ctx;
+use super::{fixes, Ctx};
 use crate::aws::{region_looks_valid, BEARER_TOKEN_VAR};
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
@@ -30,11 +30,11 @@ fn check(ctx: &Ctx) -> Outcome {
                 format!("profile `{}` (from {}) does not exist", p.value, p.source),
             )
             .evidence(known)
-            .fix(format!(
-                "create it: aws configure --profile {} (or aws configure sso --profile {})",
-                p.value, p.value
+            .fixes(fixes(
+                "config",
+                "profile-not-found",
+                &[("profile", &p.value)],
             ))
-            .fix("or name an existing profile with --profile / AWS_PROFILE")
             .doc("https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"),
         );
     } else if let Some(p) = &setup.profile {
@@ -62,14 +62,10 @@ fn check(ctx: &Ctx) -> Outcome {
                 .evidence(
                     "not set by --region, AWS_REGION, AWS_DEFAULT_REGION or the profile's `region`",
                 )
-                .fix("pass --region us-east-1 (or the region your application calls)")
-                .fix("or set it once: export AWS_REGION=us-east-1")
-                .fix(format!(
-                    "or store it in the profile: aws configure set region us-east-1{}",
-                    setup
-                        .profile_name()
-                        .map(|p| format!(" --profile {p}"))
-                        .unwrap_or_default()
+                .fixes(fixes(
+                    "config",
+                    "region-missing",
+                    &[("profile", setup.profile_name().unwrap_or_default())],
                 ))
                 .doc("https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html"),
             );
@@ -82,7 +78,7 @@ fn check(ctx: &Ctx) -> Outcome {
                     format!("`{}` is not an AWS region name", r.value),
                 )
                 .evidence(format!("region `{}` from {}", r.value, r.source))
-                .fix(format!("fix the value in {}: region names look like us-east-1, eu-central-1, ap-northeast-1", r.source))
+                .fixes(fixes("config", "region-invalid", &[("source", &r.source)]))
                 .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-regions.html"),
             );
         }
@@ -109,8 +105,7 @@ fn check(ctx: &Ctx) -> Outcome {
             .evidence("bedrock and bedrock-runtime clients authenticate with the API key (bearer token); its identity is the IAM user the key was created for")
             .evidence("sts, iam, organizations, cloudwatch and service quotas still sign with the SigV4 credentials of the `credentials` check")
             .evidence("so the permission checks judge one identity while invocations run as another")
-            .fix(format!("if that is not intended: unset {BEARER_TOKEN_VAR}"))
-            .fix("if it is: grant the API key's IAM user the model permissions, and remember short-term keys expire within 12 hours and are bound to one region")
+            .fixes(fixes("config", "bearer-token-set", &[]))
             .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys.html"),
         );
     }

@@ -1,6 +1,6 @@
 //! `credentials`: the provider chain resolves credentials; where from, and until when.
 
-use super::Ctx;
+use super::{fixes, Ctx};
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
@@ -54,7 +54,7 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
                     "access key {masked}, expired at {}",
                     humantime::format_rfc3339_seconds(exp)
                 ))
-                .fix(refresh_command(profile, &source)),
+                .fixes(refresh_command(profile, &source)),
             )
         }
         expiry => {
@@ -82,9 +82,6 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
 fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
     let text = crate::calls::error_chain(err);
     let lower = text.to_ascii_lowercase();
-    let profile_flag = profile
-        .map(|p| format!(" --profile {p}"))
-        .unwrap_or_default();
     if lower.contains("expired") || lower.contains("failed to load the cached sso token") {
         return Outcome::default().finding(
             Finding::new(
@@ -93,7 +90,7 @@ fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
                 "the SSO session or token has expired",
             )
             .evidence(text)
-            .fix(format!("aws sso login{profile_flag}"))
+            .fixes(refresh_command(profile, "SSO"))
             .doc("https://docs.aws.amazon.com/cli/latest/userguide/sso-using-profile.html"),
         );
     }
@@ -102,9 +99,7 @@ fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
             Finding::new(Cause::CredentialsMissing, Severity::Error, "no credentials found by any provider in the chain")
                 .evidence("looked in: environment (AWS_ACCESS_KEY_ID), shared config and credentials files, SSO, web identity, container and instance metadata")
                 .evidence(text)
-                .fix("for SSO (IAM Identity Center): aws configure sso, then aws sso login --profile NAME and pass --profile NAME")
-                .fix("for access keys: aws configure --profile NAME, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-                .fix("on AWS compute, attach a role to the Lambda function, ECS task, EKS pod or EC2 instance")
+                .fixes(fixes("credentials", "none-found", &[]))
                 .doc("https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html"),
         ),
         CredentialsError::ProviderTimedOut(_) => {
@@ -113,7 +108,7 @@ fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
         _ => Outcome::default().finding(
             Finding::new(Cause::CredentialsMissing, Severity::Error, "credentials could not be loaded")
                 .evidence(text)
-                .fix(format!("check the profile's settings: aws configure list{profile_flag}"))
+                .fixes(fixes("credentials", "not-loaded", &[("profile", profile.unwrap_or_default())]))
                 .doc("https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"),
         ),
     }
@@ -150,17 +145,20 @@ fn source_of(creds: &Credentials, profile: Option<&str>) -> String {
     }
 }
 
-pub(crate) fn refresh_command(profile: Option<&str>, source: &str) -> String {
-    let flag = profile
-        .map(|p| format!(" --profile {p}"))
-        .unwrap_or_default();
-    if source.starts_with("SSO") {
-        format!("aws sso login{flag}")
+/// How to refresh credentials, by where they came from (`source_of`).
+pub(crate) fn refresh_command(profile: Option<&str>, source: &str) -> Vec<String> {
+    let situation = if source.starts_with("SSO") {
+        "refresh-sso"
     } else if source.starts_with("environment") {
-        "get fresh temporary credentials and export them again (e.g. aws sts assume-role ... or your SSO portal's 'Command line access')".into()
+        "refresh-environment"
     } else {
-        format!("refresh the credentials of the profile: aws sso login{flag} for SSO, or re-run the tool that wrote them")
-    }
+        "refresh-profile"
+    };
+    fixes(
+        "credentials",
+        situation,
+        &[("profile", profile.unwrap_or_default())],
+    )
 }
 
 pub(crate) fn human(d: Duration) -> String {

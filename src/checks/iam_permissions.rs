@@ -331,18 +331,33 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
         names.sort();
         names.dedup();
         f = f
-            .fix(format!("remove or narrow the Deny statement in {} (an explicit deny wins over every allow)", if names.is_empty() { "the policy".into() } else { names.join(", ") }))
-            .fix(format!("inspect it: aws iam simulate-principal-policy --policy-source-arn {who} --action-names bedrock:InvokeModel --resource-arns {}", explicit[0].1))
+            .fixes(super::fixes(
+                "iam-permissions",
+                "explicit-deny",
+                &[("policies", &names.join(", ")), ("principal", who), ("resource", &explicit[0].1)],
+            ))
             .doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html");
         out = out.finding(f);
     }
     if !boundary.is_empty() {
         out = out.finding(
-            Finding::new(Cause::PermissionsBoundaryDeny, severity, format!("the permissions boundary of {who} does not allow invoking this model"))
-                .evidence(format!("not allowed by the boundary: {}", boundary.join("; ")))
-                .fix("add bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on these resources to the boundary policy (the boundary caps what identity policies can grant)")
-                .fix(format!("find it: aws iam get-role --role-name {} --query Role.PermissionsBoundary", who.rsplit('/').next().unwrap_or("ROLE")))
-                .doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"),
+            Finding::new(
+                Cause::PermissionsBoundaryDeny,
+                severity,
+                format!("the permissions boundary of {who} does not allow invoking this model"),
+            )
+            .evidence(format!(
+                "not allowed by the boundary: {}",
+                boundary.join("; ")
+            ))
+            .fixes(super::fixes(
+                "iam-permissions",
+                "boundary-deny",
+                &[("name", who.rsplit('/').next().unwrap_or("ROLE"))],
+            ))
+            .doc(
+                "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html",
+            ),
         );
     }
     if !implicit.is_empty() {
@@ -358,16 +373,19 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
         });
         let policy = serde_json::to_string_pretty(&statement).unwrap_or_default();
         let name = who.rsplit('/').next().unwrap_or("ROLE");
-        let put = if who.contains(":user/") {
-            format!("aws iam put-user-policy --user-name {name} --policy-name AllowBedrockInvoke --policy-document file://allow-bedrock.json")
+        let situation = if who.contains(":user/") {
+            "no-allow-user"
         } else {
-            format!("aws iam put-role-policy --role-name {name} --policy-name AllowBedrockInvoke --policy-document file://allow-bedrock.json")
+            "no-allow-role"
         };
         out = out.finding(
             Finding::new(Cause::IamNotAuthorized, severity, format!("no identity-based policy of {who} allows invoking this model"))
                 .evidence(format!("implicitly denied: {}", implicit.join("; ")))
-                .fix(format!("add this statement to {who} (save it as allow-bedrock.json):\n{policy}"))
-                .fix(put)
+                .fixes(super::fixes(
+                    "iam-permissions",
+                    situation,
+                    &[("principal", who), ("policy", &policy), ("name", name)],
+                ))
                 .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/security_iam_id-based-policy-examples.html"),
         );
     }

@@ -82,8 +82,8 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         {
             if let Some(src) = &source {
                 f.evidence.push(format!("the credentials came from {src}"));
-                f.remediation
-                    .insert(0, refresh_command(ctx.env.setup.profile_name(), src));
+                let refresh = refresh_command(ctx.env.setup.profile_name(), src);
+                f.remediation.splice(0..0, refresh);
             }
         }
         o
@@ -153,8 +153,7 @@ fn skew_finding(ahead: bool, off: Duration, severity: Severity) -> Finding {
         format!("the local clock is {} {direction} AWS's", human(off)),
     )
     .evidence("compared the Date header of the STS response with the local clock; AWS rejects signatures more than 5 minutes off")
-    .fix("sync the clock: sudo timedatectl set-ntp true (Linux), or enable 'Set time automatically' (macOS, Windows)")
-    .fix("in containers and VMs, sync the host's clock")
+    .fixes(super::fixes("identity", "clock-skew", &[]))
     .doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html")
 }
 
@@ -185,8 +184,7 @@ fn from_failure(failure: CallFailure, skew: Option<(bool, Duration)>, endpoint: 
         CallFailure::Service { .. } if code.contains("ExpiredToken") || message.contains("expired") => {
             Outcome::default().finding(
                 finding(Cause::CredentialsExpired, "AWS says the session token has expired")
-                    .fix("refresh the credentials: aws sso login --profile NAME for SSO, or request new temporary credentials")
-                    .fix("if AWS_SESSION_TOKEN is exported in this shell, it is stale: unset it or export fresh values"),
+                    .fixes(super::fixes("identity", "token-expired", &[])),
             )
         }
         CallFailure::Service { .. }
@@ -200,17 +198,13 @@ fn from_failure(failure: CallFailure, skew: Option<(bool, Duration)>, endpoint: 
             };
             Outcome::default().finding(
                 finding(Cause::CredentialsInvalid, why)
-                    .fix("check which keys are in use: aws configure list (environment variables win over profiles)")
-                    .fix("a deleted or deactivated key, a token for another partition (aws-cn, aws-us-gov) or a region not enabled for STS all look like this")
-                    .fix("create a new access key or log in again, then re-run bedrock-doctor")
+                    .fixes(super::fixes("identity", "credentials-rejected", &[]))
                     .doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"),
             )
         }
         CallFailure::Unreachable(_) | CallFailure::TimedOut(_) => Outcome::default().finding(
             finding(Cause::NetworkUnreachable, "the STS endpoint cannot be reached")
-                .fix("check DNS, proxy (HTTPS_PROXY/NO_PROXY) and firewall rules for sts.<region>.amazonaws.com")
-                .fix("in a VPC without internet access, create an interface endpoint for com.amazonaws.<region>.sts and check its policy")
-                .fix("if an endpoint override is set (--endpoint-url, AWS_ENDPOINT_URL), check that it is up")
+                .fixes(super::fixes("identity", "sts-unreachable", &[]))
                 .doc("https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html"),
         ),
         CallFailure::Service { code, .. } if code.contains("Throttl") => {

@@ -132,8 +132,10 @@ async fn lookup(ctx: &Ctx, id: &str) -> Result<Profile, Outcome> {
                         format!("the inference profile {id} does not exist in {region}"),
                     )
                     .evidence(f.describe())
-                    .fix(format!(
-                        "list the profiles: aws bedrock list-inference-profiles --region {region}"
+                    .fixes(super::fixes(
+                        "inference-profile",
+                        "not-found",
+                        &[("region", region)],
                     )),
                 ));
             }
@@ -227,7 +229,7 @@ async fn resolve(ctx: &Ctx, id: &str, suggested: bool) -> Outcome {
                 Severity::Error,
                 format!("the inference profile {} is {}", route.profile_id, p.status),
             )
-            .fix("use an ACTIVE profile: aws bedrock list-inference-profiles"),
+            .fixes(super::fixes("inference-profile", "not-active", &[])),
         );
     }
     out.fact(route)

@@ -231,17 +231,25 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         });
         let out = match result {
             Ok(stop) if is_filtered(stop.as_deref()) => Outcome::default().finding(
-                Finding::new(Cause::ContentFiltered, Severity::Error, format!("{model} answered, but a content filter or guardrail blocked the reply"))
-                    .evidence(format!("request: {request}"))
-                    .evidence(format!("stop reason: {}", stop.unwrap_or_default()))
-                    .fix("if even a one-word prompt is blocked, check the guardrail attached to the request or the account's default guardrail (aws bedrock list-guardrails)")
-                    .fix("for image models, a CONTENT_FILTERED finish reason means the prompt or output tripped the provider's filter: rephrase")
-                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
+                Finding::new(
+                    Cause::ContentFiltered,
+                    Severity::Error,
+                    format!(
+                        "{model} answered, but a content filter or guardrail blocked the reply"
+                    ),
+                )
+                .evidence(format!("request: {request}"))
+                .evidence(format!("stop reason: {}", stop.unwrap_or_default()))
+                .fixes(super::fixes("invoke", "filtered", &[]))
+                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
             ),
             Ok(stop) => {
                 let out = Outcome::pass(format!("{model} answered in {took} ms"))
                     .detail(format!("request: {request}"))
-                    .detail(format!("stop reason: {}", stop.unwrap_or_else(|| "n/a".into())));
+                    .detail(format!(
+                        "stop reason: {}",
+                        stop.unwrap_or_else(|| "n/a".into())
+                    ));
                 if ctx.env.settings.stream {
                     out.detail("not streamed: embedding and image models have no streaming form")
                 } else {
@@ -383,7 +391,7 @@ fn streamed_outcome(
             Finding::new(Cause::ContentFiltered, Severity::Error, format!("{model} streamed an answer, but a content filter or guardrail blocked it"))
                 .evidence(format!("request: {request}"))
                 .evidence(format!("stop reason: {}", s.stop.unwrap_or_default()))
-                .fix("if even a one-word prompt is blocked, check the guardrail attached to the request or the account's default guardrail (aws bedrock list-guardrails)")
+                .fixes(super::fixes("invoke", "filtered-stream", &[]))
                 .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
         ),
         Ok(s) => Outcome::pass(format!(
@@ -405,8 +413,7 @@ fn streamed_outcome(
             Finding::new(Cause::ServiceUnavailable, Severity::Error, format!("the stream from {model} ended before the model finished"))
                 .evidence(format!("request: {request}"))
                 .evidence(format!("{events} event(s) arrived, then the stream closed after {took} ms without its end (messageStop, or the final chunk with the invocation metrics) and without an error"))
-                .fix("retry: a stream the service drops ends like this")
-                .fix("if it keeps happening, look at what sits between the application and Bedrock: a proxy, load balancer or gateway with an idle or response timeout shorter than the answer closes long streams")
+                .fixes(super::fixes("invoke", "stream-cut", &[]))
                 .doc("https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html"),
         ),
     }
@@ -453,10 +460,8 @@ fn lint_body(body: &str, model: &str) -> Option<Finding> {
         ));
     }
     Some(
-        f.fix(format!(
-            "see every problem with its fix: bedrock-doctor lint <body file> --model {model}"
-        ))
-        .doc(report.docs.clone()),
+        f.fixes(super::fixes("invoke", "body-problems", &[("model", model)]))
+            .doc(report.docs.clone()),
     )
 }
 
@@ -478,15 +483,27 @@ fn filtered_image(body: &[u8]) -> Option<String> {
 
 fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) -> Outcome {
     let (cause, why, fix) = match f {
-        CallFailure::Service { code, message, status } => {
+        CallFailure::Service {
+            code,
+            message,
+            status,
+        } => {
             let c = crate::knowledge::classify_error(Some(code), message, *status);
             match c.top() {
                 Some(top) => (Some(top.cause), top.why.clone(), top.fix.clone()),
                 None => (None, vec![], vec![]),
             }
         }
-        CallFailure::Unreachable(_) => (Some(Cause::NetworkUnreachable), vec![], vec!["check DNS, proxy and VPC endpoint (com.amazonaws.<region>.bedrock-runtime) for the runtime endpoint".into()]),
-        CallFailure::TimedOut(_) => (Some(Cause::ModelTimeout), vec![], vec!["raise the client's read timeout, and keep requests small enough to answer in time".into()]),
+        CallFailure::Unreachable(_) => (
+            Some(Cause::NetworkUnreachable),
+            vec![],
+            super::fixes("invoke", "unreachable", &[]),
+        ),
+        CallFailure::TimedOut(_) => (
+            Some(Cause::ModelTimeout),
+            vec![],
+            super::fixes("invoke", "timed-out", &[]),
+        ),
         _ => (None, vec![], vec![]),
     };
     let Some(cause) = cause else {
@@ -507,9 +524,7 @@ fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) ->
     if !why.is_empty() {
         finding = finding.evidence(format!("recognised by: {}", why.join(" | ")));
     }
-    for step in fix {
-        finding = finding.fix(step);
-    }
+    finding = finding.fixes(fix);
     let denied = matches!(
         cause,
         Cause::IamNotAuthorized

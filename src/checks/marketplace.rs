@@ -76,9 +76,14 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             )
             .evidence(format!("simulated: {}", denied.join("; ")))
             .evidence("the first call to a third-party model subscribes through AWS Marketplace; without these permissions it fails with \"Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions\"")
-            .fix(format!("add to {}:\n{}", principal.iam_arn, serde_json::to_string_pretty(&statement).unwrap_or_default()))
-            .fix("or have an administrator make the first call (it subscribes the whole account); then no Marketplace permission is needed")
-            .fix("after the fix, the subscription can take up to 15 minutes")
+            .fixes(super::fixes(
+                "marketplace",
+                "subscribe-denied",
+                &[
+                    ("principal", &principal.iam_arn),
+                    ("statement", &serde_json::to_string_pretty(&statement).unwrap_or_default()),
+                ],
+            ))
             .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access-permissions.html"),
         )
     })

@@ -151,6 +151,26 @@ pub struct CheckMeta {
     /// The cause codes this check can report.
     pub causes: Vec<Cause>,
     pub docs: Vec<String>,
+    /// What to do, per situation the check can find: lines with `{name}` placeholders the
+    /// check fills with what it found (and `if:name` lines shown only when it found `name`).
+    #[serde(default)]
+    pub fix: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The fix lines of one situation of a check (checks/<id>.toml, `[fix]`), filled with the
+/// facts the check found. The prose lives in the metadata; the check supplies facts. A
+/// situation the metadata lacks is a bug the `fix_situations_exist` test catches.
+pub fn fixes(check: &str, situation: &str, facts: &[(&'static str, &str)]) -> Vec<String> {
+    let Some(lines) = find(check).and_then(|c| c.meta.fix.get(situation)) else {
+        return vec![format!(
+            "(no fix text for {check}/{situation}: a bug in bedrock-doctor)"
+        )];
+    };
+    let mut vars = crate::knowledge::template::Vars::default();
+    for (name, value) in facts {
+        vars = vars.with(name, value);
+    }
+    crate::knowledge::template::render_lines(lines, &vars)
 }
 
 /// Why a per-model check that needs the catalog's answer could not have it: names the call.
@@ -470,8 +490,66 @@ Checks run as soon as the checks they depend on have finished; the report lists 
         for d in &m.docs {
             out.push_str(&format!("- see: <{d}>\n"));
         }
+        if !m.fix.is_empty() {
+            out.push_str("\nWhat it advises, by situation (`{name}` is filled with what the check found):\n\n");
+            for (situation, lines) in &m.fix {
+                out.push_str(&format!("- `{situation}`\n"));
+                for line in lines {
+                    let line = line.replace('\n', " ");
+                    out.push_str(&format!("  - {line}\n"));
+                }
+            }
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod fix_tests {
+    /// Every `fixes("check", "situation", ...)` in the checks' code names a situation of that
+    /// check's `[fix]` table, every situation is named somewhere in the code (some are
+    /// chosen by a `match` first), and no fix text is left in the code.
+    #[test]
+    fn fix_situations_exist_and_are_used() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");
+        let call = regex::Regex::new(r#"fixes\(\s*"([a-z-]+)",\s*"([a-z0-9-]+)""#).unwrap();
+        let prose = regex::Regex::new(r#"\.fix\("#).unwrap();
+        let mut sources = String::new();
+        let mut problems = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            sources.push_str(code);
+            if prose.is_match(code) {
+                problems.push(format!(
+                    "{name}: fix text in code (.fix(...)); put it in checks/<id>.toml [fix]"
+                ));
+            }
+            for c in call.captures_iter(code) {
+                let (check, situation) = (&c[1], &c[2]);
+                match super::find(check) {
+                    None => problems.push(format!("{name}: no check `{check}`")),
+                    Some(k) if !k.meta.fix.contains_key(situation) => problems.push(format!(
+                        "{name}: checks/{check}.toml has no fix `{situation}`"
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        for c in super::all() {
+            for situation in c.meta.fix.keys() {
+                if !sources.contains(&format!("\"{situation}\"")) {
+                    problems.push(format!(
+                        "checks/{}.toml: fix `{situation}` is never used",
+                        c.meta.id
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }
 
 #[cfg(test)]

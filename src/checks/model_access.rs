@@ -1,34 +1,22 @@
 //! `model-access`: is the account entitled to the model (access, agreement, use-case form)?
 
-use super::Ctx;
+use super::{fixes, Ctx};
 use crate::aws::CallFailure;
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
 
-/// How access to a model is obtained now (docs: model-access.html, late 2026): outside
-/// GovCloud the Model access page is retired, serverless models are enabled by default and a
-/// third-party model subscribes on its first call; GovCloud keeps the console request.
-pub fn access_route(region: &str) -> String {
-    if region.starts_with("us-gov-") {
-        "in GovCloud, request access in the console: Amazon Bedrock > Model access > Modify model access (an administrator may have to do this)".to_string()
-    } else {
-        "then make the first call with an identity allowed aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions (outside GovCloud there is no Model access page: serverless models are enabled by default); if it still fails, an SCP may restrict model access".to_string()
-    }
-}
-
 /// No Anthropic form is on record for this account. The form is submitted once per account,
 /// or once at the organization's management account and inherited by its member accounts
 /// (docs: model-access.html); a member account may not see an inherited form, so it is told
 /// what was seen and how to confirm, not that the form is missing.
-async fn missing_form(ctx: &Ctx, recheck: &str) -> Finding {
+async fn missing_form(ctx: &Ctx, model_id: &str) -> Finding {
     let account = ctx
         .facts
         .get::<super::identity::CallerIdentity>()
         .map(|c| c.account.clone());
     let management = ctx.env.shared.management_account(&ctx.env.clients).await;
     let seen = "GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record for this account";
-    let submit = "submit it once per account, or once at the organization's management account, which member accounts inherit: aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json";
     let base = |severity, summary: String| {
         Finding::new(Cause::UseCaseFormRequired, severity, summary)
             .evidence(seen)
@@ -40,23 +28,22 @@ async fn missing_form(ctx: &Ctx, recheck: &str) -> Finding {
             format!("no Anthropic use-case form is on record for this account; it may be inherited from the organization's management account {m}"),
         )
         .evidence(format!("this account is a member of an organization managed by {m}; a form submitted there covers member accounts, and may not be visible from here"))
-        .fix("confirm with the test call (the invoke check): it fails with \"Model use case details have not been submitted\" only if no form applies")
-        .fix(format!("if it does fail: {submit}"))
-        .fix("opt-in regions need the form again, even when it was submitted elsewhere"),
+        .fixes(fixes("model-access", "form-maybe-inherited", &[])),
         (Ok(_), _) => base(
             Severity::Error,
             "Anthropic models need the one-time use-case form, and this account has not submitted it".to_string(),
         )
-        .fix(submit)
-        .fix("opt-in regions need the form again, even when it was submitted elsewhere")
-        .fix(format!("access follows within minutes; re-check with: {recheck}")),
+        .fixes(fixes(
+            "model-access",
+            "form-missing",
+            &[("region", ctx.region()), ("model", model_id)],
+        )),
         (Err(f), _) => base(
             Severity::Error,
             "no Anthropic use-case form is on record for this account".to_string(),
         )
         .evidence(format!("whether the account belongs to an organization (whose management account's form it would inherit) could not be read: {}", f.describe()))
-        .fix("if the organization's management account submitted the form, the test call (the invoke check) succeeds and nothing is missing")
-        .fix(format!("otherwise: {submit}")),
+        .fixes(fixes("model-access", "form-unknown", &[])),
     }
 }
 
@@ -113,8 +100,18 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
         .unwrap_or("")
         .to_string();
     let seen = format!("GetFoundationModelAvailability({model_id}) in {region}: authorization {auth}, entitlement {entitled}, region {in_region}, agreement {agreement}");
-    let recheck =
-        format!("bedrock-doctor --region {region} --model {model_id} --only model-access");
+    let facts = [
+        ("region", region),
+        ("model", model_id),
+        (
+            "govcloud",
+            if region.starts_with("us-gov-") {
+                "yes"
+            } else {
+                ""
+            },
+        ),
+    ];
     let mut out = Outcome::pass(format!(
         "{model_id}: access authorized, agreement {}",
         agreement.to_ascii_lowercase()
@@ -123,19 +120,25 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
 
     if in_region == "NOT_AVAILABLE" {
         out = out.finding(
-            Finding::new(Cause::ModelNotInRegion, Severity::Error, format!("{model_id} is not available to this account in {region}"))
-                .evidence(seen.clone())
-                .fix(format!("call it in a region that offers it, or through a cross-region inference profile from {region}")),
+            Finding::new(
+                Cause::ModelNotInRegion,
+                Severity::Error,
+                format!("{model_id} is not available to this account in {region}"),
+            )
+            .evidence(seen.clone())
+            .fixes(fixes("model-access", "not-in-region", &facts)),
         );
     }
     if auth != "AUTHORIZED" || entitled != "AVAILABLE" {
         out = out.finding(
-            Finding::new(Cause::ModelAccessNotGranted, Severity::Error, format!("this account is not entitled to {model_id} in {region}"))
-                .evidence(seen.clone())
-                .fix(format!("see the offer: aws bedrock list-foundation-model-agreement-offers --model-id {model_id} --region {region}"))
-                .fix(format!("accept it: aws bedrock create-foundation-model-agreement --model-id {model_id} --offer-token <token from the offer> --region {region}"))
-                .fix(access_route(region))
-                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
+            Finding::new(
+                Cause::ModelAccessNotGranted,
+                Severity::Error,
+                format!("this account is not entitled to {model_id} in {region}"),
+            )
+            .evidence(seen.clone())
+            .fixes(fixes("model-access", "not-entitled", &facts))
+            .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html"),
         );
     }
     // Providers AWS does not sell through Marketplace have no agreement to wait for or fail.
@@ -146,9 +149,7 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
             out = out.finding(
                 Finding::new(Cause::MarketplaceSubscription, Severity::Error, format!("the Marketplace subscription for {model_id} is still being created"))
                     .evidence(seen.clone())
-                    .fix("wait: subscriptions usually complete within 15 minutes, and calls fail until then")
-                    .fix(format!("re-check with: {recheck} (or add --wait 15m once available)"))
-                    .fix("the identity that made the first call needs aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions")
+                    .fixes(fixes("model-access", "subscription-pending", &facts))
                     .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-access-permissions.html"),
             );
         }
@@ -167,14 +168,10 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
                 f = f.evidence(format!("AWS says: {agreement_error}"));
             }
             f = if payment {
-                // AWS asks for "a valid payment method configured for AWS Marketplace
-                // purchases" and names no kind (model-access.html).
-                f.fix("add a valid payment method for AWS Marketplace purchases: AWS Billing console > Payment preferences")
-                    .fix(format!("then retry the subscription and re-check: {recheck}"))
+                f.fixes(fixes("model-access", "payment-invalid", &facts))
                     .doc("https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/manage-payment-method.html")
             } else {
-                f.fix(format!("retry the subscription: aws bedrock create-foundation-model-agreement --model-id {model_id} --offer-token <token> --region {region}"))
-                    .fix("if it keeps failing, open a case with AWS Support quoting the message above")
+                f.fixes(fixes("model-access", "agreement-failed", &facts))
             };
             out = out.finding(f);
         }
@@ -186,7 +183,7 @@ async fn check(ctx: &Ctx, model_id: &str, anthropic: bool) -> Outcome {
                 out = out.detail("the Anthropic use-case form has been submitted for this account")
             }
             Ok(false) => {
-                out = out.finding(missing_form(ctx, &recheck).await);
+                out = out.finding(missing_form(ctx, model_id).await);
             }
             Err(f) if out.findings.is_empty() => {
                 return Outcome::error(f.could_not(

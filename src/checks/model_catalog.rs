@@ -1,6 +1,6 @@
 //! `model-catalog`: is the model real, offered in this region, callable this way, alive?
 
-use super::Ctx;
+use super::{fixes, Ctx};
 use crate::aws::CallFailure;
 use crate::causes::Cause;
 use crate::models::{self, ModelRef};
@@ -58,11 +58,14 @@ async fn check(ctx: &Ctx, given: &models::GivenModel) -> Outcome {
         Ok(p) => p,
         Err(rule) => {
             return Outcome::default().finding(
-                Finding::new(Cause::ModelIdInvalid, Severity::Error, format!("`{input}` is not a valid model identifier"))
-                    .evidence(rule)
-                    .fix("use an id as `aws bedrock list-foundation-models --query 'modelSummaries[].modelId'` prints it, e.g. amazon.nova-lite-v1:0")
-                    .fix("or an inference profile id (us.<model-id>, eu.<model-id>, global.<model-id> ...) or an ARN")
-                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-supported.html"),
+                Finding::new(
+                    Cause::ModelIdInvalid,
+                    Severity::Error,
+                    format!("`{input}` is not a valid model identifier"),
+                )
+                .evidence(rule)
+                .fixes(fixes("model-catalog", "invalid-id", &[]))
+                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-supported.html"),
             );
         }
     };
@@ -182,7 +185,7 @@ pub(crate) fn lifecycle(
                     // of inactivity" (model-lifecycle-legacy.html); the refusal says "in the
                     // last 15 days".
                     .evidence("legacy models keep working for accounts that used them recently; an account that has not called it for 15 days may lose access")
-                    .fix("plan the move to a current model of the same family (see the model lifecycle page), and test it before the end-of-life date")
+                    .fixes(fixes("model-catalog", "legacy", &[]))
                     .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"),
             )
         }
@@ -204,14 +207,10 @@ fn now_secs() -> i64 {
 
 fn end_of_life(model_id: &str, date: Option<&str>, replacement: Option<&str>) -> Finding {
     let when = date.map(|d| format!(" on {d}")).unwrap_or_default();
-    let mut f = Finding::new(Cause::ModelEndOfLife, Severity::Error, format!("{model_id} reached end of life{when} and can no longer be invoked"))
+    Finding::new(Cause::ModelEndOfLife, Severity::Error, format!("{model_id} reached end of life{when} and can no longer be invoked"))
         .evidence("AWS answers calls to it with ResourceNotFoundException: \"This model version has reached the end of its life\"")
-        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html");
-    f = match replacement {
-        Some(r) => f.fix(format!("switch to {r} (check its request format: bodies differ between model generations)")),
-        None => f.fix("switch to a current model of the same provider: aws bedrock list-foundation-models --by-provider <provider>"),
-    };
-    f
+        .fixes(fixes("model-catalog", "retired", &[("replacement", replacement.unwrap_or_default())]))
+        .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html")
 }
 
 async fn judge_foundation(
@@ -255,15 +254,26 @@ async fn judge_foundation(
         .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html");
         match ids.first() {
             Some(best) => {
-                f = f.fix(format!("use the profile id as the modelId: {best}"));
-                if ids.len() > 1 {
-                    f = f.fix(format!("profiles for this model callable from {region}: {}", ids.join(", ")));
-                }
-                f = f.fix("grant bedrock:InvokeModel on the profile ARN and on the model in every region the profile routes to (see the inference-profile check)");
+                let others = if ids.len() > 1 {
+                    ids.join(", ")
+                } else {
+                    String::new()
+                };
+                f = f.fixes(fixes(
+                    "model-catalog",
+                    "needs-profile",
+                    &[("profile", best), ("region", region), ("others", &others)],
+                ));
                 out.summary = String::new();
                 return out.finding(f).fact(SuggestedProfile(best.clone()));
             }
-            None => f = f.fix(format!("no system profile containing it is callable from {region}: try a region with one (us-east-1, us-west-2, eu-central-1 ...)")),
+            None => {
+                f = f.fixes(fixes(
+                    "model-catalog",
+                    "no-profile-here",
+                    &[("region", region)],
+                ))
+            }
         }
         out.summary = String::new();
         return out.finding(f);
@@ -284,10 +294,11 @@ async fn judge_foundation(
             ),
         )
         .evidence(format!("inferenceTypesSupported: {}", types.join(", ")))
-        .fix(format!(
-            "for on-demand calls use the base model id (e.g. {base})"
-        ))
-        .fix("or buy provisioned throughput and call its provisioned-model ARN"),
+        .fixes(fixes(
+            "model-catalog",
+            "provisioned-only",
+            &[("base", base)],
+        )),
     )
 }
 
@@ -321,16 +332,18 @@ async fn judge_profile(
         return out;
     }
     let ids = profiles_containing(&profiles, m.model_id());
-    let mut f = Finding::new(Cause::ModelNotInRegion, Severity::Error, format!("the profile {profile_id} cannot be called from {region}"))
+    let f = Finding::new(Cause::ModelNotInRegion, Severity::Error, format!("the profile {profile_id} cannot be called from {region}"))
         .evidence(format!("ListInferenceProfiles in {region} does not list {profile_id}; a geographic profile is only callable from its own geography"));
-    f = match ids.first() {
-        Some(best) => f.fix(format!("from {region}, use {best}")),
-        None => f.fix(format!(
-            "call it from a region of its geography (the prefix {} names it)",
-            profile_id.split('.').next().unwrap_or("")
-        )),
-    };
-    Outcome::default().finding(f)
+    let geography = profile_id.split('.').next().unwrap_or("");
+    let facts = [
+        ("region", region),
+        (
+            "profile",
+            ids.first().map(String::as_str).unwrap_or_default(),
+        ),
+        ("geography", geography),
+    ];
+    Outcome::default().finding(f.fixes(fixes("model-catalog", "profile-elsewhere", &facts)))
 }
 
 /// The region's model list (already fetched and cached by the time this is asked).
@@ -383,15 +396,11 @@ async fn not_listed(
             format!("{model_id} is not offered in {region}"),
         )
         .evidence(format!("offered in: {list}"))
-        .fix(format!(
-            "call it in one of those regions, e.g. --region {} (and the client's region_name)",
-            elsewhere.offering[0]
+        .fixes(fixes(
+            "model-catalog",
+            "not-in-region",
+            &[("elsewhere", &elsewhere.offering[0]), ("region", region)],
         ))
-        .fix(
-            "or pick a model offered in this region: aws bedrock list-foundation-models --region "
-                .to_string()
-                + region,
-        )
         .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-regions.html");
         if elsewhere.unanswered > 0 {
             f = f.evidence(format!("{} regions did not answer", elsewhere.unanswered));
@@ -420,11 +429,9 @@ async fn not_listed(
     if elsewhere.unanswered > 0 {
         f = f.evidence(format!("{} regions did not answer", elsewhere.unanswered));
     }
-    f = match suggestions.first() {
-        Some(_) => f.fix(format!("did you mean: {}", suggestions.join(", "))),
-        None => f.fix(format!("list the ids: aws bedrock list-foundation-models --region {region} --query 'modelSummaries[].modelId'")),
-    };
-    Outcome::default().finding(f)
+    let suggestions = suggestions.join(", ");
+    let facts = [("suggestions", suggestions.as_str()), ("region", region)];
+    Outcome::default().finding(f.fixes(fixes("model-catalog", "unknown-id", &facts)))
 }
 
 /// The model to move to: the lifecycle page's replacement (followed while it is itself

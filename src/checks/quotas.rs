@@ -201,20 +201,19 @@ fn zero_quota(q: &Quota, name: &str, region: &str) -> Finding {
         Finding::new(Cause::Throttled, Severity::Error, format!("every call to {name} is throttled: \"{}\" is 0", q.name))
             .evidence(seen)
             .evidence("AWS answers each call with ThrottlingException (\"Too many tokens per day\" or \"per minute\") until the quota is raised")
-            .fix(format!("see the default: aws service-quotas get-aws-default-service-quota --service-code bedrock --quota-code {} --region {region}", q.code))
-            .fix(format!("request it: aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value <the default> --region {region}", q.code))
+            .fixes(super::fixes("quotas", "zero-adjustable", &[("quota_code", &q.code), ("region", region)]))
     } else {
         Finding::new(Cause::AccountRestricted, Severity::Error, format!("every call to {name} is refused: \"{}\" is 0 and only AWS Support can raise it", q.name))
             .evidence(seen)
             .evidence("new accounts can get reduced quotas; AWS answers each call with ThrottlingException until Support raises it")
-            .fix(format!("open a case: AWS Support > Create case > Service limit increase > Amazon Bedrock, quota {} \"{}\" in {region}, with your expected tokens per minute and per day", q.code, q.name))
+            .fixes(super::fixes("quotas", "zero-fixed", &[("quota_code", &q.code), ("quota_name", &q.name), ("region", region)]))
     };
     f.doc("https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html")
 }
 
 fn headroom(q: &Quota, used: f64, peak: f64, unit: &str, region: &str) -> Finding {
     let target = (q.value * 2.0).ceil();
-    let mut f = Finding::new(
+    let f = Finding::new(
         Cause::QuotaHeadroomLow,
         Severity::Warning,
         format!("{:.0}% of \"{}\" used", used * 100.0, q.name),
@@ -223,14 +222,22 @@ fn headroom(q: &Quota, used: f64, peak: f64, unit: &str, region: &str) -> Findin
         "quota {} applied value {:.0}; {peak:.0} {unit}",
         q.code, q.value
     ));
-    f = if q.adjustable {
-        f.fix(format!("aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value {target:.0} --region {region}", q.code))
-            .fix("or in the console: Service Quotas > Amazon Bedrock > the quota above > Request increase")
+    let situation = if q.adjustable {
+        "headroom-adjustable"
     } else {
-        f.fix(format!("the quota is not adjustable in Service Quotas: open an AWS Support case for {} in {region}, or spread the load (a cross-region or global profile has its own, usually larger, quotas)", q.code))
+        "headroom-fixed"
     };
-    f.fix("meanwhile keep retries with backoff in the client: the next burst will be throttled")
-        .doc("https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html")
+    let target = format!("{target:.0}");
+    f.fixes(super::fixes(
+        "quotas",
+        situation,
+        &[
+            ("quota_code", &q.code),
+            ("target", &target),
+            ("region", region),
+        ],
+    ))
+    .doc("https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html")
 }
 
 #[cfg(test)]

@@ -145,8 +145,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
             }
             finding = finding
                 .evidence(format!("the policy could not be named: {}", f.describe()))
-                .fix("ask the organization's administrators which SCP denies bedrock:InvokeModel for this account (and in which regions)")
-                .fix("to name it here, run the doctor with a management-account or delegated-administrator identity allowed organizations:DescribeOrganization, organizations:ListParents, organizations:ListPoliciesForTarget and organizations:DescribePolicy")
+                .fixes(super::fixes("scp", "unnamed", &[]))
                 .doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html");
             return Outcome::default().finding(finding);
         }
@@ -214,7 +213,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
     }
     f = region_advice(f, &region_denied, &home, route);
     if region_denied.is_empty() {
-        f = f.fix("change the SCP (or move the account to an OU without it): an SCP deny cannot be overridden by any IAM policy");
+        f = f.fixes(super::fixes("scp", "not-about-regions", &[]));
     }
     if named.is_empty() {
         f = f.evidence(format!(
@@ -223,7 +222,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
             org.path.join(" > ")
         ));
     }
-    f = f.fix("SCPs are managed from the management account: aws organizations describe-policy --policy-id <id>").doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html");
+    f = f.fixes(super::fixes("scp", "where-scps-live", &[])).doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html");
     Outcome::default().finding(f)
 }
 
@@ -248,19 +247,18 @@ fn region_advice(
         let profile = route
             .map(|r| r.profile_id.as_str())
             .unwrap_or("the global profile");
-        let geographic = route
-            .map(|r| r.profile_id.trim_start_matches("global.").to_string())
-            .map(|m| format!(" (e.g. us.{m} or eu.{m})"))
+        let model = route
+            .map(|r| r.profile_id.trim_start_matches("global."))
             .unwrap_or_default();
         f = f
             .evidence(format!(
                 "{profile} is a global profile: AWS authorizes its Region-less model ARN with aws:RequestedRegion = \"unspecified\", which the SCP's region list does not allow"
             ))
-            .fix("add \"unspecified\" to the SCP's aws:RequestedRegion list (it stands only for Region-less resources such as global profiles' model ARN)")
-            .fix(format!(
-                "or exempt global inference: add to the deny statement \"StringNotLikeIfExists\": {{\"bedrock:InferenceProfileArn\": \"arn:aws:bedrock:*:*:inference-profile/{profile}\"}}"
+            .fixes(super::fixes(
+                "scp",
+                "global-profile-region",
+                &[("profile", profile), ("model", model)],
             ))
-            .fix(format!("or call a geographic profile instead{geographic}, whose destinations the list can name"))
             .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html");
     }
     let away: Vec<&str> = others.iter().copied().filter(|r| *r != home).collect();
@@ -270,14 +268,13 @@ fn region_advice(
                 "the call goes through a cross-region profile, and the SCP's region condition denies its destination region(s) {}: every destination must be allowed, not only {home}",
                 away.join(", ")
             ))
-            .fix(format!(
-                "allow bedrock:InvokeModel in the profile's destination regions in the SCP (add {} to the aws:RequestedRegion list, or exempt bedrock:InvokeModel* on inference profiles)",
-                away.join(", ")
+            .fixes(super::fixes(
+                "scp",
+                "destinations-denied",
+                &[("regions", &away.join(", "))],
             ));
     } else if others.contains(&home) {
-        f = f.fix(format!(
-            "the SCP's region condition denies {home} itself: add {home} to its aws:RequestedRegion list, or call Bedrock from an allowed region"
-        ));
+        f = f.fixes(super::fixes("scp", "home-denied", &[("home", home)]));
     }
     f
 }

@@ -88,22 +88,28 @@ pub(crate) fn judge(model: &str, m: &ModelMetrics, window: &str, region: &str) -
     let mut f = Finding::new(
         Cause::Throttled,
         severity,
-        format!("{:.1}% of requests to {model} were throttled in the last {window}", rate * 100.0),
+        format!(
+            "{:.1}% of requests to {model} were throttled in the last {window}",
+            rate * 100.0
+        ),
     )
-    .evidence(format!("{:.0} throttled of {:.0} requests (Invocations + InvocationThrottles)", m.throttles, requests))
-    .fix("retry throttled calls with exponential backoff and jitter (SDK retry mode `adaptive` or `standard` with more attempts), and smooth bursts on the client")
+    .evidence(format!(
+        "{:.0} throttled of {:.0} requests (Invocations + InvocationThrottles)",
+        m.throttles, requests
+    ))
+    .fixes(super::fixes(
+        "throttling",
+        "throttled",
+        &[
+            ("model", model),
+            ("region", region),
+            ("profile", if profile { "yes" } else { "" }),
+        ],
+    ))
     .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/quotas.html");
     if !peak.is_empty() {
         f = f.evidence(peak);
     }
-    if !profile {
-        f = f.fix(format!("spread load with a cross-region inference profile (e.g. us.{model}): it routes to several regions with their own capacity"));
-    }
-    f = f
-        .fix(format!(
-            "request a higher quota, quoting the busiest minute above: aws service-quotas list-service-quotas --service-code bedrock --region {region} (then request-service-quota-increase)"
-        ))
-        .fix("for steady high volume, provisioned throughput gives reserved capacity");
     out.summary = String::new();
     out.finding(f)
 }

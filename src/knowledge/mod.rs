@@ -7,7 +7,7 @@ mod extract;
 mod lazy;
 pub mod models;
 mod normalize;
-mod template;
+pub mod template;
 
 pub use extract::Extracted;
 

@@ -115,6 +115,14 @@ impl Vars {
         }
     }
 
+    /// These values and `name` = `value` (a blank value is no value: `if:name` lines drop out).
+    pub fn with(mut self, name: &'static str, value: &str) -> Self {
+        if !value.trim().is_empty() {
+            self.set(name, value);
+        }
+        self
+    }
+
     fn set(&mut self, name: &'static str, value: &str) {
         self.values.retain(|(n, _)| *n != name);
         self.values.push((name, value.to_string()));
