@@ -3,7 +3,7 @@
 
 use crate::aws::Environment;
 use crate::cli::DoctorArgs;
-use crate::sim::scenario::Scenario;
+use crate::sim::scenario::{ClientCredentials, Scenario};
 use std::collections::BTreeMap;
 
 /// Fake keys: recognisable, never real.
@@ -30,11 +30,11 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
     };
     set("AWS_EC2_METADATA_DISABLED", "true");
     let c = &scenario.client;
-    if c.credentials != "none" {
+    if c.credentials != ClientCredentials::None {
         set("AWS_ACCESS_KEY_ID", DEMO_KEY_ID);
         set("AWS_SECRET_ACCESS_KEY", DEMO_SECRET);
     }
-    if c.credentials == "session" {
+    if c.credentials == ClientCredentials::Session {
         set("AWS_SESSION_TOKEN", DEMO_SESSION_TOKEN);
     }
     if c.bearer_token {

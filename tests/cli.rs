@@ -239,7 +239,8 @@ fn no_secret_reaches_any_output_of_any_scenario() {
     let per_scenario = parallel(scenarios, 4, |(i, scenario)| {
         let (_rt, running) = start_sim(scenario.clone());
         let region = (!scenario.client.no_region).then_some(scenario.region.as_str());
-        let keys = scenario.client.credentials != "none";
+        let keys =
+            scenario.client.credentials != bedrock_doctor::sim::scenario::ClientCredentials::None;
         // Every format, each from one of the two sources, alternating from one scenario to
         // the next: every (scenario, format), (scenario, source) and (format, source) pair
         // is covered in 4 runs a scenario instead of 8. The table comes from both sources.

@@ -54,7 +54,7 @@ fn a_pasted_failure_is_confirmed_against_the_account_it_came_from() {
         if c.bearer_token
             || c.no_region
             || c.unreachable
-            || c.credentials != "static"
+            || c.credentials != bedrock_doctor::sim::scenario::ClientCredentials::Static
             || c.body.is_some()
             || c.service_tier.is_some()
         {

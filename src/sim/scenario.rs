@@ -76,7 +76,7 @@ fn yes() -> bool {
 pub struct Client {
     /// `static` (fake long-term keys), `session` (fake temporary keys) or `none`.
     #[serde(default = "static_creds")]
-    pub credentials: String,
+    pub credentials: ClientCredentials,
     /// Give the doctor no region at all.
     #[serde(default)]
     pub no_region: bool,
@@ -106,8 +106,8 @@ pub struct Client {
     pub stream: bool,
 }
 
-fn static_creds() -> String {
-    "static".into()
+fn static_creds() -> ClientCredentials {
+    ClientCredentials::Static
 }
 
 impl Default for Client {
@@ -174,7 +174,9 @@ pub struct ModelOverride {
     pub model: String,
     #[serde(default = "any")]
     pub region: String,
-    pub lifecycle: Option<String>,
+    /// What ListFoundationModels says (AWS has ACTIVE and LEGACY; a retired model is one
+    /// past its `end_of_life`).
+    pub lifecycle: Option<Lifecycle>,
     pub end_of_life: Option<String>,
     pub inference_types: Option<Vec<String>>,
     /// Take the model out of this region's list.
@@ -209,22 +211,26 @@ pub struct Access {
     #[serde(default = "any")]
     pub region: String,
     #[serde(default = "authorized")]
-    pub authorization: String,
+    pub authorization: Authorization,
     #[serde(default = "available")]
-    pub entitlement: String,
+    pub entitlement: Availability,
     #[serde(default = "available")]
-    pub region_availability: String,
-    #[serde(default = "available")]
-    pub agreement: String,
+    pub region_availability: Availability,
+    #[serde(default = "agreement_available")]
+    pub agreement: AgreementStatus,
     pub agreement_error: Option<String>,
 }
 
-fn authorized() -> String {
-    "AUTHORIZED".into()
+fn authorized() -> Authorization {
+    Authorization::Authorized
 }
 
-fn available() -> String {
-    "AVAILABLE".into()
+fn available() -> Availability {
+    Availability::Available
+}
+
+fn agreement_available() -> AgreementStatus {
+    AgreementStatus::Available
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -291,7 +297,7 @@ pub struct IamRule {
     #[serde(default)]
     pub policy_id: Option<String>,
     #[serde(default)]
-    pub policy_type: Option<String>,
+    pub policy_type: Option<PolicyType>,
     #[serde(default = "yes")]
     pub allowed_by_boundary: bool,
     #[serde(default = "yes")]
@@ -451,6 +457,65 @@ spelled!(
 );
 
 spelled!(
+    /// The demo's credentials.
+    ClientCredentials {
+        Static = "static",
+        Session = "session",
+        None = "none",
+    }
+);
+
+// The values below are AWS's own, from the SDK's enums (aws-sdk-bedrock: AuthorizationStatus,
+// EntitlementAvailability, RegionAvailability, AgreementStatus,
+// FoundationModelLifecycleStatus; aws-sdk-iam: PolicySourceType).
+spelled!(
+    /// GetFoundationModelAvailability's authorizationStatus.
+    Authorization {
+        Authorized = "AUTHORIZED",
+        NotAuthorized = "NOT_AUTHORIZED",
+    }
+);
+
+spelled!(
+    /// GetFoundationModelAvailability's entitlementAvailability and regionAvailability.
+    Availability {
+        Available = "AVAILABLE",
+        NotAvailable = "NOT_AVAILABLE",
+    }
+);
+
+spelled!(
+    /// GetFoundationModelAvailability's agreementAvailability.status.
+    AgreementStatus {
+        Available = "AVAILABLE",
+        Pending = "PENDING",
+        NotAvailable = "NOT_AVAILABLE",
+        Error = "ERROR",
+    }
+);
+
+spelled!(
+    /// A foundation model's modelLifecycle.status.
+    Lifecycle {
+        Active = "ACTIVE",
+        Legacy = "LEGACY",
+    }
+);
+
+spelled!(
+    /// SimulatePrincipalPolicy's SourcePolicyType of a matched statement.
+    PolicyType {
+        User = "user",
+        Group = "group",
+        Role = "role",
+        AwsManaged = "aws-managed",
+        UserManaged = "user-managed",
+        Resource = "resource",
+        None = "none",
+    }
+);
+
+spelled!(
     /// How a fault misbehaves.
     FaultKind {
         Status = "status",
@@ -604,6 +669,20 @@ mod tests {
         assert!(e.contains("throttel") && e.contains("line 5"), "{e}");
         let text = "name = \"x\"\nsummary = \"y\"\n[[iam.rules]]\ndecision = \"explicitdeny\"\n";
         assert!(Scenario::parse(text).unwrap_err().contains("explicitdeny"));
+        // AWS's own values: a status AWS never answers cannot be staged.
+        for (table, line) in [
+            ("[[access]]", "model = \"m\"\nagreement = \"PENDNG\""),
+            ("[[access]]", "model = \"m\"\nentitlement = \"available\""),
+            (
+                "[[catalog.override]]",
+                "model = \"m\"\nlifecycle = \"END_OF_LIFE\"",
+            ),
+            ("[client]", "stream = true\ncredentials = \"sesion\""),
+        ] {
+            let text = format!("name = \"x\"\nsummary = \"y\"\n{table}\n{line}\n");
+            let e = Scenario::parse(&text).unwrap_err();
+            assert!(e.contains("line 5"), "{line}: {e}");
+        }
     }
 
     #[test]

@@ -228,11 +228,11 @@ pub fn scenario_cmd(
 /// The scenario's own kind of credentials, as `demo` gives them (the FAKE_* values).
 pub fn demo_credentials(c: &mut Command, scenario: &bedrock_doctor::sim::scenario::Scenario) {
     let client = &scenario.client;
-    if client.credentials != "none" {
+    if client.credentials != bedrock_doctor::sim::scenario::ClientCredentials::None {
         c.env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
     }
-    if client.credentials == "session" {
+    if client.credentials == bedrock_doctor::sim::scenario::ClientCredentials::Session {
         c.env("AWS_SESSION_TOKEN", FAKE_TOKEN);
     }
     if client.bearer_token {

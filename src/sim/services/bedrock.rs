@@ -50,7 +50,7 @@ impl World<'_> {
                         return None;
                     }
                     if let Some(l) = &o.lifecycle {
-                        view.lifecycle = l.clone();
+                        view.lifecycle = l.as_str().to_string();
                     }
                     if let Some(e) = &o.end_of_life {
                         view.end_of_life = Some(e.clone());
@@ -143,10 +143,10 @@ impl World<'_> {
             "regionAvailability": "AVAILABLE",
         });
         if let Some(a) = self.access_for(&v.m.model_id) {
-            body["authorizationStatus"] = json!(a.authorization);
-            body["entitlementAvailability"] = json!(a.entitlement);
-            body["regionAvailability"] = json!(a.region_availability);
-            body["agreementAvailability"] = json!({ "status": a.agreement });
+            body["authorizationStatus"] = json!(a.authorization.as_str());
+            body["entitlementAvailability"] = json!(a.entitlement.as_str());
+            body["regionAvailability"] = json!(a.region_availability.as_str());
+            body["agreementAvailability"] = json!({ "status": a.agreement.as_str() });
             if let Some(msg) = &a.agreement_error {
                 body["agreementAvailability"]["errorMessage"] = json!(msg);
             }

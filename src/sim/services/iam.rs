@@ -2,6 +2,7 @@
 //! simulated call goes through (the scenario's rules, identity policies, boundaries and SCPs).
 
 use super::*;
+use crate::sim::scenario::PolicyType;
 
 impl World<'_> {
     /// The IAM ARN that stands for the caller: an assumed-role session maps to its role.
@@ -199,8 +200,9 @@ pub(super) fn authorize(
             policy_id: r.policy_id.clone(),
             policy_type: r
                 .policy_type
-                .clone()
-                .unwrap_or_else(|| "user-managed".into()),
+                .unwrap_or(PolicyType::UserManaged)
+                .as_str()
+                .to_string(),
             allowed_by_boundary: r.allowed_by_boundary,
             allowed_by_organizations: r.allowed_by_organizations,
             missing,

@@ -3,6 +3,7 @@
 
 use super::iam::authorize;
 use super::*;
+use crate::sim::scenario::{AgreementStatus, Authorization, Availability};
 
 impl World<'_> {
     pub(super) fn invoke(&self, op: &str, protocol: Protocol) -> Reply {
@@ -42,7 +43,7 @@ impl World<'_> {
             .end_of_life
             .as_deref()
             .is_some_and(|d| d <= &today[..]);
-        if model.lifecycle == "END_OF_LIFE" || past_eol {
+        if past_eol {
             return protocol.error(404, "ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", rid);
         }
         if let Some(a) = self.access_for(&model.m.model_id) {
@@ -51,13 +52,13 @@ impl World<'_> {
             let marketplace = crate::models::sold_through_marketplace(&model.m.model_id);
             // With no agreement yet, the first call subscribes on the caller's behalf, if the
             // caller may (AWS evaluates that with aws:CalledViaLast = bedrock.amazonaws.com).
-            let first_call_fails = a.agreement == "NOT_AVAILABLE"
-                && a.authorization == "AUTHORIZED"
+            let first_call_fails = a.agreement == AgreementStatus::NotAvailable
+                && a.authorization == Authorization::Authorized
                 && !self.may_subscribe();
-            if marketplace && (a.agreement == "PENDING" || first_call_fails) {
+            if marketplace && (a.agreement == AgreementStatus::Pending || first_call_fails) {
                 return protocol.error(403, "AccessDeniedException", "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 15 minutes.", rid);
             }
-            if marketplace && a.agreement == "ERROR" {
+            if marketplace && a.agreement == AgreementStatus::Error {
                 let why = a.agreement_error.as_deref().unwrap_or("Your AWS Marketplace subscription for this model cannot be completed at this time.");
                 return protocol.error(
                     403,
@@ -66,9 +67,9 @@ impl World<'_> {
                     rid,
                 );
             }
-            if a.authorization != "AUTHORIZED"
-                || a.entitlement != "AVAILABLE"
-                || a.region_availability != "AVAILABLE"
+            if a.authorization != Authorization::Authorized
+                || a.entitlement != Availability::Available
+                || a.region_availability != Availability::Available
             {
                 return protocol.error(
                     403,
