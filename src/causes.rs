@@ -57,6 +57,8 @@ causes! {
     SdkTooOld => "sdk-too-old", "the client SDK predates the service, operation or parameter used";
     AccountRestricted => "account-restricted", "the account itself is restricted; only AWS Support can lift it";
     BearerTokenOverrides => "bearer-token-overrides", "a Bedrock API key is set, so bedrock-runtime calls run as a different identity than SigV4";
+    GuardrailUnavailable => "guardrail-unavailable", "the guardrail or guardrail version the call names does not exist in that region, or is not READY";
+    ModelNotDeployed => "model-not-deployed", "a provisioned throughput or custom model deployment is not in service (being created, updating, failed), or a custom model is called without one";
 }
 
 impl std::fmt::Display for Cause {
@@ -90,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn thirty_codes() {
-        assert_eq!(Cause::ALL.len(), 30);
+    fn thirty_two_codes() {
+        assert_eq!(Cause::ALL.len(), 32);
     }
 }

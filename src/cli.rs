@@ -229,6 +229,12 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, value_name = "TIER")]
     pub service_tier: Option<ServiceTier>,
 
+    /// Check the guardrail your application attaches (ID or ARN, with :VERSION, default
+    /// DRAFT): it exists and is READY in the region, the caller may apply it, and the test call
+    /// carries it, so a block is reported as content-filtered naming it
+    #[arg(long, value_name = "ID[:VERSION]", value_parser = parse_guardrail)]
+    pub guardrail: Option<GuardrailRef>,
+
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly
     #[arg(long, value_name = "FILE")]
@@ -409,6 +415,98 @@ pub fn parse_principal(s: &str) -> Result<String, String> {
     }
 }
 
+/// A guardrail as `--guardrail` names it: its id (or ARN) and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardrailRef {
+    pub id: String,
+    /// Set when it was given as an ARN: (partition, region, account).
+    pub arn_parts: Option<(String, String, String)>,
+    /// `DRAFT` or a number 1..=99999999.
+    pub version: String,
+}
+
+impl GuardrailRef {
+    /// Its ARN, in `region` of `account` unless it was given as an ARN
+    /// (arn:aws:bedrock:REGION:ACCOUNT:guardrail/ID).
+    pub fn arn(&self, region: &str, account: &str) -> String {
+        match &self.arn_parts {
+            Some((partition, r, a)) => {
+                format!("arn:{partition}:bedrock:{r}:{a}:guardrail/{}", self.id)
+            }
+            None => format!(
+                "arn:{}:bedrock:{region}:{account}:guardrail/{}",
+                crate::catalog::partition(region),
+                self.id
+            ),
+        }
+    }
+
+    /// What the call presents as `bedrock:GuardrailIdentifier`: the ARN, `:`, the version
+    /// (docs: guardrails-permissions-id.html).
+    pub fn condition_value(&self, region: &str, account: &str) -> String {
+        format!("{}:{}", self.arn(region, account), self.version)
+    }
+}
+
+/// `ID[:VERSION]` or `ARN[:VERSION]` with AWS's patterns: an id is `[a-z0-9]+`, a version
+/// `DRAFT` or `[1-9][0-9]{0,7}` (GuardrailIdentifier, GuardrailVersion in the Bedrock API).
+pub fn parse_guardrail(s: &str) -> Result<GuardrailRef, String> {
+    let bad = |why: &str| format!("`{}` is not a guardrail: {why}", s.escape_debug());
+    let (head, arn_parts) = match s.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            let ok = parts.len() == 5
+                && parts[0].starts_with("aws")
+                && parts[1] == "bedrock"
+                && !parts[2].is_empty()
+                && parts[3].len() == 12
+                && parts[3].bytes().all(|b| b.is_ascii_digit());
+            let Some(tail) = parts
+                .get(4)
+                .and_then(|t| t.strip_prefix("guardrail/"))
+                .filter(|_| ok)
+            else {
+                return Err(bad(
+                    "an ARN looks like arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123xyz",
+                ));
+            };
+            let parts = (
+                parts[0].to_string(),
+                parts[2].to_string(),
+                parts[3].to_string(),
+            );
+            (tail, Some(parts))
+        }
+        None => (s, None),
+    };
+    let (id, version) = match head.split_once(':') {
+        Some((id, v)) => (id, v),
+        None => (head, "DRAFT"),
+    };
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return Err(bad(
+            "an id is lowercase letters and digits, such as abc123xyz",
+        ));
+    }
+    let numbered = !version.is_empty()
+        && version.len() <= 8
+        && version.bytes().all(|b| b.is_ascii_digit())
+        && !version.starts_with('0');
+    if version != "DRAFT" && !numbered {
+        return Err(bad("the version after `:` is DRAFT or a number from 1"));
+    }
+    Ok(GuardrailRef {
+        id: id.to_string(),
+        arn_parts,
+        version: version.to_string(),
+    })
+}
+
 fn parse_endpoint(s: &str) -> Result<String, String> {
     let rest = s
         .strip_prefix("https://")
@@ -546,6 +644,39 @@ fn parse_model(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guardrails_follow_aws_patterns() {
+        let g = parse_guardrail("abc123xyz").unwrap();
+        assert_eq!((g.id.as_str(), g.version.as_str()), ("abc123xyz", "DRAFT"));
+        assert_eq!(
+            g.condition_value("eu-west-1", "123456789012"),
+            "arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123xyz:DRAFT"
+        );
+        let g = parse_guardrail("arn:aws:bedrock:us-west-2:123456789012:guardrail/abc123xyz:3")
+            .unwrap();
+        assert_eq!(g.version, "3");
+        assert_eq!(
+            g.arn("us-east-1", "999999999999"),
+            "arn:aws:bedrock:us-west-2:123456789012:guardrail/abc123xyz",
+            "an ARN keeps its own region and account"
+        );
+        for wrong in [
+            "",
+            "ABC",
+            "abc:0",
+            "abc:01",
+            "abc:draft",
+            "abc:123456789",
+            "abc def",
+            "arn:aws:bedrock:us-east-1:123:guardrail/abc",
+            "arn:aws:s3:::bucket",
+            "abc:1:2",
+        ] {
+            let e = parse_guardrail(wrong).unwrap_err();
+            assert!(e.contains(&format!("`{wrong}`")), "{e}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -14,6 +14,7 @@ pub struct ConfigFile {
     #[serde(default)]
     pub models: Vec<String>,
     pub principal: Option<String>,
+    pub guardrail: Option<String>,
     #[serde(default)]
     pub only: Vec<String>,
     #[serde(default)]
@@ -60,6 +61,11 @@ pub fn apply(
     }
     if !given("principal") && file.principal.is_some() {
         args.principal = file.principal.clone();
+    }
+    if let (false, Some(g)) = (given("guardrail"), &file.guardrail) {
+        let g = crate::cli::parse_guardrail(g)
+            .map_err(|e| format!("config `{}`: guardrail: {e}", path.display()))?;
+        args.guardrail = Some(g);
     }
     if !given("only") && !file.only.is_empty() {
         args.only = file.only.clone();

@@ -53,6 +53,9 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
         args.region = Some(scenario.region.clone());
     }
     args.stream |= c.stream;
+    if args.guardrail.is_none() {
+        args.guardrail = c.guardrail.clone();
+    }
     if args.principal.is_none() {
         args.principal = c.principal.clone();
     }

@@ -85,7 +85,9 @@ async fn run_once(
     progress: &dyn Progress,
 ) -> Result<Report, UsageError> {
     let started = Instant::now();
-    let selected = checks::select(&args.only, &args.skip).map_err(UsageError)?;
+    let selected = checks::select(&args.only, &args.skip)
+        .and_then(|s| checks::enabled(s, args))
+        .map_err(UsageError)?;
     let regions = model_regions(args)?;
     let body = match &args.body {
         Some(path) => Some(read_body(path)?),

@@ -23,8 +23,57 @@ pub enum ModelRef {
     },
     /// `arn:aws:bedrock:...:application-inference-profile/<id>`.
     ApplicationProfile { arn: String, region: String },
-    /// Provisioned throughput, custom and imported models: not covered by these checks.
+    /// A model the account owns and calls by ARN: a provisioned throughput, a custom model,
+    /// a custom model's on-demand deployment, or an imported model.
+    Owned {
+        kind: OwnedKind,
+        arn: String,
+        region: String,
+    },
+    /// Any other Bedrock resource type: not a model the checks know.
     Other { arn: String, kind: String },
+}
+
+/// The kinds of model an account owns, by the resource type in their ARN (the Bedrock API's
+/// ProvisionedModelArn, CustomModelArn, CustomModelDeploymentArn, ImportedModelArn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnedKind {
+    Provisioned,
+    Custom,
+    CustomDeployment,
+    Imported,
+}
+
+impl OwnedKind {
+    fn from_resource_type(kind: &str) -> Option<OwnedKind> {
+        Some(match kind {
+            "provisioned-model" => OwnedKind::Provisioned,
+            "custom-model" => OwnedKind::Custom,
+            "custom-model-deployment" => OwnedKind::CustomDeployment,
+            "imported-model" => OwnedKind::Imported,
+            _ => return None,
+        })
+    }
+
+    /// How a person names it, with its article.
+    pub fn a_noun(self) -> &'static str {
+        match self {
+            OwnedKind::Imported => "an imported model",
+            OwnedKind::Provisioned => "a provisioned throughput",
+            OwnedKind::Custom => "a custom model",
+            OwnedKind::CustomDeployment => "a custom model deployment",
+        }
+    }
+
+    /// How a person names it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            OwnedKind::Provisioned => "provisioned throughput",
+            OwnedKind::Custom => "custom model",
+            OwnedKind::CustomDeployment => "custom model deployment",
+            OwnedKind::Imported => "imported model",
+        }
+    }
 }
 
 impl ModelRef {
@@ -100,9 +149,16 @@ fn parse_arn(full: &str, rest: &str) -> Result<ModelRef, String> {
             arn: full.to_string(),
             region,
         }),
-        other => Ok(ModelRef::Other {
-            arn: full.to_string(),
-            kind: other.to_string(),
+        other => Ok(match OwnedKind::from_resource_type(other) {
+            Some(kind) => ModelRef::Owned {
+                kind,
+                arn: full.to_string(),
+                region,
+            },
+            None => ModelRef::Other {
+                arn: full.to_string(),
+                kind: other.to_string(),
+            },
         }),
     }
 }
@@ -316,6 +372,13 @@ mod tests {
         ));
         assert!(matches!(
             parse("arn:aws:bedrock:us-east-1:1:provisioned-model/x"),
+            Ok(ModelRef::Owned {
+                kind: OwnedKind::Provisioned,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse("arn:aws:bedrock:us-east-1:1:prompt-router/x"),
             Ok(ModelRef::Other { .. })
         ));
     }

@@ -225,6 +225,34 @@ fn bad_flag_values_are_one_line_naming_the_value() {
             usage(named),
         ));
     }
+    // Guardrails (--guardrail): AWS's id and version patterns, ARNs of the right shape.
+    for (value, named) in [
+        ("", "``"),
+        ("My-Guardrail", "`My-Guardrail`"),
+        ("abc123:0", "`abc123:0`"),
+        ("abc123:draft", "`abc123:draft`"),
+        ("abc123:123456789", "`abc123:123456789`"),
+        (
+            "arn:aws:bedrock:us-east-1:123:guardrail/abc",
+            "arn:aws:bedrock:us-east-1:123:guardrail/abc",
+        ),
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:agent/abc",
+            "agent/abc",
+        ),
+        ("abc 123", "`abc 123`"),
+    ] {
+        cases.push(case(
+            format!("--guardrail {value:?}"),
+            &[&format!("--guardrail={value}")],
+            usage(named),
+        ));
+    }
+    cases.push(case(
+        "--only guardrail without --guardrail",
+        &["--only", "guardrail"],
+        usage("runs only with --guardrail"),
+    ));
     // --regions items (the person asks for several regions; a bad item is a usage error).
     for (value, named) in [
         ("BAD", "`BAD`"),
@@ -357,6 +385,7 @@ fn bad_config_and_body_files_are_one_line_naming_the_file() {
             "`5\\nminutes please`",
         ),
         config("principal.toml", b"principal = \"nope\"\n", "`nope`"),
+        config("guardrail.toml", b"guardrail = \"NOPE:1\"\n", "`NOPE:1`"),
         config("profile.toml", b"profile = \"a b\"\n", "`a b`"),
         config(
             "mute.toml",

@@ -124,6 +124,11 @@ fn written_messages_are_classified() {
     );
 }
 
+/// Causes only the checks find, from the control plane's answers: no wording of the runtime's
+/// error for them was found published (a provisioned throughput not InService, a custom model
+/// called by its own ARN), so `explain` has nothing to recognise them by.
+const FOUND_ONLY_BY_CHECKS: &[&str] = &["model-not-deployed"];
+
 /// Every cause code has several test messages, in the wording of at least two SDKs or tools.
 #[test]
 fn every_cause_is_covered_in_several_wordings() {
@@ -134,6 +139,13 @@ fn every_cause_is_covered_in_several_wordings() {
         slot.1.insert(e.sdk);
     }
     for cause in Cause::ALL {
+        if FOUND_ONLY_BY_CHECKS.contains(&cause.code()) {
+            assert!(
+                !by_cause.contains_key(cause.code()),
+                "{cause} has messages now: take it off FOUND_ONLY_BY_CHECKS"
+            );
+            continue;
+        }
         let (n, sdks) = by_cause.get(cause.code()).cloned().unwrap_or_default();
         assert!(
             n >= 3 && sdks.len() >= 2,

@@ -106,7 +106,7 @@ fn the_healthy_run_calls_each_operation_once() {
 }
 
 /// Every operation the doctor may call (as the simulator logs them): reads only.
-const READS: [(&str, &str); 15] = [
+const READS: [(&str, &str); 20] = [
     ("sts", "GetCallerIdentity"),
     ("iam", "GetRole"),
     ("iam", "GetUser"),
@@ -116,6 +116,11 @@ const READS: [(&str, &str); 15] = [
     ("bedrock", "GetInferenceProfile"),
     ("bedrock", "GetFoundationModelAvailability"),
     ("bedrock", "GetUseCaseForModelAccess"),
+    ("bedrock", "GetGuardrail"),
+    ("bedrock", "GetProvisionedModelThroughput"),
+    ("bedrock", "GetCustomModel"),
+    ("bedrock", "GetCustomModelDeployment"),
+    ("bedrock", "GetImportedModel"),
     ("monitoring", "GetMetricData"),
     ("organizations", "DescribeOrganization"),
     ("organizations", "ListParents"),
@@ -151,6 +156,9 @@ fn the_read_allow_list_is_the_doctors_published_policy() {
         .iter()
         .chain(&PROBES)
         .map(|(svc, op)| bedrock_doctor::sim::iam_action(svc, op))
+        // Not an operation the doctor calls: a probe made with --guardrail is authorized on
+        // the guardrail as well.
+        .chain(["bedrock:ApplyGuardrail".to_string()])
         .collect();
     assert_eq!(allowed, published);
 }
@@ -503,7 +511,11 @@ fn body_reproduces_a_failing_request_from_a_file() {
 
 /// Run the doctor against the healthy account whose caller has exactly `policy`.
 fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
-    let mut scenario = Scenario::load("healthy").unwrap();
+    // The healthy account with its application's guardrail, so the guardrail's calls are in
+    // the policy's test too.
+    let mut scenario = Scenario::load("guardrail-blocks-probe").unwrap();
+    scenario.guardrails[0].blocks = false;
+    scenario.models = Scenario::load("healthy").unwrap().models;
     scenario.caller_policy = Some(policy.to_string());
     let (_rt, running) = start_sim(scenario);
     let env = Env::new();
@@ -516,6 +528,8 @@ fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
         "amazon.nova-lite-v1:0",
         "--model",
         "us.anthropic.claude-sonnet-4-6",
+        "--guardrail",
+        "gr7strict01:1",
     ]);
     aim(&mut c, &running);
     let r = report(&run(c));

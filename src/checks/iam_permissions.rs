@@ -39,7 +39,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             Some(t) => (t, None),
             None => match targets_from_id(&ctx) {
                 Some((t, note)) => (t, Some(note)),
-                None => return Outcome::skip(super::NO_MODEL),
+                None => return Outcome::skip(super::no_model(&ctx)),
             },
         };
         let out = check(&ctx, &principal, &targets).await;
@@ -93,7 +93,15 @@ pub fn targets(ctx: &Ctx) -> Option<Vec<Target>> {
         }
         return Some(t);
     }
-    let model = ctx.facts.get::<ResolvedModel>()?.model_id.clone()?;
+    let resolved = ctx.facts.get::<ResolvedModel>()?;
+    // A model the account owns is authorized on its own ARN (the modelId of the call).
+    if let Some(owned) = &resolved.owned {
+        return Some(vec![Target {
+            arn: owned.arn.clone(),
+            region,
+        }]);
+    }
+    let model = resolved.model_id.clone()?;
     Some(vec![Target {
         arn: crate::catalog::foundation_model_arn(&region, &model),
         region,
@@ -152,13 +160,25 @@ fn targets_from_id(ctx: &Ctx) -> Option<(Vec<Target>, String)> {
 /// Condition keys every simulated call of this check carries besides the region: a call
 /// through a profile carries `bedrock:InferenceProfileArn`, which AWS's own sample policies
 /// for cross-region inference condition the model statements on
-/// (docs: inference-profiles-prereq.html).
-pub fn profile_context(ctx: &Ctx) -> Vec<(&'static str, String)> {
-    ctx.facts
+/// (docs: inference-profiles-prereq.html); a call with `--guardrail` carries
+/// `bedrock:GuardrailIdentifier` (the guardrail's ARN, `:`, its version), which policies
+/// that require a guardrail condition on (docs: guardrails-permissions-id.html).
+pub fn call_context(ctx: &Ctx, principal: &Principal) -> Vec<(&'static str, String)> {
+    let mut context: Vec<(&'static str, String)> = ctx
+        .facts
         .get::<ProfileRoute>()
         .filter(|r| !r.suggested)
         .map(|r| vec![("bedrock:InferenceProfileArn", r.profile_arn.clone())])
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Some(g) = &ctx.env.settings.guardrail {
+        // The guardrail lives in the caller's account unless it was given as an ARN.
+        let account = guardrail_account(ctx, principal);
+        context.push((
+            "bedrock:GuardrailIdentifier",
+            g.condition_value(ctx.region(), &account),
+        ));
+    }
+    context
 }
 
 /// Simulate `actions` on each target, one call per region (the region key is per call),
@@ -238,9 +258,105 @@ fn statements(r: &EvaluationResult) -> Vec<String> {
 }
 
 async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome {
-    let context = profile_context(ctx);
-    let results = match simulate(ctx, &principal.iam_arn, &INVOKE_ACTIONS, targets, &context).await
-    {
+    let context = call_context(ctx, principal);
+    let (results, guardrail) = tokio::join!(
+        simulate(ctx, &principal.iam_arn, &INVOKE_ACTIONS, targets, &context),
+        may_apply_guardrail(ctx, principal)
+    );
+    let out = invoke_verdict(ctx, principal, targets, results);
+    match guardrail {
+        Some(judged) => judged(out),
+        None => out,
+    }
+}
+
+/// With `--guardrail`: every call made with the guardrail is also authorized as
+/// bedrock:ApplyGuardrail on its ARN (docs: guardrails-permissions.html). Simulated at the
+/// same time as the invoke actions; the verdict is added to this check's outcome.
+async fn may_apply_guardrail(
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Option<impl FnOnce(Outcome) -> Outcome> {
+    let g = ctx.env.settings.guardrail.as_ref()?;
+    let region = ctx.region().to_string();
+    let account = guardrail_account(ctx, principal);
+    let arn = g.arn(&region, &account);
+    let target = Target {
+        arn: arn.clone(),
+        region,
+    };
+    let who = principal.iam_arn.clone();
+    let results = simulate(ctx, &who, &["bedrock:ApplyGuardrail"], &[target], &[]).await;
+    Some(move |mut out: Outcome| {
+        let results = match results {
+            Ok(r) => r,
+            Err(f) => {
+                return out.detail(f.could_not(
+                    &format!("simulate bedrock:ApplyGuardrail on {arn}"),
+                    "iam:SimulatePrincipalPolicy",
+                ))
+            }
+        };
+        for (_, r) in &results {
+            let decision = r.eval_decision().as_str();
+            out = out.detail(format!("bedrock:ApplyGuardrail on {arn}: {decision}"));
+            if decision == "allowed" {
+                continue;
+            }
+            let by_orgs = r
+                .organizations_decision_detail()
+                .is_some_and(|d| !d.allowed_by_organizations());
+            let statement = serde_json::to_string_pretty(&serde_json::json!({
+                "Sid": "ApplyGuardrail",
+                "Effect": "Allow",
+                "Action": ["bedrock:ApplyGuardrail"],
+                "Resource": [arn],
+            }))
+            .unwrap_or_default();
+            let (cause, situation) = if by_orgs {
+                (Cause::ScpDeny, "guardrail-scp")
+            } else if decision == "explicitDeny" {
+                (Cause::IamExplicitDeny, "guardrail-denied")
+            } else {
+                (Cause::IamNotAuthorized, "guardrail-not-allowed")
+            };
+            let facts = [
+                ("principal", who.as_str()),
+                ("arn", arn.as_str()),
+                ("statement", statement.as_str()),
+            ];
+            let first = out.findings.is_empty();
+            out = out.finding(
+                Finding::new(cause, Severity::Error, format!("{who} may not apply the guardrail, so every call made with it is denied"))
+                    .evidence(format!("simulated bedrock:ApplyGuardrail on {arn}: {decision}"))
+                    .fixes(super::fixes("iam-permissions", situation, &facts))
+                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions.html"),
+            );
+            if first {
+                out.summary = out.findings[0].summary.clone();
+            }
+        }
+        out
+    })
+}
+
+/// The account a guardrail given by id lives in: the caller's (else the principal's).
+fn guardrail_account(ctx: &Ctx, principal: &Principal) -> String {
+    ctx.facts
+        .get::<super::identity::CallerIdentity>()
+        .map(|c| c.account.clone())
+        .or_else(|| principal.iam_arn.split(':').nth(4).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The invoke simulation's verdict: allowed, or each kind of denial with its fix.
+fn invoke_verdict(
+    ctx: &Ctx,
+    principal: &Principal,
+    targets: &[Target],
+    results: Result<Vec<(String, EvaluationResult)>, CallFailure>,
+) -> Outcome {
+    let results = match results {
         Ok(r) => r,
         Err(f) => {
             return Outcome::error(f.could_not(
@@ -258,12 +374,16 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
     let mut explicit: Vec<(String, String, Vec<String>)> = Vec::new();
     let mut boundary: Vec<String> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
-    let mut out = Outcome::pass(format!(
-        "{} may invoke on all {} resource{}",
-        principal.iam_arn,
-        targets.len(),
-        if targets.len() == 1 { "" } else { "s" }
-    ));
+    let mut out = Outcome::pass(match targets.len() {
+        1 => format!(
+            "{} may invoke on the one resource the call touches",
+            principal.iam_arn
+        ),
+        n => format!(
+            "{} may invoke on all {n} resources the call touches",
+            principal.iam_arn
+        ),
+    });
     for (region, r) in &results {
         let action = r.eval_action_name().to_string();
         let resource = r.eval_resource_name().unwrap_or("*").to_string();
@@ -330,6 +450,19 @@ async fn check(ctx: &Ctx, principal: &Principal, targets: &[Target]) -> Outcome 
         }
         names.sort();
         names.dedup();
+        // A policy that requires a guardrail denies every call without one: it conditions on
+        // bedrock:GuardrailIdentifier (guardrails-permissions-id.html), which the simulation
+        // reports as a key it was not given.
+        let wants_guardrail = ctx.env.settings.guardrail.is_none()
+            && missing.iter().any(|m| {
+                m.to_ascii_lowercase()
+                    .starts_with("bedrock:guardrailidentifier")
+            });
+        if wants_guardrail {
+            f = f
+                .evidence("the denying policy conditions on bedrock:GuardrailIdentifier, and this run named no guardrail: it requires calls to carry one")
+                .fixes(super::fixes("iam-permissions", "guardrail-required", &[("principal", who)]));
+        }
         f = f
             .fixes(super::fixes(
                 "iam-permissions",

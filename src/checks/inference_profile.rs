@@ -49,10 +49,16 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 _,
             ) => (arn.clone(), false),
             (_, Some(SuggestedProfile(p))) => (p.clone(), true),
+            (Some(ResolvedModel { owned: Some(o), .. }), None) => {
+                return Outcome::skip(format!(
+                    "not applicable: {} is called by its own ARN, no inference profile involved",
+                    o.kind.a_noun()
+                ))
+            }
             (Some(_), None) => return Outcome::skip(
                 "not applicable: called on demand by its model id, no inference profile involved",
             ),
-            (None, None) => return Outcome::skip(super::NO_MODEL),
+            (None, None) => return Outcome::skip(super::no_model(&ctx)),
         };
         resolve(&ctx, &id, suggested).await
     })

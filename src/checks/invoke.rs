@@ -10,7 +10,8 @@ use crate::runner::{CheckFuture, Outcome};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, InferenceConfiguration, Message,
+    ContentBlock, ConversationRole, GuardrailConfiguration, GuardrailStreamConfiguration,
+    InferenceConfiguration, Message,
 };
 use std::time::Instant;
 
@@ -92,11 +93,15 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             .as_ref()
             .map(|r| r.output_modalities.clone())
             .unwrap_or_else(|| vec!["TEXT".into()]);
+        let owned = resolved.as_ref().and_then(|r| r.owned.as_ref());
         let probe = match &ctx.env.body {
             Some(body) => Probe::Invoke {
                 body: body.clone(),
                 what: "your request body (--body): its cost depends on what it asks for",
             },
+            None if owned.is_some_and(|o| !o.converse) => Probe::Skip(
+                "not called: Converse does not serve this imported model, and its architecture's own body is not known here: give it with --body FILE".into(),
+            ),
             None => probe_for(
                 resolved
                     .as_ref()
@@ -126,10 +131,17 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                         .expect("the tier type is set")
                 });
                 let request = format!(
-                    "{}(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}{}): well under $0.001",
+                    "{}(modelId={model}, one user message \"Hi\", maxTokens={PROBE_MAX_TOKENS}{}{}): well under $0.001",
                     if ctx.env.settings.stream { "ConverseStream" } else { "Converse" },
-                    tier_note(&ctx)
+                    tier_note(&ctx),
+                    guardrail_note(&ctx)
                 );
+                let guardrail = ctx
+                    .env
+                    .settings
+                    .guardrail
+                    .as_ref()
+                    .map(|g| (guardrail_identifier(&ctx, g), g.version.clone()));
                 let config = InferenceConfiguration::builder()
                     .max_tokens(PROBE_MAX_TOKENS)
                     .build();
@@ -140,6 +152,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                         .messages(msg)
                         .inference_config(config)
                         .set_service_tier(tier)
+                        .set_guardrail_config(guardrail.map(|(id, version)| {
+                            GuardrailStreamConfiguration::builder()
+                                .guardrail_identifier(id)
+                                .guardrail_version(version)
+                                .build()
+                        }))
                         .customize()
                         .config_override(no_retry)
                         .send()
@@ -156,6 +174,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .messages(msg)
                     .inference_config(config)
                     .set_service_tier(tier)
+                    .set_guardrail_config(guardrail.map(|(id, version)| {
+                        GuardrailConfiguration::builder()
+                            .guardrail_identifier(id)
+                            .guardrail_version(version)
+                            .build()
+                    }))
                     .customize()
                     .config_override(no_retry)
                     .send()
@@ -169,10 +193,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             // A built-in embedding or image probe is never streamed: those models do not stream.
             Probe::Invoke { body, what } if ctx.env.settings.stream && ctx.env.body.is_some() => {
                 let request = format!(
-                    "InvokeModelWithResponseStream(modelId={model}, {} byte body{}): {what}",
+                    "InvokeModelWithResponseStream(modelId={model}, {} byte body{}{}): {what}",
                     body.len(),
-                    tier_note(&ctx)
+                    tier_note(&ctx),
+                    guardrail_note(&ctx)
                 );
+                let guardrail = ctx.env.settings.guardrail.as_ref();
                 let sent = rt
                     .invoke_model_with_response_stream()
                     .model_id(&model)
@@ -180,6 +206,8 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
                     .set_service_tier(ctx.env.settings.service_tier.map(|t| t.as_str().into()))
+                    .set_guardrail_identifier(guardrail.map(|g| guardrail_identifier(&ctx, g)))
+                    .set_guardrail_version(guardrail.map(|g| g.version.clone()))
                     .customize()
                     .config_override(no_retry)
                     .send()
@@ -196,6 +224,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 };
             }
             Probe::Invoke { body, what } => {
+                let guardrail = ctx.env.settings.guardrail.as_ref();
                 let sent = rt
                     .invoke_model()
                     .model_id(&model)
@@ -203,18 +232,21 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
                     .set_service_tier(ctx.env.settings.service_tier.map(|t| t.as_str().into()))
+                    .set_guardrail_identifier(guardrail.map(|g| guardrail_identifier(&ctx, g)))
+                    .set_guardrail_version(guardrail.map(|g| g.version.clone()))
                     .customize()
                     .config_override(no_retry)
                     .send()
                     .await;
                 let request = format!(
-                    "InvokeModel(modelId={model}, {} byte body{}): {what}",
+                    "InvokeModel(modelId={model}, {} byte body{}{}): {what}",
                     body.len(),
-                    tier_note(&ctx)
+                    tier_note(&ctx),
+                    guardrail_note(&ctx)
                 );
                 (
                     request,
-                    sent.map(|o| filtered_image(o.body().as_ref()))
+                    sent.map(|o| filtered_in_body(o.body().as_ref()))
                         .map_err(|e| CallFailure::from_sdk(&e)),
                 )
             }
@@ -230,19 +262,13 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             )
         });
         let out = match result {
-            Ok(stop) if is_filtered(stop.as_deref()) => Outcome::default().finding(
-                Finding::new(
-                    Cause::ContentFiltered,
-                    Severity::Error,
-                    format!(
-                        "{model} answered, but a content filter or guardrail blocked the reply"
-                    ),
-                )
-                .evidence(format!("request: {request}"))
-                .evidence(format!("stop reason: {}", stop.unwrap_or_default()))
-                .fixes(super::fixes("invoke", "filtered", &[]))
-                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
-            ),
+            Ok(stop) if is_filtered(stop.as_deref()) => Outcome::default().finding(filtered(
+                &ctx,
+                &model,
+                &request,
+                stop.as_deref(),
+                "filtered",
+            )),
             Ok(stop) => {
                 let out = Outcome::pass(format!("{model} answered in {took} ms"))
                     .detail(format!("request: {request}"))
@@ -387,13 +413,13 @@ fn streamed_outcome(
 ) -> Outcome {
     let took = started.elapsed().as_millis();
     match streamed {
-        Ok(s) if is_filtered(s.stop.as_deref()) => Outcome::default().finding(
-            Finding::new(Cause::ContentFiltered, Severity::Error, format!("{model} streamed an answer, but a content filter or guardrail blocked it"))
-                .evidence(format!("request: {request}"))
-                .evidence(format!("stop reason: {}", s.stop.unwrap_or_default()))
-                .fixes(super::fixes("invoke", "filtered-stream", &[]))
-                .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"),
-        ),
+        Ok(s) if is_filtered(s.stop.as_deref()) => Outcome::default().finding(filtered(
+            ctx,
+            model,
+            request,
+            s.stop.as_deref(),
+            "filtered-stream",
+        )),
         Ok(s) => Outcome::pass(format!(
             "{model} streamed its answer: first token after {} ms, {took} ms in all",
             s.first_token_ms.map_or("n/a".to_string(), |t| t.to_string())
@@ -465,6 +491,57 @@ fn lint_body(body: &str, model: &str) -> Option<Finding> {
     )
 }
 
+/// The guardrail as the call names it: its ARN when it was given as one, else its id.
+fn guardrail_identifier(ctx: &Ctx, g: &crate::cli::GuardrailRef) -> String {
+    match &g.arn_parts {
+        Some(_) => g.arn(ctx.region(), ""),
+        None => g.id.clone(),
+    }
+}
+
+/// `, guardrail ID:VERSION` for the request line, when the call carries one.
+fn guardrail_note(ctx: &Ctx) -> String {
+    ctx.env
+        .settings
+        .guardrail
+        .as_ref()
+        .map(|g| format!(", guardrail {}:{}", g.id, g.version))
+        .unwrap_or_default()
+}
+
+/// The test call was answered and blocked. With `--guardrail`, a guardrail intervention is
+/// that guardrail's decision, named, not a failure of the account.
+fn filtered(ctx: &Ctx, model: &str, request: &str, stop: Option<&str>, situation: &str) -> Finding {
+    let stop = stop.unwrap_or_default();
+    let finding = |summary: String| {
+        Finding::new(Cause::ContentFiltered, Severity::Error, summary)
+            .evidence(format!("request: {request}"))
+            .evidence(format!("stop reason: {stop}"))
+            .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html")
+    };
+    match (&ctx.env.settings.guardrail, stop) {
+        (Some(g), "guardrail_intervened") => {
+            let name = ctx
+                .facts
+                .get::<super::guardrail::GuardrailInUse>()
+                .map(|u| format!("`{}` ", u.name))
+                .unwrap_or_default();
+            let facts = [
+                ("id", g.id.as_str()),
+                ("version", g.version.as_str()),
+                ("region", ctx.region()),
+            ];
+            finding(format!("the guardrail {name}({}:{}) blocked the test call to {model}", g.id, g.version))
+                .evidence("the model and the account answered; the guardrail's policies decided to block a one-word prompt")
+                .fixes(super::fixes("invoke", "guardrail-blocked", &facts))
+        }
+        _ => finding(format!(
+            "{model} answered, but a content filter or guardrail blocked the reply"
+        ))
+        .fixes(super::fixes("invoke", situation, &[])),
+    }
+}
+
 fn is_filtered(stop: Option<&str>) -> bool {
     matches!(
         stop,
@@ -472,9 +549,14 @@ fn is_filtered(stop: Option<&str>) -> bool {
     )
 }
 
-/// Image models say "filtered" inside a 200 body.
-fn filtered_image(body: &[u8]) -> Option<String> {
+/// InvokeModel says "filtered" inside a 200 body: a guardrail with
+/// `"amazon-bedrock-guardrailAction": "INTERVENED"` (API_runtime_InvokeModel.html), image
+/// models with their finish reason.
+fn filtered_in_body(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if v["amazon-bedrock-guardrailAction"] == "INTERVENED" {
+        return Some("guardrail_intervened".into());
+    }
     let reason = v["artifacts"][0]["finishReason"]
         .as_str()
         .or_else(|| v["finish_reasons"][0].as_str())?;
@@ -488,7 +570,21 @@ fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) ->
             message,
             status,
         } => {
-            let c = crate::knowledge::classify_error(Some(code), message, *status);
+            // The id as the fix should name it: the one called when it is a model or system
+            // profile id, else (an ARN) the foundation model resolved behind it.
+            let named = match ctx.model.as_ref().map(|m| &m.parsed) {
+                Some(Ok(
+                    crate::models::ModelRef::Foundation { .. }
+                    | crate::models::ModelRef::SystemProfile { .. },
+                )) => model.to_string(),
+                _ => super::model_id_of(ctx).unwrap_or_default(),
+            };
+            let c = crate::knowledge::classify_error(
+                Some(code),
+                message,
+                *status,
+                (ctx.region(), &named),
+            );
             match c.top() {
                 Some(top) => (Some(top.cause), top.why.clone(), top.fix.clone()),
                 None => (None, vec![], vec![]),
@@ -532,7 +628,14 @@ fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) ->
             | Cause::ScpDeny
             | Cause::PermissionsBoundaryDeny
     );
+    // The guardrail check simulates bedrock:ApplyGuardrail; iam-permissions, the invoke
+    // actions: a denial of the guardrail is not a blind spot of the simulation.
+    let guardrail_denied = f.describe().contains("bedrock:ApplyGuardrail");
+    if guardrail_denied {
+        finding = finding.evidence("the denied action is bedrock:ApplyGuardrail, which every call made with a guardrail needs: see the guardrail check");
+    }
     if denied
+        && !guardrail_denied
         && ctx
             .facts
             .get::<SimulationResult>()
@@ -590,8 +693,16 @@ mod tests {
     fn filtered_answers_are_recognised() {
         assert!(is_filtered(Some("content_filtered")));
         assert!(is_filtered(
-            filtered_image(br#"{"artifacts":[{"finishReason":"CONTENT_FILTERED"}]}"#).as_deref()
+            filtered_in_body(br#"{"artifacts":[{"finishReason":"CONTENT_FILTERED"}]}"#).as_deref()
         ));
+        // InvokeModel with a guardrail that intervened (API_runtime_InvokeModel.html).
+        let intervened = br#"{"amazon-bedrock-guardrailAction":"INTERVENED","outputs":[]}"#;
+        assert_eq!(
+            filtered_in_body(intervened).as_deref(),
+            Some("guardrail_intervened")
+        );
+        let passed = br#"{"amazon-bedrock-guardrailAction":"NONE","outputs":[]}"#;
+        assert!(!is_filtered(filtered_in_body(passed).as_deref()));
         assert!(!is_filtered(Some("end_turn")));
     }
 }

@@ -16,7 +16,7 @@ const ACTIONS: [&str; 2] = [
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
         let Some(model) = super::model_id_of(&ctx) else {
-            return Outcome::skip(super::NO_MODEL);
+            return Outcome::skip(super::no_model(&ctx));
         };
         if !crate::models::sold_through_marketplace(&model) {
             return Outcome::skip(format!(

@@ -4,6 +4,7 @@
 mod api_key;
 pub(crate) mod config;
 pub mod credentials;
+pub mod guardrail;
 mod iam_permissions;
 pub mod identity;
 pub mod inference_profile;
@@ -12,6 +13,7 @@ mod marketplace;
 pub mod metrics;
 pub mod model_access;
 pub mod model_catalog;
+pub mod owned_models;
 pub mod principal;
 mod quotas;
 mod scp;
@@ -151,6 +153,10 @@ pub struct CheckMeta {
     /// The cause codes this check can report.
     pub causes: Vec<Cause>,
     pub docs: Vec<String>,
+    /// The flag without which the check does not run at all (a plain run makes none of its
+    /// calls and shows no row for it), e.g. `guardrail` for `--guardrail`.
+    #[serde(default)]
+    pub only_with: Option<String>,
     /// What to do, per situation the check can find: lines with `{name}` placeholders the
     /// check fills with what it found (and `if:name` lines shown only when it found `name`).
     #[serde(default)]
@@ -173,9 +179,17 @@ pub fn fixes(check: &str, situation: &str, facts: &[(&'static str, &str)]) -> Ve
     crate::knowledge::template::render_lines(lines, &vars)
 }
 
-/// Why a per-model check that needs the catalog's answer could not have it: names the call.
-pub const NO_MODEL: &str =
-    "waited for `model-catalog`, which did not resolve the model (bedrock:ListFoundationModels)";
+/// Why a per-model check that needs the catalog's answer could not have it: model-catalog
+/// found the model cannot be called as given (its finding says why), or its call did not
+/// answer (named).
+pub fn no_model(ctx: &Ctx) -> String {
+    if ctx.facts.get::<model_catalog::NotCallable>().is_some() {
+        "not applicable: model-catalog found the model cannot be called as given".into()
+    } else {
+        "waited for `model-catalog`, which did not resolve the model (bedrock:ListFoundationModels)"
+            .into()
+    }
+}
 
 /// True when the region's model list never came: then the model id is all there is to go
 /// on. When the list came and the model was not resolved (retired, misspelt, not offered),
@@ -225,6 +239,7 @@ const REGISTRY: &[(&str, RunFn)] = registry![
     "model-access" => model_access,
     "principal" => principal,
     "api-key" => api_key,
+    "guardrail" => guardrail,
     "iam-permissions" => iam_permissions,
     "scp" => scp,
     "marketplace" => marketplace,
@@ -285,6 +300,35 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static Check>, S
         .iter()
         .filter(|c| wanted.contains(&c.meta.id.as_str()) && !skip.contains(&c.meta.id))
         .collect())
+}
+
+/// Whether the flag a check's `only_with` names was given.
+fn flag_given(flag: &str, settings: &crate::cli::DoctorArgs) -> Option<bool> {
+    match flag {
+        "guardrail" => Some(settings.guardrail.is_some()),
+        _ => None,
+    }
+}
+
+/// The selected checks that run with these settings: a check that needs a flag runs only
+/// when it is given, and asking for it by `--only` without its flag is a usage error.
+pub fn enabled(
+    selected: Vec<&'static Check>,
+    settings: &crate::cli::DoctorArgs,
+) -> Result<Vec<&'static Check>, String> {
+    let mut out = Vec::new();
+    for c in selected {
+        let Some(flag) = &c.meta.only_with else {
+            out.push(c);
+            continue;
+        };
+        if flag_given(flag, settings) == Some(true) {
+            out.push(c);
+        } else if settings.only.contains(&c.meta.id) {
+            return Err(format!("check `{}` runs only with --{flag}", c.meta.id));
+        }
+    }
+    Ok(out)
 }
 
 /// Expand the selected checks into jobs: one per account check, one per model and region
@@ -390,6 +434,16 @@ mod tests {
                 "{}",
                 meta.id
             );
+            if let Some(flag) = &meta.only_with {
+                let defaults =
+                    <crate::cli::Cli as clap::Parser>::parse_from(["bedrock-doctor"]).doctor;
+                assert_eq!(
+                    flag_given(flag, &defaults),
+                    Some(false),
+                    "{}: only_with `{flag}` is not a flag flag_given knows",
+                    meta.id
+                );
+            }
         }
     }
 
@@ -574,10 +628,13 @@ mod docs_tests {
 pub fn doctor_policy(selected: &[&Check]) -> serde_json::Value {
     let mut reads: Vec<&str> = Vec::new();
     let mut invoke = false;
+    let mut guardrail = false;
     for c in selected {
         for a in &c.meta.iam_actions {
             if a.starts_with("bedrock:InvokeModel") {
                 invoke = true;
+            } else if a == "bedrock:ApplyGuardrail" {
+                guardrail = true;
             } else if !reads.contains(&a.as_str()) {
                 reads.push(a);
             }
@@ -600,7 +657,21 @@ pub fn doctor_policy(selected: &[&Check]) -> serde_json::Value {
                 "arn:aws:bedrock:*::foundation-model/*",
                 "arn:aws:bedrock:*:*:inference-profile/*",
                 "arn:aws:bedrock:*:*:application-inference-profile/*",
+                // Models the account owns, called by their ARN.
+                "arn:aws:bedrock:*:*:provisioned-model/*",
+                "arn:aws:bedrock:*:*:custom-model-deployment/*",
+                "arn:aws:bedrock:*:*:imported-model/*",
             ],
+        }));
+    }
+    if invoke && guardrail {
+        statements.push(serde_json::json!({
+            "Sid": "BedrockDoctorProbeWithGuardrail",
+            "Effect": "Allow",
+            // A call made with a guardrail is authorized on the guardrail too
+            // (guardrails-permissions.html); only with --guardrail.
+            "Action": ["bedrock:ApplyGuardrail"],
+            "Resource": "arn:aws:bedrock:*:*:guardrail/*",
         }));
     }
     serde_json::json!({ "Version": "2012-10-17", "Statement": statements })

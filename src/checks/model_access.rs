@@ -53,8 +53,18 @@ pub struct Agreement(pub String);
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
+        let owned = ctx
+            .facts
+            .get::<super::model_catalog::ResolvedModel>()
+            .and_then(|r| r.owned.as_ref());
         let Some(model_id) = super::model_id_of(&ctx) else {
-            return Outcome::skip(super::NO_MODEL);
+            return match owned {
+                Some(o) => Outcome::skip(format!(
+                    "not applicable: {} is the account's own; no access or agreement is involved",
+                    o.kind.a_noun()
+                )),
+                None => Outcome::skip(super::no_model(&ctx)),
+            };
         };
         let anthropic = model_id.starts_with("anthropic.");
         check(&ctx, &model_id, anthropic).await

@@ -23,6 +23,8 @@ pub struct ResolvedModel {
     pub profile: Option<String>,
     /// An application inference profile ARN.
     pub application_profile: Option<String>,
+    /// A model the account owns (provisioned, custom deployment, imported), called by ARN.
+    pub owned: Option<super::owned_models::OwnedModel>,
 }
 
 /// A profile the catalog check suggests using instead of a bare model id.
@@ -91,11 +93,19 @@ async fn check(ctx: &Ctx, given: &models::GivenModel) -> Outcome {
                 output_modalities: vec![],
                 profile: None,
                 application_profile: Some(arn.clone()),
+                owned: None,
             };
             return Outcome::pass("an application inference profile: the inference-profile check resolves the models it routes to").fact(resolved);
         }
+        ModelRef::Owned {
+            kind,
+            arn,
+            region: r,
+        } => {
+            return super::owned_models::judge(ctx, *kind, arn, r).await;
+        }
         ModelRef::Other { kind, .. } => {
-            return Outcome::skip(format!("a {kind} ARN: provisioned, custom and imported models are not covered by the model checks yet"));
+            return Outcome::skip(format!("a {kind} ARN: not a kind of model the checks know (foundation models, inference profiles, provisioned throughput, custom and imported models)"));
         }
     };
     let mut note = None;
@@ -150,6 +160,7 @@ fn resolved(m: &FoundationModelSummary, profile: Option<String>) -> ResolvedMode
             .collect(),
         profile,
         application_profile: None,
+        owned: None,
     }
 }
 

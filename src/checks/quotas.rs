@@ -73,6 +73,16 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             .as_ref()
             .map(|m| m.text.clone())
             .unwrap_or_default();
+        if let Some(o) = ctx
+            .facts
+            .get::<ResolvedModel>()
+            .and_then(|r| r.owned.as_ref())
+        {
+            return Outcome::skip(format!(
+                "not applicable: the on-demand quotas matched here are the foundation models'; the capacity of {} is its own (model units for provisioned throughput)",
+                o.kind.a_noun()
+            ));
+        }
         // The live list names the model; without it, the offline catalog does.
         let Some(name) = ctx
             .facts
@@ -83,6 +93,13 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 crate::knowledge::models::name_of(&id).map(str::to_string)
             })
         else {
+            if ctx
+                .facts
+                .get::<super::model_catalog::NotCallable>()
+                .is_some()
+            {
+                return Outcome::skip(super::no_model(&ctx));
+            }
             return Outcome::skip("waited for `model-catalog`, which did not give the model's name (bedrock:ListFoundationModels): quota names are matched by it");
         };
         // The throttling check (which this one runs after) reads the metrics; usage is

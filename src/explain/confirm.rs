@@ -116,12 +116,24 @@ const SEEN_BY_CALLING: [&str; 6] = [
 ];
 
 /// The checks that can report `cause`, from checks/*.toml.
+/// The checks a plain run has that can confirm `cause`. Checks that need a flag (the guardrail
+/// the application attaches) cannot run from a pasted message; a cause only they and the test
+/// call report (a missing guardrail) cannot be judged without it, so no check is named.
 fn checks_for(cause: Cause) -> Vec<&'static str> {
-    crate::checks::all()
+    let reporting: Vec<&crate::checks::Check> = crate::checks::all()
         .iter()
         .filter(|c| c.meta.causes.contains(&cause))
+        .collect();
+    let plain: Vec<&'static str> = reporting
+        .iter()
+        .filter(|c| c.meta.only_with.is_none())
         .map(|c| c.meta.id.as_str())
-        .collect()
+        .collect();
+    let needs_flag = reporting.iter().any(|c| c.meta.only_with.is_some());
+    if needs_flag && plain == ["invoke"] {
+        return Vec::new();
+    }
+    plain
 }
 
 fn aim(args: &ExplainArgs, c: &Classification) -> Aim {

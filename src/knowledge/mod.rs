@@ -96,11 +96,13 @@ pub fn classify(text: &str) -> Classification {
 }
 
 /// Classifies an SDK error by its parts, for callers that hold a structured error
-/// (the `invoke` check): the exception code, the service's message and the HTTP status.
+/// (the `invoke` check): the exception code, the service's message and the HTTP status, and
+/// the region and model the call went to, which fill the fix where the message is silent.
 pub fn classify_error(
     code: Option<&str>,
     message: &str,
     http_status: Option<u16>,
+    call: (&str, &str),
 ) -> Classification {
     let mut text = String::new();
     if let Some(code) = code {
@@ -111,7 +113,16 @@ pub fn classify_error(
     if let Some(status) = http_status {
         text.push_str(&format!(" (HTTP status: {status})"));
     }
-    classify(&text)
+    let norm = normalize::normalize(&text);
+    for secret in &norm.secrets {
+        crate::secrets::register(secret);
+    }
+    let mut extracted = extract::extract(&norm.text, &norm.lower);
+    let (region, model_id) = call;
+    let known = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    extracted.region = extracted.region.or_else(|| known(region));
+    extracted.model_id = extracted.model_id.or_else(|| known(model_id));
+    catalog().classify(&norm, extracted)
 }
 
 // ---- the catalog file ----------------------------------------------------------------------
@@ -925,18 +936,33 @@ mod tests {
 
     #[test]
     fn classify_error_parts() {
-        let c = classify_error(Some("ThrottlingException"), "", Some(429));
+        let c = classify_error(Some("ThrottlingException"), "", Some(429), ("", ""));
         assert_eq!(c.top().map(|r| r.cause), Some(Cause::Throttled));
         let c = classify_error(
             Some("ValidationException"),
             "Invocation of model ID anthropic.claude-3-7-sonnet-20250219-v1:0 with on-demand throughput isn\u{2019}t supported.",
             Some(400),
+            ("eu-west-1", "us.amazon.nova-lite-v1:0"),
         );
         assert_eq!(
             c.top().map(|r| r.cause),
             Some(Cause::InferenceProfileRequired)
         );
+        // The message's own model wins over the call's.
         assert!(c.causes[0].fix[0].contains("us.anthropic.claude-3-7-sonnet-20250219-v1:0"));
+        // Where the message is silent, the call's region fills the fix.
+        let c = classify_error(
+            Some("ValidationException"),
+            "The guardrail identifier or version provided in the request does not exist.",
+            Some(400),
+            ("eu-west-1", "amazon.nova-lite-v1:0"),
+        );
+        assert_eq!(c.top().map(|r| r.cause), Some(Cause::GuardrailUnavailable));
+        assert!(
+            c.causes[0].fix[0].contains("--region eu-west-1"),
+            "{:?}",
+            c.causes[0].fix
+        );
     }
 
     #[test]

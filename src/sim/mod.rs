@@ -137,6 +137,8 @@ pub struct Call {
     pub api_key: Option<crate::api_key::ApiKey>,
     /// InvokeModel's X-Amzn-Bedrock-Service-Tier header.
     pub service_tier_header: Option<String>,
+    /// InvokeModel's X-Amzn-Bedrock-GuardrailIdentifier and -GuardrailVersion headers.
+    pub guardrail_header: (Option<String>, Option<String>),
     pub method: String,
     pub path: String,
     pub query: String,
@@ -208,6 +210,10 @@ impl Sim {
                 .strip_prefix("Bearer ")
                 .map(crate::api_key::ApiKey::read),
             service_tier_header: header("x-amzn-bedrock-service-tier"),
+            guardrail_header: (
+                header("x-amzn-bedrock-guardrailidentifier"),
+                header("x-amzn-bedrock-guardrailversion"),
+            ),
             method: parts.method.to_string(),
             path,
             query: parts.uri.query().unwrap_or("").to_string(),

@@ -38,6 +38,20 @@ pub struct Scenario {
     /// Application inference profiles the account has created (CreateInferenceProfile).
     #[serde(default)]
     pub application_profiles: Vec<ApplicationProfile>,
+    /// Guardrails the account has (CreateGuardrail), each in one region.
+    #[serde(default)]
+    pub guardrails: Vec<Guardrail>,
+    /// Provisioned throughputs the account bought (CreateProvisionedModelThroughput).
+    #[serde(default)]
+    pub provisioned: Vec<Provisioned>,
+    /// Custom models (fine-tuned, distilled...) and their on-demand deployments.
+    #[serde(default)]
+    pub custom_models: Vec<CustomModel>,
+    #[serde(default)]
+    pub custom_deployments: Vec<CustomDeployment>,
+    /// Models brought with Custom Model Import.
+    #[serde(default)]
+    pub imported_models: Vec<ImportedModel>,
     #[serde(default = "yes")]
     pub use_case_submitted: bool,
     /// The organization's management account submitted the Anthropic form: this member
@@ -104,6 +118,19 @@ pub struct Client {
     /// `--stream` for the demo: the application streams.
     #[serde(default)]
     pub stream: bool,
+    /// `--guardrail` for the demo: the guardrail the application attaches (ID[:VERSION]).
+    #[serde(default, deserialize_with = "guardrail_ref")]
+    pub guardrail: Option<crate::cli::GuardrailRef>,
+}
+
+/// The same grammar as `--guardrail`, so a typo is an error naming the line.
+fn guardrail_ref<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::cli::GuardrailRef>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::cli::parse_guardrail(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 fn static_creds() -> ClientCredentials {
@@ -123,6 +150,7 @@ impl Default for Client {
             body: None,
             service_tier: None,
             stream: false,
+            guardrail: None,
         }
     }
 }
@@ -186,6 +214,110 @@ pub struct ModelOverride {
 
 fn any() -> String {
     "*".into()
+}
+
+/// A provisioned throughput (API_GetProvisionedModelThroughput.html): its ARN ends in a
+/// 12-character id, and it serves a foundation model (or a custom model) while InService.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provisioned {
+    /// `[a-z0-9]{12}`: arn:aws:bedrock:<region>:<account>:provisioned-model/<id>.
+    pub id: String,
+    pub name: String,
+    /// The foundation model it serves.
+    pub model: String,
+    #[serde(default = "in_service")]
+    pub status: ProvisionedStatus,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+    #[serde(default = "one")]
+    pub model_units: u32,
+}
+
+fn in_service() -> ProvisionedStatus {
+    ProvisionedStatus::InService
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A custom model (API_GetCustomModel.html):
+/// arn:aws:bedrock:<region>:<account>:custom-model/<base model id>/<id>.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomModel {
+    /// `[a-z0-9]{12}`.
+    pub id: String,
+    pub name: String,
+    /// The foundation model it was customized from.
+    pub base: String,
+    #[serde(default = "model_active")]
+    pub status: CustomModelStatus,
+}
+
+fn model_active() -> CustomModelStatus {
+    CustomModelStatus::Active
+}
+
+/// A custom model's on-demand deployment (API_GetCustomModelDeployment.html):
+/// arn:aws:bedrock:<region>:<account>:custom-model-deployment/<id>.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomDeployment {
+    pub id: String,
+    pub name: String,
+    /// The id of the custom model it serves.
+    pub custom_model: String,
+    #[serde(default = "model_active")]
+    pub status: CustomModelStatus,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+}
+
+/// An imported model (API_GetImportedModel.html): arn:...:imported-model/<id>. It has no
+/// status; `instruct_supported` says whether Converse serves it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportedModel {
+    pub id: String,
+    pub name: String,
+    pub architecture: String,
+    #[serde(default = "yes")]
+    pub instruct_supported: bool,
+}
+
+/// A guardrail (docs: API_GetGuardrail.html): its versions, status and whether its policies
+/// block the doctor's one-word probe.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guardrail {
+    /// `[a-z0-9]+`, the id in its ARN: arn:aws:bedrock:<region>:<account>:guardrail/<id>.
+    pub id: String,
+    pub name: String,
+    /// Its region (default: the scenario's).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The versions that exist: DRAFT always, numbered ones once published.
+    #[serde(default = "draft_only")]
+    pub versions: Vec<String>,
+    #[serde(default = "guardrail_ready")]
+    pub status: GuardrailStatus,
+    #[serde(default)]
+    pub status_reasons: Vec<String>,
+    #[serde(default)]
+    pub failure_recommendations: Vec<String>,
+    /// Its policies intervene on the probe ("Hi"): the call is answered, and blocked.
+    #[serde(default)]
+    pub blocks: bool,
+}
+
+fn draft_only() -> Vec<String> {
+    vec!["DRAFT".into()]
+}
+
+fn guardrail_ready() -> GuardrailStatus {
+    GuardrailStatus::Ready
 }
 
 /// An application inference profile: a tagged copy of a system profile (routing like it) or
@@ -495,6 +627,38 @@ spelled!(
 );
 
 spelled!(
+    /// GetGuardrail's status (aws-sdk-bedrock: GuardrailStatus).
+    GuardrailStatus {
+        Creating = "CREATING",
+        Updating = "UPDATING",
+        Versioning = "VERSIONING",
+        Ready = "READY",
+        Failed = "FAILED",
+        Deleting = "DELETING",
+    }
+);
+
+spelled!(
+    /// GetProvisionedModelThroughput's status (aws-sdk-bedrock: ProvisionedModelStatus).
+    ProvisionedStatus {
+        Creating = "Creating",
+        InService = "InService",
+        Updating = "Updating",
+        Failed = "Failed",
+    }
+);
+
+spelled!(
+    /// GetCustomModel's modelStatus and GetCustomModelDeployment's status (aws-sdk-bedrock:
+    /// ModelStatus, CustomModelDeploymentStatus: the same three words).
+    CustomModelStatus {
+        Active = "Active",
+        Creating = "Creating",
+        Failed = "Failed",
+    }
+);
+
+spelled!(
     /// A foundation model's modelLifecycle.status.
     Lifecycle {
         Active = "ACTIVE",
@@ -584,6 +748,18 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "model-timeout",
     "content-filtered",
     "account-restricted",
+    "guardrail-blocks-probe",
+    "guardrail-other-region",
+    "guardrail-version-missing",
+    "guardrail-failed",
+    "guardrail-apply-denied",
+    "guardrail-required-by-policy",
+    "provisioned-creating",
+    "provisioned-in-service",
+    "provisioned-failed",
+    "custom-model-called-directly",
+    "custom-deployment-failed",
+    "imported-no-converse",
 ];
 
 impl Scenario {

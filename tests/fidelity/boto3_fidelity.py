@@ -265,5 +265,80 @@ check(
 )
 zero.stop()
 
+# Guardrails: GetGuardrail, and runtime calls that carry one (guardrailConfig, or InvokeModel's
+# X-Amzn-Bedrock-Guardrail* headers).
+guard = Sim("guardrail-blocks-probe")
+hi = [{"role": "user", "content": [{"text": "Hi"}]}]
+
+
+def get_guardrail():
+    r = guard.client("bedrock").get_guardrail(guardrailIdentifier="gr7strict01", guardrailVersion="1")
+    assert_eq((r["guardrailId"], r["version"], r["status"]), ("gr7strict01", "1", "READY"))
+    assert_true(r["guardrailArn"].endswith(":guardrail/gr7strict01"), r["guardrailArn"])
+
+
+def guarded_invoke():
+    import json
+    r = guard.client("bedrock-runtime").invoke_model(
+        modelId="amazon.nova-lite-v1:0", body=b'{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}',
+        guardrailIdentifier="gr7strict01", guardrailVersion="1",
+    )
+    assert_eq(json.loads(r["body"].read())["amazon-bedrock-guardrailAction"], "INTERVENED")
+
+
+check("bedrock GetGuardrail", get_guardrail)
+check(
+    "bedrock GetGuardrail of a version that does not exist -> ResourceNotFoundException",
+    lambda: expect_error("ResourceNotFoundException", lambda: guard.client("bedrock").get_guardrail(guardrailIdentifier="gr7strict01", guardrailVersion="2")),
+)
+check(
+    "bedrock-runtime Converse with a guardrail that intervenes",
+    lambda: assert_eq(guard.client("bedrock-runtime").converse(modelId="amazon.nova-lite-v1:0", messages=hi, guardrailConfig={"guardrailIdentifier": "gr7strict01", "guardrailVersion": "1"})["stopReason"], "guardrail_intervened"),
+)
+check("bedrock-runtime InvokeModel with a guardrail that intervenes", guarded_invoke)
+check(
+    "bedrock-runtime Converse with a guardrail version that does not exist -> ValidationException",
+    lambda: expect_error("ValidationException", lambda: guard.client("bedrock-runtime").converse(modelId="amazon.nova-lite-v1:0", messages=hi, guardrailConfig={"guardrailIdentifier": "gr7strict01", "guardrailVersion": "9"})),
+)
+guard.stop()
+
+# Models the account owns: GetProvisionedModelThroughput, GetCustomModel, GetImportedModel, and
+# runtime calls by their ARN.
+owned = Sim("provisioned-in-service")
+pt = "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/pt0inservice"
+check(
+    "bedrock GetProvisionedModelThroughput",
+    lambda: assert_eq(owned.client("bedrock").get_provisioned_model_throughput(provisionedModelId=pt)["status"], "InService"),
+)
+check(
+    "bedrock-runtime Converse by a provisioned throughput's ARN",
+    lambda: assert_eq(owned.client("bedrock-runtime").converse(modelId=pt, messages=hi)["stopReason"], "end_turn"),
+)
+check(
+    "bedrock GetProvisionedModelThroughput of an unknown id -> ResourceNotFoundException",
+    lambda: expect_error("ResourceNotFoundException", lambda: owned.client("bedrock").get_provisioned_model_throughput(provisionedModelId="nosuch000000")),
+)
+owned.stop()
+
+custom = Sim("custom-model-called-directly")
+cm = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/cm0support01"
+check(
+    "bedrock GetCustomModel by ARN",
+    lambda: assert_eq(custom.client("bedrock").get_custom_model(modelIdentifier=cm)["modelStatus"], "Active"),
+)
+custom.stop()
+
+imported = Sim("imported-no-converse")
+im = "arn:aws:bedrock:us-east-1:111122223333:imported-model/im0qwen25abc"
+check(
+    "bedrock GetImportedModel",
+    lambda: assert_eq(imported.client("bedrock").get_imported_model(modelIdentifier=im)["instructSupported"], False),
+)
+check(
+    "bedrock-runtime Converse on an imported model without Converse -> ValidationException",
+    lambda: expect_error("ValidationException", lambda: imported.client("bedrock-runtime").converse(modelId=im, messages=hi)),
+)
+imported.stop()
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

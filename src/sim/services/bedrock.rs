@@ -298,6 +298,68 @@ impl World<'_> {
         }
     }
 
+    /// A guardrail of this region, by id or ARN (guardrails are regional).
+    pub(super) fn find_guardrail(
+        &self,
+        identifier: &str,
+    ) -> Option<&crate::sim::scenario::Guardrail> {
+        let s = self.sim.scenario();
+        let id = identifier.rsplit("guardrail/").next().unwrap_or(identifier);
+        s.guardrails
+            .iter()
+            .find(|g| g.id == id && g.region.as_deref().unwrap_or(&s.region) == self.region())
+    }
+
+    pub(super) fn guardrail_arn(&self, g: &crate::sim::scenario::Guardrail) -> String {
+        format!(
+            "arn:aws:bedrock:{}:{}:guardrail/{}",
+            self.region(),
+            self.account(),
+            g.id
+        )
+    }
+
+    /// GetGuardrail (GET /guardrails/{guardrailIdentifier}?guardrailVersion=): DRAFT when no
+    /// version is asked (API_GetGuardrail.html). An unknown guardrail or version is a 404
+    /// ResourceNotFoundException; its message is the API model's documentation of that error
+    /// (the service's own words for this case were not found published).
+    pub(super) fn get_guardrail(&self, protocol: Protocol) -> Reply {
+        let id = path_id(self.call, false);
+        let version = self
+            .call
+            .param("guardrailVersion")
+            .unwrap_or_else(|| "DRAFT".into());
+        let Some(g) = self
+            .find_guardrail(&id)
+            .filter(|g| g.versions.contains(&version))
+        else {
+            return protocol.error(
+                404,
+                "ResourceNotFoundException",
+                "The specified resource Amazon Resource Name (ARN) was not found. Check the Amazon Resource Name (ARN) and try your request again.",
+                self.rid,
+            );
+        };
+        let mut body = json!({
+            "name": g.name,
+            "guardrailId": g.id,
+            "guardrailArn": self.guardrail_arn(g),
+            "version": version,
+            "status": g.status.as_str(),
+            "createdAt": "2026-05-04T00:00:00Z",
+            "updatedAt": "2026-05-04T00:00:00Z",
+            "blockedInputMessaging": "Sorry, the model cannot answer this question.",
+            "blockedOutputsMessaging": "Sorry, the model cannot answer this question.",
+        });
+        if !g.status_reasons.is_empty() {
+            body["statusReasons"] = json!(g.status_reasons);
+        }
+        if !g.failure_recommendations.is_empty() {
+            body["failureRecommendations"] = json!(g.failure_recommendations);
+        }
+        wire::json_ok(&body)
+    }
+
     pub(super) fn use_case(&self, protocol: Protocol) -> Reply {
         if self.sim.scenario().use_case_submitted {
             // formData is a blob: base64 in JSON.

@@ -5,6 +5,7 @@ mod bedrock;
 mod cloudwatch;
 mod iam;
 mod organizations;
+mod owned;
 mod quotas;
 mod runtime;
 
@@ -118,6 +119,17 @@ fn bedrock_op(call: &Call) -> String {
         ("GET", "inference-profiles") if segs.len() == 1 => "ListInferenceProfiles",
         ("GET", "inference-profiles") => "GetInferenceProfile",
         ("GET", "use-case-for-model-access") => "GetUseCaseForModelAccess",
+        ("GET", "guardrails") if segs.len() > 1 => "GetGuardrail",
+        ("GET", "provisioned-model-throughput") if segs.len() > 1 => {
+            "GetProvisionedModelThroughput"
+        }
+        ("GET", "custom-models") if segs.len() > 1 => "GetCustomModel",
+        ("GET", "model-customization")
+            if segs.len() > 2 && segs[1] == "custom-model-deployments" =>
+        {
+            "GetCustomModelDeployment"
+        }
+        ("GET", "imported-models") if segs.len() > 1 => "GetImportedModel",
         ("POST", "model") if last == "invoke" => "InvokeModel",
         ("POST", "model") if last == "converse" => "Converse",
         ("POST", "model") if last == "converse-stream" => "ConverseStream",
@@ -181,6 +193,11 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
         ("bedrock", "ListInferenceProfiles") => w.list_profiles(),
         ("bedrock", "GetInferenceProfile") => w.get_profile(protocol),
         ("bedrock", "GetUseCaseForModelAccess") => w.use_case(protocol),
+        ("bedrock", "GetGuardrail") => w.get_guardrail(protocol),
+        ("bedrock", "GetProvisionedModelThroughput") => w.get_provisioned(protocol),
+        ("bedrock", "GetCustomModel") => w.get_custom_model(protocol),
+        ("bedrock", "GetCustomModelDeployment") => w.get_custom_deployment(protocol),
+        ("bedrock", "GetImportedModel") => w.get_imported_model(protocol),
         (
             "bedrock",
             "InvokeModel" | "Converse" | "ConverseStream" | "InvokeModelWithResponseStream",

@@ -3,13 +3,16 @@
 
 use super::iam::authorize;
 use super::*;
-use crate::sim::scenario::{AgreementStatus, Authorization, Availability};
+use crate::sim::scenario::{AgreementStatus, Authorization, Availability, GuardrailStatus};
 
 impl World<'_> {
     pub(super) fn invoke(&self, op: &str, protocol: Protocol) -> Reply {
         let s = self.sim.scenario();
         let id = path_id(self.call, true);
         let rid = self.rid;
+        if let Some(reply) = self.invoke_owned(op, protocol, &id) {
+            return reply;
+        }
         let application = self.find_application_profile(&id).filter(|_| {
             id.contains("application-inference-profile/") || self.find_profile(&id).is_none()
         });
@@ -87,9 +90,37 @@ impl World<'_> {
         // InvokeModel, ConverseStream as InvokeModelWithResponseStream: docs
         // security_iam_id-based-policy-examples).
         let action = super::iam_action("bedrock", op);
-        if let Some(denied) =
-            self.invoke_denied(&model, profile, application_arn.as_deref(), &action)
-        {
+        // A guardrail the call names must exist at that version in this region and be
+        // READY, and the caller must be allowed bedrock:ApplyGuardrail on it
+        // (guardrails-permissions.html). Users quote Bedrock's one answer for a wrong id, a
+        // wrong version and another region alike; that a guardrail not READY gets the same
+        // answer is this simulator's assumption (not found published).
+        let guardrail = match self.requested_guardrail() {
+            None => None,
+            Some((identifier, version)) => {
+                let found = self.find_guardrail(&identifier).filter(|g| {
+                    g.versions.contains(&version) && g.status == GuardrailStatus::Ready
+                });
+                let Some(g) = found else {
+                    return protocol.error(400, "ValidationException", "The guardrail identifier or version provided in the request does not exist.", rid);
+                };
+                let arn = self.guardrail_arn(g);
+                if let Some(denied) =
+                    self.denied(&arn, "bedrock:ApplyGuardrail", &iam_eval::Context::new())
+                {
+                    return protocol.error(403, "AccessDeniedException", &denied, rid);
+                }
+                Some((g, format!("{arn}:{version}")))
+            }
+        };
+        let guardrail_key = guardrail.as_ref().map(|(_, key)| key.as_str());
+        if let Some(denied) = self.invoke_denied(
+            &model,
+            profile,
+            application_arn.as_deref(),
+            &action,
+            guardrail_key,
+        ) {
             return protocol.error(403, "AccessDeniedException", &denied, rid);
         }
         // A token quota of 0 (new accounts can get reduced quotas) throttles every call
@@ -146,7 +177,12 @@ impl World<'_> {
                     .as_ref()
                     .is_none_or(|want| tier.as_deref() == Some(want.as_str()))
         });
-        let behavior = rule.map(|r| r.behavior.as_str()).unwrap_or("answer");
+        let blocked = guardrail.as_ref().is_some_and(|(g, _)| g.blocks);
+        let behavior = match rule.map(|r| r.behavior.as_str()) {
+            Some(b) => b,
+            None if blocked => "guardrail",
+            None => "answer",
+        };
         match behavior {
             "throttle" => protocol.error(429, "ThrottlingException", "Too many requests, please wait before trying again.", rid),
             "timeout" => protocol.error(408, "ModelTimeoutException", "Model has timed out in processing the request. Try your request again.", rid),
@@ -161,6 +197,12 @@ impl World<'_> {
                 wire::eventstream_ok(&stream_messages(op, model.m, behavior))
             }
             "filtered" if op == "Converse" => wire::json_ok(&converse_body("content_filtered", "")),
+            "guardrail" if op == "Converse" => wire::json_ok(&converse_body("guardrail_intervened", "Sorry, the model cannot answer this question.")),
+            "guardrail" => {
+                let mut body = invoke_body(model.m, false);
+                body["amazon-bedrock-guardrailAction"] = json!("INTERVENED");
+                wire::json_ok(&body)
+            }
             _ if op == "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
             _ => wire::json_ok(&invoke_body(model.m, behavior == "filtered")),
         }
@@ -254,15 +296,136 @@ impl World<'_> {
     /// Through an application profile, the application profile's ARN comes first, then what
     /// the profile it copies touches; `bedrock:InferenceProfileArn` is the application
     /// profile's ARN.
+    /// A call whose modelId is the ARN of a model the account owns: a provisioned throughput
+    /// or custom model deployment serves while InService / Active, and is authorized on its
+    /// own ARN; an imported model answers Converse only when `instructSupported`
+    /// (invoke-imported-model.html), else with the refusal Converse gives models it does not
+    /// serve. Assumption (no published wording found): a throughput or deployment that is not
+    /// serving, and a custom model called by its own ARN, get "The provided model identifier is
+    /// invalid."
+    fn invoke_owned(&self, op: &str, protocol: Protocol, id: &str) -> Option<Reply> {
+        let rid = self.rid;
+        let invalid = || {
+            protocol.error(
+                400,
+                "ValidationException",
+                "The provided model identifier is invalid.",
+                rid,
+            )
+        };
+        let (arn, serving, base) = if id.contains(":provisioned-model/") {
+            let p = self.find_provisioned(id)?;
+            let serving = p.status == crate::sim::scenario::ProvisionedStatus::InService;
+            (self.provisioned_arn(p), serving, self.find_model(&p.model))
+        } else if id.contains(":custom-model-deployment/") {
+            let d = self.find_deployment(id)?;
+            let base = self
+                .find_custom_model(&d.custom_model)
+                .and_then(|m| self.find_model(&m.base));
+            let serving = d.status == crate::sim::scenario::CustomModelStatus::Active;
+            (self.deployment_arn(d), serving, base)
+        } else if id.contains(":custom-model/") {
+            let m = self.find_custom_model(id)?;
+            (self.custom_model_arn(m), false, None)
+        } else if id.contains(":imported-model/") {
+            let m = self.find_imported(id)?;
+            if op.starts_with("Converse") && !m.instruct_supported {
+                return Some(protocol.error(400, "ValidationException", "This action doesn't support the model that you provided. Try again with a supported text or chat model.", rid));
+            }
+            // It answers in its architecture's format; the simulator answers as Mistral does.
+            let stand_in = snapshot()
+                .models
+                .iter()
+                .find(|c| c.provider == "Mistral AI");
+            (
+                self.imported_arn(m),
+                true,
+                stand_in.and_then(|c| self.find_model(&c.model_id)),
+            )
+        } else {
+            return None;
+        };
+        if !serving {
+            return Some(invalid());
+        }
+        let action = super::iam_action("bedrock", op);
+        if let Some(denied) = self.denied(&arn, &action, &iam_eval::Context::new()) {
+            return Some(protocol.error(403, "AccessDeniedException", &denied, rid));
+        }
+        let Some(model) = base else {
+            return Some(invalid());
+        };
+        let streaming = op == "ConverseStream" || op == "InvokeModelWithResponseStream";
+        Some(match op {
+            _ if streaming => wire::eventstream_ok(&stream_messages(op, model.m, "answer")),
+            "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
+            _ => wire::json_ok(&invoke_body(model.m, false)),
+        })
+    }
+
+    /// The guardrail a runtime call names: Converse's guardrailConfig, InvokeModel's headers
+    /// (a missing version is DRAFT here).
+    fn requested_guardrail(&self) -> Option<(String, String)> {
+        let (id, version) = match &self.call.guardrail_header {
+            (Some(id), version) => (id.clone(), version.clone()),
+            (None, _) => {
+                let body: Value = serde_json::from_slice(&self.call.body).ok()?;
+                let config = body.get("guardrailConfig")?;
+                (
+                    config["guardrailIdentifier"].as_str()?.to_string(),
+                    config["guardrailVersion"].as_str().map(str::to_string),
+                )
+            }
+        };
+        Some((id, version.unwrap_or_else(|| "DRAFT".into())))
+    }
+
+    /// Why the caller may not perform `action` on `resource`, in AWS's words, if it may not.
+    fn denied(&self, resource: &str, action: &str, extra: &iam_eval::Context) -> Option<String> {
+        let s = self.sim.scenario();
+        let principal = self.caller_principal();
+        let who = if self.call.bearer {
+            principal.clone()
+        } else {
+            s.identity.arn.clone()
+        };
+        let mut context = extra.clone();
+        context
+            .entry("aws:requestedregion".into())
+            .or_insert_with(|| vec![self.region().to_string()]);
+        context.insert("aws:principalarn".into(), vec![principal.clone()]);
+        let d = authorize(s, &principal, action, resource, &context);
+        let base =
+            format!("User: {who} is not authorized to perform: {action} on resource: {resource}");
+        if !d.allowed_by_organizations {
+            return Some(format!(
+                "{base} with an explicit deny in a service control policy"
+            ));
+        }
+        if !d.allowed_by_boundary {
+            return Some(format!(
+                "{base} because no permissions boundary allows the {action} action"
+            ));
+        }
+        match d.decision {
+            Verdict::ExplicitDeny => Some(format!(
+                "{base} with an explicit deny in an identity-based policy"
+            )),
+            Verdict::ImplicitDeny => Some(format!(
+                "{base} because no identity-based policy allows the {action} action"
+            )),
+            Verdict::Allowed => None,
+        }
+    }
+
     pub(super) fn invoke_denied(
         &self,
         model: &ModelView,
         profile: Option<&CatalogProfile>,
         application_arn: Option<&str>,
         action: &str,
+        guardrail_key: Option<&str>,
     ) -> Option<String> {
-        let s = self.sim.scenario();
-        let principal = self.caller_principal();
         let here = self.region().to_string();
         let fm = |r: &str| format!("arn:aws:bedrock:{r}::foundation-model/{}", model.m.model_id);
         let mut targets: Vec<(String, String)> = Vec::new();
@@ -292,44 +455,17 @@ impl World<'_> {
             }
             None => targets.push((fm(&here), here.clone())),
         }
-        let who = if self.call.bearer {
-            principal.clone()
-        } else {
-            s.identity.arn.clone()
-        };
         for (resource, region) in targets {
             let mut context = iam_eval::Context::new();
             context.insert("aws:requestedregion".into(), vec![region]);
-            context.insert("aws:principalarn".into(), vec![principal.clone()]);
             if let Some(arn) = &profile_arn {
                 context.insert("bedrock:inferenceprofilearn".into(), vec![arn.clone()]);
             }
-            let d = authorize(s, &principal, action, &resource, &context);
-            let base = format!(
-                "User: {who} is not authorized to perform: {action} on resource: {resource}"
-            );
-            if !d.allowed_by_organizations {
-                return Some(format!(
-                    "{base} with an explicit deny in a service control policy"
-                ));
+            if let Some(key) = guardrail_key {
+                context.insert("bedrock:guardrailidentifier".into(), vec![key.to_string()]);
             }
-            if !d.allowed_by_boundary {
-                return Some(format!(
-                    "{base} because no permissions boundary allows the {action} action"
-                ));
-            }
-            match d.decision {
-                Verdict::ExplicitDeny => {
-                    return Some(format!(
-                        "{base} with an explicit deny in an identity-based policy"
-                    ))
-                }
-                Verdict::ImplicitDeny => {
-                    return Some(format!(
-                        "{base} because no identity-based policy allows the {action} action"
-                    ))
-                }
-                Verdict::Allowed => {}
+            if let Some(why) = self.denied(&resource, action, &context) {
+                return Some(why);
             }
         }
         None
@@ -363,6 +499,9 @@ pub(super) fn stream_messages(
             json!({ "text": "Hel" })
         } else {
             let mut b = invoke_body(m, behavior == "filtered");
+            if behavior == "guardrail" {
+                b["amazon-bedrock-guardrailAction"] = json!("INTERVENED");
+            }
             b["amazon-bedrock-invocationMetrics"] = json!({
                 "inputTokenCount": 1, "outputTokenCount": 1,
                 "invocationLatency": 1, "firstByteLatency": 1
@@ -383,10 +522,10 @@ pub(super) fn stream_messages(
         )),
         "stream-cut" => {}
         _ if op == "ConverseStream" => {
-            let stop = if behavior == "filtered" {
-                "content_filtered"
-            } else {
-                "end_turn"
+            let stop = match behavior {
+                "filtered" => "content_filtered",
+                "guardrail" => "guardrail_intervened",
+                _ => "end_turn",
             };
             out.push(Event("contentBlockStop", json!({ "contentBlockIndex": 0 })));
             out.push(Event("messageStop", json!({ "stopReason": stop })));
