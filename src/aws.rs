@@ -21,6 +21,16 @@ pub struct Sourced {
     pub source: String,
 }
 
+impl Sourced {
+    /// A value given by the `--region` flag.
+    pub fn flag(value: &str) -> Sourced {
+        Sourced {
+            value: value.to_string(),
+            source: "--region".into(),
+        }
+    }
+}
+
 /// The AWS settings in force for this run, resolved once before any check starts.
 #[derive(Debug, Clone)]
 pub struct AwsSetup {
@@ -111,7 +121,7 @@ impl AwsSetup {
     /// profile, instance metadata, and last the first of --regions (`regions_flag`).
     pub async fn resolve(
         environment: &Environment,
-        region_flag: Option<&str>,
+        region_flag: Option<Sourced>,
         regions_flag: &[String],
         profile_flag: Option<&str>,
         endpoint_flag: Option<&str>,
@@ -175,10 +185,7 @@ impl AwsSetup {
             .map(|v| v.eq_ignore_ascii_case("true"))
             .unwrap_or(false);
         let region = if let Some(r) = region_flag {
-            Some(Sourced {
-                value: r.to_string(),
-                source: "--region".into(),
-            })
+            Some(r)
         } else if let Some((var, r)) = ENV_REGION.iter().find_map(|v| env(v).map(|r| (v, r))) {
             Some(Sourced {
                 value: r,
@@ -453,6 +460,10 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub quotas: aws_sdk_servicequotas::Client,
     pub runtime: aws_sdk_bedrockruntime::Client,
+    /// Knowledge bases (bedrock-agent) and retrieval (bedrock-agent-runtime).
+    pub agent: aws_sdk_bedrockagent::Client,
+    pub agent_runtime: aws_sdk_bedrockagentruntime::Client,
+    pub lambda: aws_sdk_lambda::Client,
     /// None when the clients were given (tests): then every region uses the same ones.
     made_from: Option<MadeFrom>,
 }
@@ -507,7 +518,10 @@ impl Clients {
             organizations: client!(aws_sdk_organizations, &from, home.clone()),
             cloudwatch: client!(aws_sdk_cloudwatch, &from, home.clone()),
             quotas: client!(aws_sdk_servicequotas, &from, home.clone()),
-            runtime: client!(aws_sdk_bedrockruntime, &from, home),
+            runtime: client!(aws_sdk_bedrockruntime, &from, home.clone()),
+            agent: client!(aws_sdk_bedrockagent, &from, home.clone()),
+            agent_runtime: client!(aws_sdk_bedrockagentruntime, &from, home.clone()),
+            lambda: client!(aws_sdk_lambda, &from, home),
             made_from: Some(from),
         }
     }
@@ -528,6 +542,9 @@ impl Clients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&nowhere),
             quotas: aws_sdk_servicequotas::Client::new(&nowhere),
             runtime: aws_sdk_bedrockruntime::Client::new(&nowhere),
+            agent: aws_sdk_bedrockagent::Client::new(&nowhere),
+            agent_runtime: aws_sdk_bedrockagentruntime::Client::new(&nowhere),
+            lambda: aws_sdk_lambda::Client::new(&nowhere),
             made_from: None,
         }
     }
@@ -548,6 +565,9 @@ impl Clients {
             cloudwatch: client!(aws_sdk_cloudwatch, from, r()),
             quotas: client!(aws_sdk_servicequotas, from, r()),
             runtime: client!(aws_sdk_bedrockruntime, from, r()),
+            agent: client!(aws_sdk_bedrockagent, from, r()),
+            agent_runtime: client!(aws_sdk_bedrockagentruntime, from, r()),
+            lambda: client!(aws_sdk_lambda, from, r()),
             made_from: self.made_from.clone(),
         }
     }

@@ -48,7 +48,7 @@ async fn refresh(args: &CatalogRefreshArgs) -> i32 {
     }
     let setup = AwsSetup::resolve(
         &aws::Environment::Process,
-        args.region.as_deref(),
+        args.region.as_deref().map(aws::Sourced::flag),
         &[],
         args.profile.as_deref(),
         args.endpoint_url.as_deref(),

@@ -235,6 +235,23 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "ID[:VERSION]", value_parser = parse_guardrail)]
     pub guardrail: Option<GuardrailRef>,
 
+    /// Check a knowledge base your application queries (its 10-character id): it and its data
+    /// sources are ready, the latest ingestion jobs, its service role's trust and embedding
+    /// model, and whether the principal may Retrieve from it
+    #[arg(long, value_name = "ID", value_parser = parse_knowledge_base)]
+    pub knowledge_base: Option<String>,
+
+    /// With --knowledge-base: one Retrieve call with this text (read-only), to see how many
+    /// results come back and their scores ("sync succeeded but retrieval returns nothing")
+    #[arg(long, value_name = "TEXT", requires = "knowledge_base", value_parser = parse_kb_query)]
+    pub kb_query: Option<String>,
+
+    /// Check the Lambda function that calls Bedrock (name or ARN): its role becomes the
+    /// principal, its region and the model ids in its environment the run's (unless given),
+    /// and its timeout is compared with the model's latency
+    #[arg(long, value_name = "NAME|ARN", value_parser = parse_lambda)]
+    pub lambda: Option<LambdaRef>,
+
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly
     #[arg(long, value_name = "FILE")]
@@ -412,6 +429,88 @@ pub fn parse_principal(s: &str) -> Result<String, String> {
             "`{}` is not an IAM role or user ARN (arn:aws:iam::123456789012:role/path/name)",
             s.escape_debug()
         ))
+    }
+}
+
+/// A Lambda function as `--lambda` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaRef {
+    /// What GetFunctionConfiguration is given: the name or the ARN as written.
+    pub function: String,
+    /// The region of an ARN.
+    pub region: Option<String>,
+}
+
+/// A function name (`[a-zA-Z0-9-_]{1,64}`, optionally `:qualifier`) or a function ARN
+/// (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]), as the Lambda API accepts them.
+pub fn parse_lambda(s: &str) -> Result<LambdaRef, String> {
+    let bad = |why: &str| format!("`{}` is not a Lambda function: {why}", s.escape_debug());
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 64
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let qualifier_ok = |q: &str| {
+        !q.is_empty()
+            && q.len() <= 128
+            && q.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_$.".contains(&b))
+    };
+    let (name, qualifier, region) = match s.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.split(':').collect();
+            let ok = (6..=7).contains(&parts.len())
+                && parts[0].starts_with("aws")
+                && parts[1] == "lambda"
+                && crate::aws::region_looks_valid(parts[2])
+                && parts[3].len() == 12
+                && parts[3].bytes().all(|b| b.is_ascii_digit())
+                && parts[4] == "function";
+            if !ok {
+                return Err(bad(
+                    "an ARN looks like arn:aws:lambda:us-east-1:123456789012:function:my-function",
+                ));
+            }
+            (parts[5], parts.get(6).copied(), Some(parts[2].to_string()))
+        }
+        None => match s.split_once(':') {
+            Some((n, q)) => (n, Some(q), None),
+            None => (s, None, None),
+        },
+    };
+    if !name_ok(name) {
+        return Err(bad(
+            "a function name is 1 to 64 letters, digits, `-` or `_`",
+        ));
+    }
+    if qualifier.is_some_and(|q| !qualifier_ok(q)) {
+        return Err(bad("the qualifier after `:` is a version or alias"));
+    }
+    Ok(LambdaRef {
+        function: s.to_string(),
+        region,
+    })
+}
+
+/// A knowledge base id: 10 letters or digits (KnowledgeBaseId in the Bedrock Agents API).
+pub fn parse_knowledge_base(s: &str) -> Result<String, String> {
+    if s.len() == 10 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not a knowledge base id (10 letters or digits, as aws bedrock-agent list-knowledge-bases prints it)",
+            s.escape_debug()
+        ))
+    }
+}
+
+/// A Retrieve query: 1 to 20,000 characters (RetrievalQuery's text).
+pub fn parse_kb_query(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() || s.chars().count() > 20_000 {
+        Err("--kb-query needs 1 to 20000 characters of text".to_string())
+    } else {
+        Ok(s.to_string())
     }
 }
 
@@ -644,6 +743,30 @@ fn parse_model(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lambda_functions_and_knowledge_bases_follow_aws_patterns() {
+        let f =
+            parse_lambda("arn:aws:lambda:eu-west-1:123456789012:function:image-gen:live").unwrap();
+        assert_eq!(f.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(parse_lambda("image-gen").unwrap().region, None);
+        assert!(parse_lambda("image-gen:$LATEST").is_ok());
+        for wrong in [
+            "",
+            "has space",
+            "arn:aws:lambda:eu-west-1:123:function:x",
+            "arn:aws:s3:::b",
+            "a/b",
+            &"x".repeat(65),
+        ] {
+            let e = parse_lambda(wrong).unwrap_err();
+            assert!(e.contains(&format!("`{wrong}`")), "{e}");
+        }
+        assert!(parse_knowledge_base("ABCDEF1234").is_ok());
+        for wrong in ["ABCDEF123", "ABCDEF12345", "ABCDEF-123"] {
+            assert!(parse_knowledge_base(wrong).unwrap_err().contains(wrong));
+        }
+    }
 
     #[test]
     fn guardrails_follow_aws_patterns() {

@@ -15,6 +15,8 @@ pub struct ConfigFile {
     pub models: Vec<String>,
     pub principal: Option<String>,
     pub guardrail: Option<String>,
+    pub knowledge_base: Option<String>,
+    pub lambda: Option<String>,
     #[serde(default)]
     pub only: Vec<String>,
     #[serde(default)]
@@ -66,6 +68,16 @@ pub fn apply(
         let g = crate::cli::parse_guardrail(g)
             .map_err(|e| format!("config `{}`: guardrail: {e}", path.display()))?;
         args.guardrail = Some(g);
+    }
+    if let (false, Some(kb)) = (given("knowledge_base"), &file.knowledge_base) {
+        let kb = crate::cli::parse_knowledge_base(kb)
+            .map_err(|e| format!("config `{}`: knowledge-base: {e}", path.display()))?;
+        args.knowledge_base = Some(kb);
+    }
+    if let (false, Some(f)) = (given("lambda"), &file.lambda) {
+        let f = crate::cli::parse_lambda(f)
+            .map_err(|e| format!("config `{}`: lambda: {e}", path.display()))?;
+        args.lambda = Some(f);
     }
     if !given("only") && !file.only.is_empty() {
         args.only = file.only.clone();

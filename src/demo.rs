@@ -56,6 +56,13 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
     if args.guardrail.is_none() {
         args.guardrail = c.guardrail.clone();
     }
+    if let (None, Some(f)) = (&args.lambda, &c.lambda) {
+        args.lambda = crate::cli::parse_lambda(f).ok();
+    }
+    if args.knowledge_base.is_none() {
+        args.knowledge_base = c.knowledge_base.clone();
+        args.kb_query = args.kb_query.take().or_else(|| c.kb_query.clone());
+    }
     if args.principal.is_none() {
         args.principal = c.principal.clone();
     }
@@ -70,7 +77,8 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
             args.body = Some(path);
         }
     }
-    if args.models.is_empty() {
+    // A function's models come from its environment (--lambda), not the scenario's list.
+    if args.models.is_empty() && args.lambda.is_none() {
         args.models = scenario.models.clone();
     }
     Environment::Given(vars)

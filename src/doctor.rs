@@ -95,7 +95,14 @@ async fn run_once(
     };
     let setup = AwsSetup::resolve(
         environment,
-        args.region.as_deref(),
+        // --region, else the region of a --lambda ARN (the function calls Bedrock there).
+        args.region.as_deref().map(aws::Sourced::flag).or_else(|| {
+            let region = args.lambda.as_ref()?.region.clone()?;
+            Some(aws::Sourced {
+                value: region,
+                source: "the ARN of --lambda".into(),
+            })
+        }),
         &regions,
         args.profile.as_deref(),
         args.endpoint_url.as_deref(),
@@ -113,8 +120,31 @@ async fn run_once(
     let sdk = aws::sdk_config(&setup, environment, args.endpoint_url.as_deref(), limits).await;
     let credentials = sdk.credentials_provider();
     let call_log = crate::calls::CallLog::default();
+    let clients = Clients::new(&sdk, &call_log, usize::from(args.concurrency));
+    // --lambda decides whose permissions and which models the run checks: it is read first
+    // (one call, bounded like a check), and its settings fill what the command line left.
+    let mut args = args.clone();
+    let lambda = match &args.lambda {
+        Some(function) => {
+            let read =
+                tokio::time::timeout(args.check_timeout, checks::lambda::read(&clients, function))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(crate::aws::CallFailure::TimedOut(format!(
+                            "no answer within {:.1}s",
+                            args.check_timeout.as_secs_f64()
+                        )))
+                    });
+            if let Ok(f) = &read {
+                checks::lambda::apply(f, &mut args);
+            }
+            Some(read)
+        }
+        None => None,
+    };
+    let args = &args;
     let mut env = RunEnv {
-        clients: Clients::new(&sdk, &call_log, usize::from(args.concurrency)),
+        clients,
         models: args.models.clone(),
         credentials: credentials.clone(),
         shared: Default::default(),
@@ -123,6 +153,7 @@ async fn run_once(
         setup,
         regions,
         all_models: Default::default(),
+        lambda,
         regional: Default::default(),
     };
     // `--model all`: each region's list, bounded to half the run (and one check's time) so

@@ -248,6 +248,29 @@ fn bad_flag_values_are_one_line_naming_the_value() {
             usage(named),
         ));
     }
+    // Lambda functions and knowledge bases: AWS's name, ARN and id patterns.
+    for (flag, value, named) in [
+        ("--lambda", "has space", "`has space`"),
+        (
+            "--lambda",
+            "arn:aws:lambda:us-east-1:123:function:x",
+            "arn:aws:lambda:us-east-1:123:function:x",
+        ),
+        ("--lambda", "arn:aws:s3:::bucket", "arn:aws:s3:::bucket"),
+        ("--knowledge-base", "KB123", "`KB123`"),
+        ("--knowledge-base", "KB12345678-", "`KB12345678-`"),
+    ] {
+        cases.push(case(
+            format!("{flag} {value:?}"),
+            &[&format!("{flag}={value}")],
+            usage(named),
+        ));
+    }
+    cases.push(case(
+        "--kb-query without --knowledge-base",
+        &["--kb-query", "hello"],
+        usage("--knowledge-base"),
+    ));
     cases.push(case(
         "--only guardrail without --guardrail",
         &["--only", "guardrail"],
@@ -386,6 +409,8 @@ fn bad_config_and_body_files_are_one_line_naming_the_file() {
         ),
         config("principal.toml", b"principal = \"nope\"\n", "`nope`"),
         config("guardrail.toml", b"guardrail = \"NOPE:1\"\n", "`NOPE:1`"),
+        config("lambda.toml", b"lambda = \"a b\"\n", "`a b`"),
+        config("kb.toml", b"knowledge-base = \"short\"\n", "`short`"),
         config("profile.toml", b"profile = \"a b\"\n", "`a b`"),
         config(
             "mute.toml",

@@ -106,7 +106,7 @@ fn the_healthy_run_calls_each_operation_once() {
 }
 
 /// Every operation the doctor may call (as the simulator logs them): reads only.
-const READS: [(&str, &str); 20] = [
+const READS: [(&str, &str); 26] = [
     ("sts", "GetCallerIdentity"),
     ("iam", "GetRole"),
     ("iam", "GetUser"),
@@ -121,6 +121,12 @@ const READS: [(&str, &str); 20] = [
     ("bedrock", "GetCustomModel"),
     ("bedrock", "GetCustomModelDeployment"),
     ("bedrock", "GetImportedModel"),
+    ("bedrock", "GetKnowledgeBase"),
+    ("bedrock", "ListDataSources"),
+    ("bedrock", "ListIngestionJobs"),
+    ("bedrock", "GetIngestionJob"),
+    ("bedrock", "Retrieve"),
+    ("lambda", "GetFunctionConfiguration"),
     ("monitoring", "GetMetricData"),
     ("organizations", "DescribeOrganization"),
     ("organizations", "ListParents"),

@@ -20,10 +20,12 @@ const PER_MINUTE: [&str; 4] = [
     "InputTokenCount",
     "OutputTokenCount",
 ];
-const PER_WINDOW: [(&str, &str); 3] = [
+const PER_WINDOW: [(&str, &str); 4] = [
     ("InvocationClientErrors", "Sum"),
     ("InvocationServerErrors", "Sum"),
     ("InvocationLatency", "Average"),
+    // For --lambda: the latency a function's timeout must leave room for.
+    ("InvocationLatency", "p99"),
 ];
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,6 +35,8 @@ pub struct ModelMetrics {
     pub client_errors: f64,
     pub server_errors: f64,
     pub latency_ms: Option<f64>,
+    /// InvocationLatency's 99th percentile over the window.
+    pub latency_p99_ms: Option<f64>,
     pub input_tokens: f64,
     pub output_tokens: f64,
     /// The minute with the most requests (invocations + throttles): (epoch secs, count).
@@ -152,6 +156,7 @@ pub async fn fetch(
         let (out_t, out_v) = get("p3");
         let tokens = busiest(&[get("p2"), (out_t, out_v.iter().map(|v| v * rate).collect())]);
         let latency = get("w2").1;
+        let p99 = get("w3").1;
         result.insert(
             m.clone(),
             ModelMetrics {
@@ -163,6 +168,7 @@ pub async fn fetch(
                 server_errors: sum("w1"),
                 latency_ms: (!latency.is_empty())
                     .then(|| latency.iter().sum::<f64>() / latency.len() as f64),
+                latency_p99_ms: p99.iter().copied().reduce(f64::max),
                 busiest_minute: busiest_requests,
                 busiest_tokens_minute: tokens,
                 shape: shape(&inv_t, &inv_v, &thr_t, &thr_v, start, window),

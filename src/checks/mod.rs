@@ -9,6 +9,8 @@ mod iam_permissions;
 pub mod identity;
 pub mod inference_profile;
 mod invoke;
+pub mod knowledge_base;
+pub mod lambda;
 mod marketplace;
 pub mod metrics;
 pub mod model_access;
@@ -67,6 +69,9 @@ pub struct RunEnv {
     pub regions: Vec<String>,
     /// `--model all`, expanded: the models each region offers.
     pub all_models: std::collections::HashMap<String, Vec<String>>,
+    /// `--lambda`: the function, read before the checks start (it sets the principal and the
+    /// models).
+    pub lambda: Option<lambda::Read>,
     /// Clients for the regions other than the run's own, built on first use.
     pub regional: std::sync::Mutex<std::collections::HashMap<String, Clients>>,
 }
@@ -85,6 +90,7 @@ impl RunEnv {
             body: None,
             regions: vec![],
             all_models: Default::default(),
+            lambda: None,
             regional: Default::default(),
         }
     }
@@ -240,6 +246,8 @@ const REGISTRY: &[(&str, RunFn)] = registry![
     "principal" => principal,
     "api-key" => api_key,
     "guardrail" => guardrail,
+    "lambda" => lambda,
+    "knowledge-base" => knowledge_base,
     "iam-permissions" => iam_permissions,
     "scp" => scp,
     "marketplace" => marketplace,
@@ -306,6 +314,8 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static Check>, S
 fn flag_given(flag: &str, settings: &crate::cli::DoctorArgs) -> Option<bool> {
     match flag {
         "guardrail" => Some(settings.guardrail.is_some()),
+        "lambda" => Some(settings.lambda.is_some()),
+        "knowledge-base" => Some(settings.knowledge_base.is_some()),
         _ => None,
     }
 }

@@ -52,6 +52,12 @@ pub struct Scenario {
     /// Models brought with Custom Model Import.
     #[serde(default)]
     pub imported_models: Vec<ImportedModel>,
+    /// Knowledge bases (bedrock-agent), in the scenario's region.
+    #[serde(default)]
+    pub knowledge_bases: Vec<KnowledgeBase>,
+    /// Lambda functions (GetFunctionConfiguration), in the scenario's region.
+    #[serde(default)]
+    pub functions: Vec<Function>,
     #[serde(default = "yes")]
     pub use_case_submitted: bool,
     /// The organization's management account submitted the Anthropic form: this member
@@ -121,6 +127,14 @@ pub struct Client {
     /// `--guardrail` for the demo: the guardrail the application attaches (ID[:VERSION]).
     #[serde(default, deserialize_with = "guardrail_ref")]
     pub guardrail: Option<crate::cli::GuardrailRef>,
+    /// `--lambda` for the demo: the function that calls Bedrock.
+    #[serde(default)]
+    pub lambda: Option<String>,
+    /// `--knowledge-base` and `--kb-query` for the demo.
+    #[serde(default)]
+    pub knowledge_base: Option<String>,
+    #[serde(default)]
+    pub kb_query: Option<String>,
 }
 
 /// The same grammar as `--guardrail`, so a typo is an error naming the line.
@@ -151,6 +165,9 @@ impl Default for Client {
             service_tier: None,
             stream: false,
             guardrail: None,
+            lambda: None,
+            knowledge_base: None,
+            kb_query: None,
         }
     }
 }
@@ -214,6 +231,86 @@ pub struct ModelOverride {
 
 fn any() -> String {
     "*".into()
+}
+
+/// A knowledge base (bedrock-agent GetKnowledgeBase), its data sources and their ingestion
+/// jobs, newest first; `results` is how many chunks Retrieve finds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeBase {
+    /// 10 letters or digits.
+    pub id: String,
+    pub name: String,
+    #[serde(default = "kb_active")]
+    pub status: KnowledgeBaseStatus,
+    #[serde(default)]
+    pub failure_reasons: Vec<String>,
+    /// Its service role's ARN.
+    pub role: String,
+    pub embedding_model: String,
+    #[serde(default)]
+    pub data_sources: Vec<DataSource>,
+    #[serde(default)]
+    pub results: u32,
+}
+
+fn kb_active() -> KnowledgeBaseStatus {
+    KnowledgeBaseStatus::Active
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "ds_available")]
+    pub status: DataSourceStatus,
+    /// Newest first.
+    #[serde(default)]
+    pub jobs: Vec<IngestionJob>,
+}
+
+fn ds_available() -> DataSourceStatus {
+    DataSourceStatus::Available
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestionJob {
+    pub id: String,
+    pub status: IngestionJobStatus,
+    #[serde(default)]
+    pub scanned: u64,
+    #[serde(default)]
+    pub indexed: u64,
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default)]
+    pub failure_reasons: Vec<String>,
+}
+
+/// A Lambda function (API_GetFunctionConfiguration.html).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    pub name: String,
+    /// The execution role's ARN.
+    pub role: String,
+    /// Seconds; Lambda's default is 3.
+    #[serde(default = "three")]
+    pub timeout: u32,
+    #[serde(default = "python")]
+    pub runtime: String,
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+fn three() -> u32 {
+    3
+}
+
+fn python() -> String {
+    "python3.12".into()
 }
 
 /// A provisioned throughput (API_GetProvisionedModelThroughput.html): its ARN ends in a
@@ -395,6 +492,9 @@ pub struct NamedPath {
     pub name: String,
     #[serde(default = "root_path")]
     pub path: String,
+    /// A role's trust policy (JSON), as GetRole answers it.
+    #[serde(default)]
+    pub trust: Option<String>,
 }
 
 fn root_path() -> String {
@@ -659,6 +759,43 @@ spelled!(
 );
 
 spelled!(
+    /// GetKnowledgeBase's status (aws-sdk-bedrockagent: KnowledgeBaseStatus).
+    KnowledgeBaseStatus {
+        Creating = "CREATING",
+        Active = "ACTIVE",
+        Deleting = "DELETING",
+        Updating = "UPDATING",
+        Failed = "FAILED",
+        DeleteUnsuccessful = "DELETE_UNSUCCESSFUL",
+        UpdateUnsuccessful = "UPDATE_UNSUCCESSFUL",
+    }
+);
+
+spelled!(
+    /// A data source's status (aws-sdk-bedrockagent: DataSourceStatus).
+    DataSourceStatus {
+        Available = "AVAILABLE",
+        Deleting = "DELETING",
+        DeleteUnsuccessful = "DELETE_UNSUCCESSFUL",
+        Creating = "CREATING",
+        Updating = "UPDATING",
+        Failed = "FAILED",
+    }
+);
+
+spelled!(
+    /// An ingestion job's status (aws-sdk-bedrockagent: IngestionJobStatus).
+    IngestionJobStatus {
+        Starting = "STARTING",
+        InProgress = "IN_PROGRESS",
+        Complete = "COMPLETE",
+        Failed = "FAILED",
+        Stopping = "STOPPING",
+        Stopped = "STOPPED",
+    }
+);
+
+spelled!(
     /// A foundation model's modelLifecycle.status.
     Lifecycle {
         Active = "ACTIVE",
@@ -760,6 +897,11 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "custom-model-called-directly",
     "custom-deployment-failed",
     "imported-no-converse",
+    "lambda-image-timeout",
+    "lambda-latency-p99",
+    "knowledge-base-sync-failed",
+    "knowledge-base-role-cannot-embed",
+    "knowledge-base-retrieves-nothing",
 ];
 
 impl Scenario {

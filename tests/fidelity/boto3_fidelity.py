@@ -340,5 +340,44 @@ check(
 )
 imported.stop()
 
+# Knowledge bases (bedrock-agent, bedrock-agent-runtime) and Lambda.
+kb = Sim("knowledge-base-sync-failed")
+check(
+    "bedrock-agent GetKnowledgeBase",
+    lambda: assert_eq(kb.client("bedrock-agent").get_knowledge_base(knowledgeBaseId="KB7SUPPORT")["knowledgeBase"]["status"], "ACTIVE"),
+)
+check(
+    "bedrock-agent ListDataSources",
+    lambda: assert_eq(len(kb.client("bedrock-agent").list_data_sources(knowledgeBaseId="KB7SUPPORT")["dataSourceSummaries"]), 2),
+)
+
+
+def latest_job():
+    jobs = kb.client("bedrock-agent").list_ingestion_jobs(
+        knowledgeBaseId="KB7SUPPORT", dataSourceId="DS1ARTICLE", sortBy={"attribute": "STARTED_AT", "order": "DESCENDING"}, maxResults=1,
+    )["ingestionJobSummaries"]
+    assert_eq((len(jobs), jobs[0]["status"]), (1, "FAILED"))
+    job = kb.client("bedrock-agent").get_ingestion_job(knowledgeBaseId="KB7SUPPORT", dataSourceId="DS1ARTICLE", ingestionJobId=jobs[0]["ingestionJobId"])
+    assert_true("s3:ListBucket" in job["ingestionJob"]["failureReasons"][0])
+
+
+check("bedrock-agent ListIngestionJobs and GetIngestionJob", latest_job)
+check(
+    "bedrock-agent-runtime Retrieve",
+    lambda: assert_eq(kb.client("bedrock-agent-runtime").retrieve(knowledgeBaseId="KB7SUPPORT", retrievalQuery={"text": "refunds"})["retrievalResults"], []),
+)
+kb.stop()
+
+fn = Sim("lambda-latency-p99")
+check(
+    "lambda GetFunctionConfiguration",
+    lambda: assert_eq(fn.client("lambda").get_function_configuration(FunctionName="support-chat")["Timeout"], 10),
+)
+check(
+    "lambda GetFunctionConfiguration of an unknown function -> ResourceNotFoundException",
+    lambda: expect_error("ResourceNotFoundException", lambda: fn.client("lambda").get_function_configuration(FunctionName="nope")),
+)
+fn.stop()
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -119,6 +119,14 @@ impl World<'_> {
                 "Minimum" => vs.iter().cloned().fold(f64::MAX, f64::min),
                 "Average" => vs.iter().sum::<f64>() / vs.len() as f64,
                 "SampleCount" => vs.len() as f64,
+                // pNN: the NNth percentile of the minutes' values (their samples, here).
+                p if p.starts_with('p') => {
+                    let mut sorted = vs.clone();
+                    sorted.sort_by(f64::total_cmp);
+                    let q: f64 = p[1..].parse().unwrap_or(99.0);
+                    let rank = ((q / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+                    sorted[rank.min(sorted.len() - 1)]
+                }
                 _ => vs.iter().sum(),
             });
         }

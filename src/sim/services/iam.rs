@@ -107,9 +107,16 @@ impl World<'_> {
             el("CreateDate", "2024-01-15T10:00:00Z")
         );
         if kind == "Role" {
+            // IAM answers the trust policy URL-encoded (API_Role.html).
+            let trust = declared
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.trust.clone())
+                .unwrap_or_else(|| r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+            let encoded: String = form_urlencoded::byte_serialize(trust.as_bytes()).collect();
             inner.push_str(&el(
                 "AssumeRolePolicyDocument",
-                "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D",
+                &encoded.replace('+', "%20"),
             ));
             inner.push_str(&el("MaxSessionDuration", "3600"));
         }

@@ -4,6 +4,8 @@
 mod bedrock;
 mod cloudwatch;
 mod iam;
+mod knowledge;
+mod lambda;
 mod organizations;
 mod owned;
 mod quotas;
@@ -61,6 +63,7 @@ pub fn identify(call: &Call) -> (String, Protocol) {
             Protocol::AwsJson { version: "1.1" },
         ),
         "bedrock" => (bedrock_op(call), Protocol::RestJson),
+        "lambda" => (lambda::operation(call), Protocol::RestJson),
         _ => ("Unknown".into(), Protocol::RestJson),
     }
 }
@@ -112,6 +115,11 @@ fn bedrock_op(call: &Call) -> String {
     let segs = segments(&call.path);
     let first = segs.first().map(String::as_str).unwrap_or("");
     let last = segs.last().map(String::as_str).unwrap_or("");
+    if first == "knowledgebases" {
+        return knowledge::operation(&call.method, &segs)
+            .unwrap_or("Unknown")
+            .to_string();
+    }
     match (call.method.as_str(), first) {
         ("GET", "foundation-models") if segs.len() == 1 => "ListFoundationModels",
         ("GET", "foundation-models") => "GetFoundationModel",
@@ -203,6 +211,12 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
             "InvokeModel" | "Converse" | "ConverseStream" | "InvokeModelWithResponseStream",
         ) => w.invoke(op, protocol),
         ("monitoring", "GetMetricData") => w.metric_data(protocol),
+        ("lambda", "GetFunctionConfiguration") => w.function_configuration(protocol),
+        (
+            "bedrock",
+            "GetKnowledgeBase" | "ListDataSources" | "ListIngestionJobs" | "GetIngestionJob"
+            | "Retrieve",
+        ) => w.knowledge(op, protocol),
         ("organizations", _) => w.organizations(op, protocol),
         ("servicequotas", "ListServiceQuotas") => w.quotas(),
         (_, op) => match protocol {

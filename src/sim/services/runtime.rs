@@ -381,7 +381,12 @@ impl World<'_> {
     }
 
     /// Why the caller may not perform `action` on `resource`, in AWS's words, if it may not.
-    fn denied(&self, resource: &str, action: &str, extra: &iam_eval::Context) -> Option<String> {
+    pub(super) fn denied(
+        &self,
+        resource: &str,
+        action: &str,
+        extra: &iam_eval::Context,
+    ) -> Option<String> {
         let s = self.sim.scenario();
         let principal = self.caller_principal();
         let who = if self.call.bearer {
