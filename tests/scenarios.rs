@@ -522,6 +522,13 @@ fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
     let mut scenario = Scenario::load("guardrail-blocks-probe").unwrap();
     scenario.guardrails[0].blocks = false;
     scenario.models = Scenario::load("healthy").unwrap().models;
+    // ...and the function that calls Bedrock and the knowledge base it queries.
+    let kb = Scenario::load("knowledge-base-retrieves-nothing").unwrap();
+    scenario.knowledge_bases = kb.knowledge_bases;
+    scenario.iam.roles.extend(kb.iam.roles);
+    let function = Scenario::load("lambda-latency-p99").unwrap();
+    scenario.functions = function.functions;
+    scenario.iam.roles.extend(function.iam.roles);
     scenario.caller_policy = Some(policy.to_string());
     let (_rt, running) = start_sim(scenario);
     let env = Env::new();
@@ -536,6 +543,12 @@ fn under_policy(policy: &str) -> (bedrock_doctor::report::Report, Vec<String>) {
         "us.anthropic.claude-sonnet-4-6",
         "--guardrail",
         "gr7strict01:1",
+        "--lambda",
+        "support-chat",
+        "--knowledge-base",
+        "KB9HRDOCS0",
+        "--kb-query",
+        "vacation days",
     ]);
     aim(&mut c, &running);
     let r = report(&run(c));
@@ -565,6 +578,18 @@ fn the_printed_policy_is_enough_and_every_action_in_it_is_needed() {
         );
     }
     assert!(called.len() >= 8, "{called:?}");
+    for flagged in [
+        "bedrock:GetGuardrail",
+        "lambda:GetFunctionConfiguration",
+        "bedrock:GetKnowledgeBase",
+        "bedrock:ListIngestionJobs",
+        "bedrock:Retrieve",
+    ] {
+        assert!(
+            called.iter().any(|c| c == flagged),
+            "{flagged} was not called: {called:?}"
+        );
+    }
     // Take each action the run used out of the policy: the check that needs it must say so.
     let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
     for action in &called {
