@@ -298,6 +298,19 @@ async fn service_role(
         return out;
     };
     let region = ctx.region().to_string();
+    // The embedding model must be offered here (the region's list, read once per run).
+    let model_id = model.rsplit("foundation-model/").next().unwrap_or(model);
+    if let Ok(listed) = ctx.env.shared.models(&ctx.env, &region).await {
+        if model.contains(":foundation-model/") && !listed.iter().any(|m| m.model_id() == model_id)
+        {
+            out = out.finding(
+                Finding::new(Cause::ModelNotInRegion, Severity::Error, format!("the knowledge base's embedding model {model_id} is not offered in {region}: ingestion and retrieval fail"))
+                    .evidence(format!("ListFoundationModels in {region} does not list {model_id}"))
+                    .fixes(fixes("knowledge-base", "embedding-not-here", &[("region", &region)]))
+                    .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/knowledge-base-supported.html"),
+            );
+        }
+    }
     let target = Target {
         arn: model.to_string(),
         region,

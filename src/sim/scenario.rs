@@ -902,6 +902,7 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "knowledge-base-sync-failed",
     "knowledge-base-role-cannot-embed",
     "knowledge-base-retrieves-nothing",
+    "knowledge-base-embedding-elsewhere",
 ];
 
 impl Scenario {
