@@ -228,6 +228,7 @@ async fn run_once(
     progress.start(jobs.len());
     let on_finish = |r: &crate::report::CheckResult| progress.finished(r);
     let (mut results, account_facts) = runner::run(jobs, deadline, &on_finish).await;
+    checks::invoke::join_simulation(&mut results, env.setup.api_key.is_some());
     // The rows of regions whose list did not come, where model-catalog rows stand.
     let at = results
         .iter()

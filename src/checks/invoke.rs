@@ -1,6 +1,5 @@
 //! `invoke`: ask the service itself, with one minimal request (or the person's own body).
 
-use super::iam_permissions::SimulationResult;
 use super::model_catalog::{NotCallable, ResolvedModel};
 use super::Ctx;
 use crate::aws::CallFailure;
@@ -628,29 +627,56 @@ fn failed(ctx: &Ctx, model: &str, request: &str, f: &CallFailure, took: u128) ->
             | Cause::ScpDeny
             | Cause::PermissionsBoundaryDeny
     );
-    // The guardrail check simulates bedrock:ApplyGuardrail; iam-permissions, the invoke
-    // actions: a denial of the guardrail is not a blind spot of the simulation.
-    let guardrail_denied = f.describe().contains("bedrock:ApplyGuardrail");
-    if guardrail_denied {
-        finding = finding.evidence("the denied action is bedrock:ApplyGuardrail, which every call made with a guardrail needs: see the guardrail check");
-    }
-    if denied
-        && !guardrail_denied
-        && ctx
-            .facts
-            .get::<SimulationResult>()
-            .is_some_and(|s| s.all_allowed)
-    {
-        let mut note = "the IAM simulation allowed this call, yet the service denied it: look for what the simulation cannot see (a session policy, a VPC endpoint policy, a resource control policy".to_string();
-        if ctx.env.setup.api_key.is_some() {
-            note.push_str(
-                ", or AWS_BEARER_TOKEN_BEDROCK making the call as the API key's identity",
-            );
-        }
-        note.push(')');
-        finding = finding.evidence(note);
+    if denied && f.describe().contains("bedrock:ApplyGuardrail") {
+        finding = finding.evidence(GUARDRAIL_DENIED);
     }
     Outcome::default().finding(finding)
+}
+
+const GUARDRAIL_DENIED: &str = "the denied action is bedrock:ApplyGuardrail, which every call made with a guardrail needs: see the iam-permissions check";
+
+/// The join of the test call and the IAM simulation, made once both have finished (the test
+/// call does not wait for the simulation): a denial the simulation allowed for the same model
+/// and region points at what the simulation cannot see.
+pub fn join_simulation(results: &mut [crate::report::CheckResult], api_key: bool) {
+    let key = |r: &crate::report::CheckResult| (r.model.clone(), r.region.clone());
+    // What the simulation predicted: a denial by IAM (iam-permissions) or by an SCP (scp).
+    let predicted: Vec<_> = results
+        .iter()
+        .filter(|r| (r.id == "iam-permissions" || r.id == "scp") && !r.findings.is_empty())
+        .map(key)
+        .collect();
+    let allowed: Vec<_> = results
+        .iter()
+        .filter(|r| r.id == "iam-permissions" && r.status == crate::report::Status::Pass)
+        .map(key)
+        .filter(|k| !predicted.contains(k))
+        .collect();
+    for r in results.iter_mut().filter(|r| r.id == "invoke") {
+        if !allowed.contains(&(r.model.clone(), r.region.clone())) {
+            continue;
+        }
+        for f in &mut r.findings {
+            let denied = matches!(
+                f.cause,
+                Cause::IamNotAuthorized
+                    | Cause::IamExplicitDeny
+                    | Cause::ScpDeny
+                    | Cause::PermissionsBoundaryDeny
+            );
+            if !denied || f.evidence.iter().any(|e| e == GUARDRAIL_DENIED) {
+                continue;
+            }
+            let mut note = "the IAM simulation allowed this call, yet the service denied it: look for what the simulation cannot see (a session policy, a VPC endpoint policy, a resource control policy".to_string();
+            if api_key {
+                note.push_str(
+                    ", or AWS_BEARER_TOKEN_BEDROCK making the call as the API key's identity",
+                );
+            }
+            note.push(')');
+            f.evidence.push(note);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -687,6 +713,52 @@ mod tests {
             probe_for("amazon.nova-reel-v1:0", &out(&["VIDEO"]), true),
             Probe::Skip(_)
         ));
+    }
+
+    #[test]
+    fn a_denial_the_simulation_allowed_is_called_out_once_both_finished() {
+        use crate::report::{CheckResult, Status};
+        let row = |id: &str, model: &str, status: Status, findings: Vec<Finding>| CheckResult {
+            id: id.into(),
+            title: id.into(),
+            model: Some(model.into()),
+            region: None,
+            status,
+            summary: String::new(),
+            details: vec![],
+            findings,
+            duration_ms: 0,
+            shape: None,
+        };
+        let denial = || {
+            vec![Finding::new(
+                Cause::IamNotAuthorized,
+                Severity::Error,
+                "denied",
+            )]
+        };
+        let mut results = vec![
+            row("iam-permissions", "a", Status::Pass, vec![]),
+            row("iam-permissions", "b", Status::Fail, denial()),
+            row("iam-permissions", "c", Status::Pass, vec![]),
+            row("scp", "c", Status::Fail, denial()),
+            row("invoke", "a", Status::Fail, denial()),
+            row("invoke", "b", Status::Fail, denial()),
+            row("invoke", "c", Status::Fail, denial()),
+        ];
+        join_simulation(&mut results, true);
+        let note = |r: &CheckResult| {
+            r.findings[0].evidence.iter().any(|e| {
+                e.contains("the IAM simulation allowed this call")
+                    && e.contains("AWS_BEARER_TOKEN_BEDROCK")
+            })
+        };
+        assert!(note(&results[4]), "model a: the simulation allowed it");
+        assert!(!note(&results[5]), "model b: IAM predicted the denial");
+        assert!(
+            !note(&results[6]),
+            "model c: the SCP simulation predicted it"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod guardrail;
 mod iam_permissions;
 pub mod identity;
 pub mod inference_profile;
-mod invoke;
+pub mod invoke;
 pub mod knowledge_base;
 pub mod lambda;
 mod marketplace;
