@@ -56,8 +56,8 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
     if args.guardrail.is_none() {
         args.guardrail = c.guardrail.clone();
     }
-    if let (None, Some(f)) = (&args.lambda, &c.lambda) {
-        args.lambda = crate::cli::parse_lambda(f).ok();
+    if args.lambda.is_none() {
+        args.lambda = c.lambda.clone();
     }
     if args.knowledge_base.is_none() {
         args.knowledge_base = c.knowledge_base.clone();

@@ -128,10 +128,10 @@ pub struct Client {
     #[serde(default, deserialize_with = "guardrail_ref")]
     pub guardrail: Option<crate::cli::GuardrailRef>,
     /// `--lambda` for the demo: the function that calls Bedrock.
-    #[serde(default)]
-    pub lambda: Option<String>,
+    #[serde(default, deserialize_with = "lambda_ref")]
+    pub lambda: Option<crate::cli::LambdaRef>,
     /// `--knowledge-base` and `--kb-query` for the demo.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "knowledge_base_id")]
     pub knowledge_base: Option<String>,
     #[serde(default)]
     pub kb_query: Option<String>,
@@ -143,6 +143,24 @@ fn guardrail_ref<'de, D: serde::Deserializer<'de>>(
 ) -> Result<Option<crate::cli::GuardrailRef>, D::Error> {
     let text = String::deserialize(d)?;
     crate::cli::parse_guardrail(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// The same grammar as `--lambda`.
+fn lambda_ref<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::cli::LambdaRef>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::cli::parse_lambda(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// The same grammar as `--knowledge-base`.
+fn knowledge_base_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::cli::parse_knowledge_base(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }
@@ -997,6 +1015,8 @@ mod tests {
                 "model = \"m\"\nlifecycle = \"END_OF_LIFE\"",
             ),
             ("[client]", "stream = true\ncredentials = \"sesion\""),
+            ("[client]", "stream = true\nlambda = \"has space\""),
+            ("[client]", "stream = true\nknowledge_base = \"KB1\""),
         ] {
             let text = format!("name = \"x\"\nsummary = \"y\"\n{table}\n{line}\n");
             let e = Scenario::parse(&text).unwrap_err();
