@@ -181,6 +181,15 @@ pub fn call_context(ctx: &Ctx, principal: &Principal) -> Vec<(&'static str, Stri
     context
 }
 
+/// The simulated actions that were not allowed, as `action: decision`.
+pub fn denials(results: &[(String, EvaluationResult)]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|(_, r)| r.eval_decision().as_str() != "allowed")
+        .map(|(_, r)| format!("{}: {}", r.eval_action_name(), r.eval_decision().as_str()))
+        .collect()
+}
+
 /// Simulate `actions` on each target, one call per region (the region key is per call),
 /// with `context` added to every call.
 pub async fn simulate(

@@ -397,11 +397,7 @@ async fn may_retrieve(ctx: &Ctx, out: Outcome, principal: &str, kb_arn: &str) ->
             ))
         }
     };
-    let denied: Vec<String> = results
-        .iter()
-        .filter(|(_, r)| r.eval_decision().as_str() != "allowed")
-        .map(|(_, r)| format!("{}: {}", r.eval_action_name(), r.eval_decision().as_str()))
-        .collect();
+    let denied = super::iam_permissions::denials(&results);
     if denied.is_empty() {
         return out.detail(format!(
             "{principal} may Retrieve and RetrieveAndGenerate on {kb_arn}"

@@ -48,11 +48,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 ))
             }
         };
-        let denied: Vec<String> = results
-            .iter()
-            .filter(|(_, r)| r.eval_decision().as_str() != "allowed")
-            .map(|(_, r)| format!("{}: {}", r.eval_action_name(), r.eval_decision().as_str()))
-            .collect();
+        let denied = super::iam_permissions::denials(&results);
         if denied.is_empty() {
             return Outcome::pass(format!(
                 "{} may subscribe to {model} on first use",
