@@ -540,6 +540,19 @@ impl GuardrailRef {
         }
     }
 
+    /// The guardrail as a call names it: its ARN when it was given as one, else its id.
+    pub fn identifier(&self) -> String {
+        match &self.arn_parts {
+            Some((partition, region, account)) => {
+                format!(
+                    "arn:{partition}:bedrock:{region}:{account}:guardrail/{}",
+                    self.id
+                )
+            }
+            None => self.id.clone(),
+        }
+    }
+
     /// What the call presents as `bedrock:GuardrailIdentifier`: the ARN, `:`, the version
     /// (docs: guardrails-permissions-id.html).
     pub fn condition_value(&self, region: &str, account: &str) -> String {

@@ -57,10 +57,7 @@ async fn check(ctx: &Ctx, g: &GuardrailRef) -> Outcome {
             .doc(DOC),
         );
     }
-    let identifier = match &g.arn_parts {
-        Some(_) => g.arn(&region, ""),
-        None => g.id.clone(),
-    };
+    let identifier = g.identifier();
     let got = ctx
         .clients()
         .bedrock

@@ -140,7 +140,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .settings
                     .guardrail
                     .as_ref()
-                    .map(|g| (guardrail_identifier(&ctx, g), g.version.clone()));
+                    .map(|g| (g.identifier(), g.version.clone()));
                 let config = InferenceConfiguration::builder()
                     .max_tokens(PROBE_MAX_TOKENS)
                     .build();
@@ -205,7 +205,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
                     .set_service_tier(ctx.env.settings.service_tier.map(|t| t.as_str().into()))
-                    .set_guardrail_identifier(guardrail.map(|g| guardrail_identifier(&ctx, g)))
+                    .set_guardrail_identifier(guardrail.map(|g| g.identifier()))
                     .set_guardrail_version(guardrail.map(|g| g.version.clone()))
                     .customize()
                     .config_override(no_retry)
@@ -231,7 +231,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes().to_vec()))
                     .set_service_tier(ctx.env.settings.service_tier.map(|t| t.as_str().into()))
-                    .set_guardrail_identifier(guardrail.map(|g| guardrail_identifier(&ctx, g)))
+                    .set_guardrail_identifier(guardrail.map(|g| g.identifier()))
                     .set_guardrail_version(guardrail.map(|g| g.version.clone()))
                     .customize()
                     .config_override(no_retry)
@@ -488,14 +488,6 @@ fn lint_body(body: &str, model: &str) -> Option<Finding> {
         f.fixes(super::fixes("invoke", "body-problems", &[("model", model)]))
             .doc(report.docs.clone()),
     )
-}
-
-/// The guardrail as the call names it: its ARN when it was given as one, else its id.
-fn guardrail_identifier(ctx: &Ctx, g: &crate::cli::GuardrailRef) -> String {
-    match &g.arn_parts {
-        Some(_) => g.arn(ctx.region(), ""),
-        None => g.id.clone(),
-    }
 }
 
 /// `, guardrail ID:VERSION` for the request line, when the call carries one.
