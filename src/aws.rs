@@ -83,32 +83,88 @@ const PROFILE_KEYS: [&str; 9] = [
 ];
 
 /// Where the AWS setup is read from: this process's environment with the person's files
-/// and instance metadata, or a given set of variables on a machine with no AWS files (the
-/// demo's simulated client, passed as a value so the process environment is never edited).
+/// and instance metadata (with, under `--app`, the variables the application sets over the
+/// shell's), or a given machine with no instance metadata (the demo's simulated client,
+/// passed as a value so the process environment is never edited).
 #[derive(Debug, Clone)]
 pub enum Environment {
     Process,
-    Given(std::collections::BTreeMap<String, String>),
+    /// This process's environment, with these variables set over it (an application's own
+    /// settings, e.g. Claude Code's `env` blocks); an empty value unsets.
+    ProcessWith(BTreeMap<String, String>),
+    Given(GivenMachine),
 }
+
+/// A simulated client machine: its variables, and its ~/.aws/config (empty: no AWS files).
+#[derive(Debug, Clone, Default)]
+pub struct GivenMachine {
+    pub vars: BTreeMap<String, String>,
+    pub aws_config: String,
+    /// An application's settings files (`--app`), by the path the report shows.
+    pub app_files: BTreeMap<String, String>,
+}
+
+use std::collections::BTreeMap;
 
 impl Environment {
     /// A variable's value; unset and blank are the same.
     pub fn var(&self, name: &str) -> Option<String> {
         match self {
             Environment::Process => std::env::var(name).ok(),
-            Environment::Given(vars) => vars.get(name).cloned(),
+            Environment::ProcessWith(over) => match over.get(name) {
+                Some(v) => Some(v.clone()),
+                None => std::env::var(name).ok(),
+            },
+            Environment::Given(m) => m.vars.get(name).cloned(),
         }
         .filter(|v| !v.trim().is_empty())
     }
 
+    /// The home directory (`~`).
+    pub fn home(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Environment::Given(_) => Some(GIVEN_HOME.into()),
+            _ => self.var("HOME").map(Into::into),
+        }
+    }
+
+    /// Every variable, as the processes that read this environment see them.
+    pub fn vars(&self) -> BTreeMap<String, String> {
+        match self {
+            Environment::Process => std::env::vars().collect(),
+            Environment::ProcessWith(over) => {
+                let mut all: BTreeMap<String, String> = std::env::vars().collect();
+                all.extend(over.clone());
+                all
+            }
+            Environment::Given(m) => m.vars.clone(),
+        }
+    }
+
+    /// The same machine with these variables set over its own (an application's settings).
+    pub fn with(&self, over: &BTreeMap<String, String>) -> Environment {
+        if over.is_empty() {
+            return self.clone();
+        }
+        match self {
+            Environment::Process => Environment::ProcessWith(over.clone()),
+            Environment::ProcessWith(mine) => {
+                let mut all = mine.clone();
+                all.extend(over.clone());
+                Environment::ProcessWith(all)
+            }
+            Environment::Given(m) => {
+                let mut m = m.clone();
+                m.vars.extend(over.clone());
+                Environment::Given(m)
+            }
+        }
+    }
+
     /// Every variable whose name starts with `prefix`, sorted by name.
     fn vars_starting(&self, prefix: &str) -> Vec<(String, String)> {
-        let mut vars: Vec<(String, String)> = match self {
-            Environment::Process => std::env::vars().collect(),
-            Environment::Given(vars) => vars.clone().into_iter().collect(),
-        };
+        let mut vars: Vec<(String, String)> = self.vars().into_iter().collect();
         vars.retain(|(k, v)| k.starts_with(prefix) && !v.is_empty());
-        vars.sort();
         vars
     }
 }
@@ -139,12 +195,23 @@ impl AwsSetup {
             (None, None) => None,
         };
         let selected = profile.as_ref().map(|p| p.value.clone());
+        let shim = |vars: &BTreeMap<String, String>| {
+            let pairs: Vec<(&str, &str)> =
+                vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            EnvShim::from_slice(&pairs)
+        };
         let (fs, env_shim) = match environment {
             Environment::Process => (Fs::real(), EnvShim::real()),
-            Environment::Given(vars) => {
-                let pairs: Vec<(&str, &str)> =
-                    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                (Fs::from_slice(&[]), EnvShim::from_slice(&pairs))
+            Environment::ProcessWith(_) => (Fs::real(), shim(&environment.vars())),
+            Environment::Given(m) => {
+                // The machine's ~/.aws/config where the SDK looks for it.
+                let mut vars = m.vars.clone();
+                vars.insert("HOME".into(), GIVEN_HOME.into());
+                let config = format!("{GIVEN_HOME}/.aws/config");
+                (
+                    Fs::from_slice(&[(config.as_str(), m.aws_config.as_str())]),
+                    shim(&vars),
+                )
             }
         };
         let loaded = aws_config::profile::load(
@@ -335,7 +402,12 @@ pub async fn sdk_config(
     use aws_credential_types::provider::SharedCredentialsProvider;
     let region = setup.region_name().map(|r| Region::new(r.to_string()));
     let chain = match environment {
-        Environment::Process => {
+        // Keys an application sets over the shell are its credentials: the SDK's chain
+        // would read the shell's.
+        Environment::ProcessWith(over) if over.contains_key("AWS_ACCESS_KEY_ID") => {
+            SharedCredentialsProvider::new(GivenCredentials::from(environment))
+        }
+        Environment::Process | Environment::ProcessWith(_) => {
             let mut chain =
                 aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
                     .imds_client(imds_client());
@@ -374,23 +446,39 @@ pub async fn sdk_config(
     if let Some(url) = endpoint_flag {
         loader = loader.endpoint_url(url);
     }
-    let Environment::Given(vars) = environment else {
-        return loader.load().await;
-    };
-    // An empty config file in place of ~/.aws/config and ~/.aws/credentials.
-    let no_files = aws_runtime::env_config::file::EnvConfigFiles::builder()
-        .with_contents(aws_runtime::env_config::file::EnvConfigFileKind::Config, "")
-        .build();
-    loader
-        .profile_files(no_files)
-        .use_fips(false)
-        .use_dual_stack(false)
-        .load()
-        .await
-        .into_builder()
-        .service_config(GivenServiceConfig(vars.clone()))
-        .build()
+    match environment {
+        Environment::Process => loader.load().await,
+        // The service settings (AWS_BEARER_TOKEN_BEDROCK, AWS_ENDPOINT_URL_<SERVICE>) from
+        // the variables as the application sets them.
+        Environment::ProcessWith(_) => loader
+            .load()
+            .await
+            .into_builder()
+            .service_config(GivenServiceConfig(environment.vars()))
+            .build(),
+        Environment::Given(m) => {
+            // The machine's config file in place of ~/.aws/config and ~/.aws/credentials.
+            let files = aws_runtime::env_config::file::EnvConfigFiles::builder()
+                .with_contents(
+                    aws_runtime::env_config::file::EnvConfigFileKind::Config,
+                    m.aws_config.clone(),
+                )
+                .build();
+            loader
+                .profile_files(files)
+                .use_fips(false)
+                .use_dual_stack(false)
+                .load()
+                .await
+                .into_builder()
+                .service_config(GivenServiceConfig(m.vars.clone()))
+                .build()
+        }
+    }
 }
+
+/// The simulated machine's home directory (its ~/.aws/config is the scenario's).
+const GIVEN_HOME: &str = "/home/simulated";
 
 /// Credentials from a given environment's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 /// AWS_SESSION_TOKEN, recorded as the SDK records its own environment provider's.

@@ -58,6 +58,7 @@ causes! {
     AccountRestricted => "account-restricted", "the account itself is restricted; only AWS Support can lift it";
     BearerTokenOverrides => "bearer-token-overrides", "a Bedrock API key is set, so bedrock-runtime calls run as a different identity than SigV4";
     GuardrailUnavailable => "guardrail-unavailable", "the guardrail or guardrail version the call names does not exist in that region, or is not READY";
+    AppMisconfigured => "app-misconfigured", "the application's own Bedrock settings are unreadable, switched off or point nowhere (a settings file that is not valid JSON, a missing switch, a credential command that cannot run)";
     KnowledgeBaseUnavailable => "knowledge-base-unavailable", "the knowledge base is missing in that region or not ready: not ACTIVE, a data source not AVAILABLE, or its latest ingestion failed or indexed nothing";
     ModelNotDeployed => "model-not-deployed", "a provisioned throughput or custom model deployment is not in service (being created, updating, failed), or a custom model is called without one";
 }
@@ -93,7 +94,7 @@ mod tests {
     }
 
     #[test]
-    fn thirty_three_codes() {
-        assert_eq!(Cause::ALL.len(), 33);
+    fn thirty_four_codes() {
+        assert_eq!(Cause::ALL.len(), 34);
     }
 }

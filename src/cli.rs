@@ -252,6 +252,22 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "NAME|ARN", value_parser = parse_lambda)]
     pub lambda: Option<LambdaRef>,
 
+    /// Read an application's own Bedrock settings the way it reads them, and check what it
+    /// will call: its region, its models, its identity, called as it calls them (claude-code:
+    /// its settings files, env blocks and model variables; it streams with InvokeModel)
+    #[arg(long, value_enum, value_name = "APP")]
+    pub app: Option<AppKind>,
+
+    /// With --app: where the application's settings are (claude-code: the project directory
+    /// whose .claude/ it reads; default: the current directory)
+    #[arg(long, value_name = "PATH", requires = "app")]
+    pub app_config: Option<std::path::PathBuf>,
+
+    /// The test call uses InvokeModel with the model's own request body instead of Converse,
+    /// as applications that call the native API do (set by --app).
+    #[arg(skip)]
+    pub invoke_api: bool,
+
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly
     #[arg(long, value_name = "FILE")]
@@ -306,6 +322,14 @@ pub struct DoctorArgs {
     /// Less output: only checks that are not `pass`
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub quiet: u8,
+}
+
+/// The applications `--app` knows (their readers are in src/apps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppKind {
+    /// Claude Code with CLAUDE_CODE_USE_BEDROCK: its settings files, env blocks and model
+    /// variables; it streams with InvokeModelWithResponseStream
+    ClaudeCode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,7 @@
 //! `bedrock-doctor demo`: the simulator in-process on a free loopback port, and the full
 //! doctor against it, clearly labelled as a simulation.
 
-use crate::aws::Environment;
+use crate::aws::{Environment, GivenMachine};
 use crate::cli::DoctorArgs;
 use crate::sim::scenario::{ClientCredentials, Scenario};
 use std::collections::BTreeMap;
@@ -49,7 +49,14 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
         let key = crate::api_key::make_short_term(DEMO_KEY_ID, region, issued, lifetime);
         set("AWS_BEARER_TOKEN_BEDROCK", &key);
     }
-    if args.region.is_none() && !c.no_region {
+    for (k, v) in &c.env {
+        set(k, v);
+    }
+    if args.app.is_none() {
+        args.app = c.app;
+    }
+    // An application's own settings give its region and models.
+    if args.region.is_none() && !c.no_region && args.app.is_none() {
         args.region = Some(scenario.region.clone());
     }
     args.stream |= c.stream;
@@ -78,10 +85,14 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
         }
     }
     // A function's models come from its environment (--lambda), not the scenario's list.
-    if args.models.is_empty() && args.lambda.is_none() {
+    if args.models.is_empty() && args.lambda.is_none() && args.app.is_none() {
         args.models = scenario.models.clone();
     }
-    Environment::Given(vars)
+    Environment::Given(GivenMachine {
+        vars,
+        aws_config: c.aws_config.clone().unwrap_or_default(),
+        app_files: c.app_files.clone(),
+    })
 }
 
 /// A loopback port with nothing listening (for the unreachable-network story).

@@ -93,21 +93,47 @@ async fn run_once(
         Some(path) => Some(read_body(path)?),
         None => None,
     };
-    let setup = AwsSetup::resolve(
+    // --app: the application's settings decide the region, the models and the call, and
+    // the variables it sets (its env blocks) are the run's environment.
+    let app = match args.app {
+        Some(kind) => Some(read_app(kind, args, environment)?),
+        None => None,
+    };
+    let environment = &match &app {
+        Some(plan) => environment.with(&plan.env),
+        None => environment.clone(),
+    };
+    let mut setup = AwsSetup::resolve(
         environment,
-        // --region, else the region of a --lambda ARN (the function calls Bedrock there).
-        args.region.as_deref().map(aws::Sourced::flag).or_else(|| {
-            let region = args.lambda.as_ref()?.region.clone()?;
-            Some(aws::Sourced {
-                value: region,
-                source: "the ARN of --lambda".into(),
-            })
-        }),
+        // --region, else the application's, else the region of a --lambda ARN (the function
+        // calls Bedrock there).
+        args.region
+            .as_deref()
+            .map(aws::Sourced::flag)
+            .or_else(|| app.as_ref()?.region.clone())
+            .or_else(|| {
+                let region = args.lambda.as_ref()?.region.clone()?;
+                Some(aws::Sourced {
+                    value: region,
+                    source: "the ARN of --lambda".into(),
+                })
+            }),
         &regions,
         args.profile.as_deref(),
         args.endpoint_url.as_deref(),
     )
     .await;
+    // An application with a default region of its own uses it where the SDK would have
+    // asked instance metadata or found nothing.
+    if let Some(fallback) = app.as_ref().and_then(|p| p.region_fallback.clone()) {
+        let unset = setup
+            .region
+            .as_ref()
+            .is_none_or(|r| r.source == "EC2 instance metadata");
+        if unset {
+            setup.region = Some(fallback);
+        }
+    }
     for s in &setup.secrets {
         crate::secrets::register(s);
     }
@@ -124,6 +150,9 @@ async fn run_once(
     // --lambda decides whose permissions and which models the run checks: it is read first
     // (one call, bounded like a check), and its settings fill what the command line left.
     let mut args = args.clone();
+    if let Some(plan) = &app {
+        crate::apps::apply(plan, setup.region_name(), &mut args);
+    }
     let lambda = match &args.lambda {
         Some(function) => {
             let read =
@@ -154,6 +183,7 @@ async fn run_once(
         regions,
         all_models: Default::default(),
         lambda,
+        app,
         regional: Default::default(),
     };
     // `--model all`: each region's list, bounded to half the run (and one check's time) so
@@ -229,6 +259,9 @@ async fn run_once(
     let on_finish = |r: &crate::report::CheckResult| progress.finished(r);
     let (mut results, account_facts) = runner::run(jobs, deadline, &on_finish).await;
     checks::invoke::join_simulation(&mut results, env.setup.api_key.is_some());
+    if let Some(plan) = &env.app {
+        checks::app::join(&mut results, plan, env.region());
+    }
     // The rows of regions whose list did not come, where model-catalog rows stand.
     let at = results
         .iter()
@@ -318,6 +351,39 @@ async fn expand_all_models(env: &RunEnv, region: &str) -> Result<Vec<String>, St
         }
     }
     Ok(ids)
+}
+
+/// `--app`: the application's settings, read from this machine (or the demo's), with the
+/// project directory of `--app-config` (default: the current directory).
+fn read_app(
+    kind: crate::cli::AppKind,
+    args: &DoctorArgs,
+    environment: &aws::Environment,
+) -> Result<crate::apps::Plan, UsageError> {
+    let files = crate::apps::Files::of(environment);
+    let project = match &args.app_config {
+        Some(dir) => {
+            let meta = std::fs::metadata(dir).map_err(|e| {
+                UsageError(format!("cannot read --app-config `{}`: {e}", dir.display()))
+            })?;
+            if !meta.is_dir() {
+                return Err(UsageError(format!(
+                    "--app-config `{}` is a file: for --app claude-code it names the project directory whose .claude/ settings Claude Code reads",
+                    dir.display()
+                )));
+            }
+            dir.clone()
+        }
+        None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
+    };
+    let machine = crate::apps::Machine {
+        environment,
+        files: &files,
+        home: environment.home(),
+        project,
+        project_given: args.app_config.is_some(),
+    };
+    Ok(crate::apps::app(kind).resolve(&machine))
 }
 
 /// `--body FILE`: a JSON request body, read whole (bounded), or a one-line usage error.

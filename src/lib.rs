@@ -1,6 +1,7 @@
 //! bedrock-doctor: finds out why Amazon Bedrock says no. See docs/architecture.md.
 
 pub mod api_key;
+pub mod apps;
 pub mod aws;
 pub mod calls;
 pub mod catalog;

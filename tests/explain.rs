@@ -127,8 +127,13 @@ fn written_messages_are_classified() {
 /// Causes only the checks find, from the control plane's answers: no wording of the runtime's
 /// error for them was found published (a provisioned throughput not InService, a custom model
 /// called by its own ARN; a knowledge base's status and ingestion jobs, which a failed query
-/// does not name), so `explain` has nothing to recognise them by.
-const FOUND_ONLY_BY_CHECKS: &[&str] = &["model-not-deployed", "knowledge-base-unavailable"];
+/// does not name; an application's own settings file, which AWS never sees), so `explain`
+/// has nothing to recognise them by.
+const FOUND_ONLY_BY_CHECKS: &[&str] = &[
+    "model-not-deployed",
+    "knowledge-base-unavailable",
+    "app-misconfigured",
+];
 
 /// Every cause code has several test messages, in the wording of at least two SDKs or tools.
 #[test]

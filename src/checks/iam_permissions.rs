@@ -424,7 +424,8 @@ fn invoke_verdict(
     }
     let who = &principal.iam_arn;
     // Only streaming denied: plain calls work, streaming applications fail. A warning that
-    // says so, not a failure that reads as "nothing can be called".
+    // says so, not a failure that reads as "nothing can be called" (unless the application
+    // streams: --stream, or an --app that does, then every call it makes is refused).
     let denied_actions: Vec<&str> = results
         .iter()
         .filter(|(_, r)| r.eval_decision().as_str() != "allowed")
@@ -434,7 +435,7 @@ fn invoke_verdict(
         && denied_actions
             .iter()
             .all(|a| *a == "bedrock:InvokeModelWithResponseStream");
-    let severity = if stream_only {
+    let severity = if stream_only && !ctx.env.settings.stream {
         Severity::Warning
     } else {
         Severity::Error
@@ -538,7 +539,7 @@ fn invoke_verdict(
     }
     if stream_only && !out.findings.is_empty() {
         out.summary = format!(
-            "{who} may call InvokeModel but not InvokeModelWithResponseStream: streaming calls (ConverseStream) will be refused"
+            "{who} may call InvokeModel but not InvokeModelWithResponseStream: streaming calls (ConverseStream, InvokeModelWithResponseStream) will be refused"
         );
         for f in &mut out.findings {
             f.summary = format!("{} (streaming only: InvokeModel is allowed)", f.summary);

@@ -25,13 +25,37 @@ pub enum Probe {
     Skip(String),
 }
 
-pub fn probe_for(model_id: &str, outputs: &[String], invoke_images: bool) -> Probe {
-    let has = |m: &str| outputs.iter().any(|o| o == m);
-    let family = model_id
+/// The model id without its profile prefix (`us.anthropic.x` is `anthropic.x`).
+fn family(model_id: &str) -> String {
+    model_id
         .split('.')
         .skip_while(|p| crate::models::PROFILE_PREFIXES.contains(&format!("{p}.").as_str()))
         .collect::<Vec<_>>()
-        .join(".");
+        .join(".")
+}
+
+/// The minimal request in the model's own format, for applications that call InvokeModel
+/// with it (Claude Code). Anthropic's Messages body: anthropic_version `bedrock-2023-05-31`,
+/// max_tokens and messages are its required fields
+/// (docs: model-parameters-anthropic-claude-messages-request-response.html).
+pub fn native_probe(model_id: &str) -> Probe {
+    let family = family(model_id);
+    if family.starts_with("anthropic.") {
+        return Probe::Invoke {
+            body: format!(
+                r#"{{"anthropic_version":"bedrock-2023-05-31","max_tokens":{PROBE_MAX_TOKENS},"messages":[{{"role":"user","content":"Hi"}}]}}"#
+            ),
+            what: "one user message \"Hi\" in the Anthropic Messages format, as the application sends it: well under $0.001",
+        };
+    }
+    Probe::Skip(format!(
+        "not called: the application calls InvokeModel with {model_id}'s own request format, which the doctor does not know: give one with --body FILE"
+    ))
+}
+
+pub fn probe_for(model_id: &str, outputs: &[String], invoke_images: bool) -> Probe {
+    let has = |m: &str| outputs.iter().any(|o| o == m);
+    let family = family(model_id);
     if has("EMBEDDING") {
         return if family.starts_with("amazon.titan-embed") {
             Probe::Invoke {
@@ -101,14 +125,17 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             None if owned.is_some_and(|o| !o.converse) => Probe::Skip(
                 "not called: Converse does not serve this imported model, and its architecture's own body is not known here: give it with --body FILE".into(),
             ),
-            None => probe_for(
-                resolved
+            None => {
+                let id = resolved
                     .as_ref()
                     .and_then(|r| r.model_id.as_deref())
-                    .unwrap_or(&model),
-                &outputs,
-                ctx.env.settings.invoke_images,
-            ),
+                    .unwrap_or(&model);
+                match probe_for(id, &outputs, ctx.env.settings.invoke_images) {
+                    // An application that calls the native API gets its own request shape.
+                    Probe::Converse if ctx.env.settings.invoke_api => native_probe(id),
+                    probe => probe,
+                }
+            }
         };
         let started = Instant::now();
         let no_retry = aws_sdk_bedrockruntime::config::Builder::default()
@@ -190,7 +217,10 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 )
             }
             // A built-in embedding or image probe is never streamed: those models do not stream.
-            Probe::Invoke { body, what } if ctx.env.settings.stream && ctx.env.body.is_some() => {
+            Probe::Invoke { body, what }
+                if ctx.env.settings.stream
+                    && (ctx.env.body.is_some() || ctx.env.settings.invoke_api) =>
+            {
                 let request = format!(
                     "InvokeModelWithResponseStream(modelId={model}, {} byte body{}{}): {what}",
                     body.len(),
@@ -217,7 +247,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 };
                 let out = streamed_outcome(&ctx, &model, &request, streamed, started);
                 let resolved_id = resolved.as_ref().and_then(|r| r.model_id.as_deref());
-                return match lint_body(body, resolved_id.unwrap_or(&model)) {
+                let linted = ctx
+                    .env
+                    .body
+                    .as_deref()
+                    .and_then(|b| lint_body(b, resolved_id.unwrap_or(&model)));
+                return match linted {
                     Some(f) => out.finding(f),
                     None => out,
                 };
@@ -375,14 +410,33 @@ fn response_chunk(
     seen: &mut Streamed,
     started: Instant,
 ) {
-    seen.first_token_ms
-        .get_or_insert_with(|| started.elapsed().as_millis());
     let chunk: Option<serde_json::Value> = event
         .as_chunk()
         .ok()
         .and_then(|c| c.bytes())
         .and_then(|b| serde_json::from_slice(b.as_ref()).ok());
+    // Anthropic's chunks are its stream events (message_start, content_block_delta, ...,
+    // message_delta with the stop reason, message_stop; AWS's InvokeModelWithResponseStream
+    // example for Claude reads the text of content_block_delta): the first token is the
+    // first delta. Other models' first chunk is their first token.
+    let event_type = chunk
+        .as_ref()
+        .and_then(|c| c["type"].as_str())
+        .map(str::to_string);
+    if event_type
+        .as_deref()
+        .is_none_or(|t| t == "content_block_delta")
+    {
+        seen.first_token_ms
+            .get_or_insert_with(|| started.elapsed().as_millis());
+    }
     let Some(c) = chunk else { return };
+    if let Some(r) = c["delta"]["stop_reason"].as_str() {
+        seen.stop = Some(r.to_string());
+    }
+    if event_type.as_deref() == Some("message_stop") {
+        seen.stop.get_or_insert_with(|| "message_stop".into());
+    }
     if c.get("amazon-bedrock-invocationMetrics").is_some() {
         seen.stop.get_or_insert_with(|| "end".into());
     }

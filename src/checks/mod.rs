@@ -2,6 +2,7 @@
 //! and one module here with one async function (the logic). REGISTRY joins them.
 
 mod api_key;
+pub mod app;
 pub(crate) mod config;
 pub mod credentials;
 pub mod guardrail;
@@ -72,6 +73,9 @@ pub struct RunEnv {
     /// `--lambda`: the function, read before the checks start (it sets the principal and the
     /// models).
     pub lambda: Option<lambda::Read>,
+    /// `--app`: the application's settings, read before the checks start (they set the
+    /// region, the models and how the test call is made).
+    pub app: Option<crate::apps::Plan>,
     /// Clients for the regions other than the run's own, built on first use.
     pub regional: std::sync::Mutex<std::collections::HashMap<String, Clients>>,
 }
@@ -91,6 +95,7 @@ impl RunEnv {
             regions: vec![],
             all_models: Default::default(),
             lambda: None,
+            app: None,
             regional: Default::default(),
         }
     }
@@ -239,6 +244,7 @@ macro_rules! registry {
 const REGISTRY: &[(&str, RunFn)] = registry![
     "config" => config,
     "credentials" => credentials,
+    "app" => app,
     "identity" => identity,
     "model-catalog" => model_catalog,
     "inference-profile" => inference_profile,
@@ -315,6 +321,7 @@ fn flag_given(flag: &str, settings: &crate::cli::DoctorArgs) -> Option<bool> {
     match flag {
         "guardrail" => Some(settings.guardrail.is_some()),
         "lambda" => Some(settings.lambda.is_some()),
+        "app" => Some(settings.app.is_some()),
         "knowledge-base" => Some(settings.knowledge_base.is_some()),
         _ => None,
     }

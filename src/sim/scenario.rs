@@ -135,6 +135,30 @@ pub struct Client {
     pub knowledge_base: Option<String>,
     #[serde(default)]
     pub kb_query: Option<String>,
+    /// `--app` for the demo: the application whose settings decide the run.
+    #[serde(default, deserialize_with = "app_kind")]
+    pub app: Option<crate::cli::AppKind>,
+    /// The application's settings files on the client machine, by the path the report shows
+    /// (`~/.claude/settings.json`, `.claude/settings.json`, ...).
+    #[serde(default)]
+    pub app_files: std::collections::BTreeMap<String, String>,
+    /// More variables of the client machine's shell.
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+    /// The client machine's ~/.aws/config (default: none).
+    #[serde(default)]
+    pub aws_config: Option<String>,
+}
+
+/// The same values as `--app`.
+fn app_kind<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::cli::AppKind>, D::Error> {
+    use clap::ValueEnum;
+    let text = String::deserialize(d)?;
+    crate::cli::AppKind::from_str(&text, false)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// The same grammar as `--guardrail`, so a typo is an error naming the line.
@@ -186,6 +210,10 @@ impl Default for Client {
             lambda: None,
             knowledge_base: None,
             kb_query: None,
+            app: None,
+            app_files: Default::default(),
+            env: Default::default(),
+            aws_config: None,
         }
     }
 }
@@ -921,6 +949,16 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "knowledge-base-role-cannot-embed",
     "knowledge-base-retrieves-nothing",
     "knowledge-base-embedding-elsewhere",
+    "claude-code-healthy",
+    "claude-code-region-in-aws-config",
+    "claude-code-no-region",
+    "claude-code-bare-model-id",
+    "claude-code-cannot-stream",
+    "claude-code-no-refresh",
+    "claude-code-refresh-missing",
+    "claude-code-settings-not-json",
+    "claude-code-bedrock-off",
+    "claude-code-defaults",
 ];
 
 impl Scenario {

@@ -496,6 +496,50 @@ pub(super) fn stream_messages(
                 json!({ "contentBlockIndex": 0, "delta": { "text": "Hello" } }),
             ),
         ]
+    } else if m.provider == "Anthropic" {
+        // Claude streams its own events, one a chunk (AWS's InvokeModelWithResponseStream
+        // example for Claude reads content_block_delta's text; Anthropic's streaming format:
+        // message_start, content_block_start, content_block_delta..., content_block_stop,
+        // message_delta with the stop reason, message_stop). The metrics object on the last
+        // chunk is as for every model below.
+        let chunk = |v: Value| {
+            Event(
+                "chunk",
+                json!({ "bytes": aws_smithy_types::base64::encode(v.to_string()) }),
+            )
+        };
+        let mut events = vec![
+            chunk(json!({"type": "message_start", "message": {
+                "id": "msg_bdrk_sim", "type": "message", "role": "assistant", "content": [],
+                "model": m.model_id, "stop_reason": null,
+                "usage": {"input_tokens": 3, "output_tokens": 1}}})),
+            chunk(json!({"type": "content_block_start", "index": 0,
+                "content_block": {"type": "text", "text": ""}})),
+            chunk(json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": "Hel"}})),
+        ];
+        if !behavior.starts_with("stream-") {
+            let stop = match behavior {
+                "filtered" | "guardrail" => "refusal",
+                _ => "end_turn",
+            };
+            events.push(chunk(json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": "lo"}})));
+            events.push(chunk(json!({"type": "content_block_stop", "index": 0})));
+            events.push(chunk(json!({"type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": null},
+                "usage": {"output_tokens": 1}})));
+            let mut last = json!({"type": "message_stop"});
+            if behavior == "guardrail" {
+                last["amazon-bedrock-guardrailAction"] = json!("INTERVENED");
+            }
+            last["amazon-bedrock-invocationMetrics"] = json!({
+                "inputTokenCount": 3, "outputTokenCount": 1,
+                "invocationLatency": 1, "firstByteLatency": 1
+            });
+            events.push(chunk(last));
+        }
+        events
     } else {
         // A whole answer is one chunk with the model's body; its last chunk carries
         // amazon-bedrock-invocationMetrics as in AWS's streaming examples (not re-read on an

@@ -1,0 +1,160 @@
+//! `--app`: the real binary reads an application's settings files (fixtures under
+//! tests/data, never the real home directory) and checks what the application will call,
+//! against the simulator.
+
+mod common;
+
+use bedrock_doctor::sim::scenario::Scenario;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/claude-code")
+        .join(path)
+}
+
+/// A home directory holding the fixture's ~/.claude/settings.json.
+fn home_with_claude_settings(env: &Env) {
+    let dir = env.home.path().join(".claude");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        fixture("home/.claude/settings.json"),
+        dir.join("settings.json"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn claude_code_settings_decide_region_models_credentials_and_the_call() {
+    let (_rt, sim) = start_sim(Scenario::load("claude-code-healthy").unwrap());
+    let env = Env::new();
+    home_with_claude_settings(&env);
+    let project = fixture("project");
+    let mut c = env.cmd_with(&[
+        "--app",
+        "claude-code",
+        "--app-config",
+        project.to_str().unwrap(),
+        "--output",
+        "json",
+        "-v",
+    ]);
+    // The shell says another region and has no keys: the settings' env block wins over it
+    // and brings the keys, as Claude Code applies it.
+    c.env("AWS_ENDPOINT_URL", sim.url())
+        .env("AWS_REGION", "eu-west-1");
+    let o = run(c);
+    let r = report(&o);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        !all.contains(FAKE_SECRET),
+        "a secret from a settings file was printed"
+    );
+
+    assert_eq!(r.target.region.as_deref(), Some("us-west-2"));
+    // The local settings' bare id overrides the user's main model; background tasks keep the
+    // user's Haiku.
+    assert_eq!(
+        r.target.models,
+        vec![
+            "anthropic.claude-sonnet-4-6".to_string(),
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0".to_string()
+        ]
+    );
+    let config = r.checks.iter().find(|c| c.id == "config").unwrap();
+    assert!(
+        config
+            .summary
+            .contains("AWS_REGION in the env block of ~/.claude/settings.json"),
+        "{}",
+        config.summary
+    );
+    assert_eq!(status_of(&r, "credentials"), "pass");
+    assert_eq!(status_of(&r, "app"), "pass");
+
+    // The bare id fails, and the fix names the file and variable that set it.
+    let catalog = r
+        .checks
+        .iter()
+        .find(|c| {
+            c.id == "model-catalog" && c.model.as_deref() == Some("anthropic.claude-sonnet-4-6")
+        })
+        .unwrap();
+    let finding = &catalog.findings[0];
+    assert_eq!(finding.cause.code(), "inference-profile-required");
+    let local = format!(
+        "ANTHROPIC_MODEL in the env block of {}",
+        project.join(".claude/settings.local.json").display()
+    );
+    assert!(
+        finding.remediation[0].contains(&local),
+        "{:?}",
+        finding.remediation
+    );
+
+    // Claude Code streams with InvokeModel and Anthropic's own body: so does the test call.
+    let invoke = r
+        .checks
+        .iter()
+        .find(|c| {
+            c.id == "invoke"
+                && c.model.as_deref() == Some("us.anthropic.claude-haiku-4-5-20251001-v1:0")
+        })
+        .unwrap();
+    assert_eq!(invoke.status.as_str(), "pass", "{invoke:?}");
+    assert!(
+        invoke.summary.contains("streamed its answer"),
+        "{}",
+        invoke.summary
+    );
+    assert!(
+        invoke
+            .details
+            .iter()
+            .any(|d| d.contains("InvokeModelWithResponseStream(")
+                && d.contains("Anthropic Messages")),
+        "{:?}",
+        invoke.details
+    );
+}
+
+#[test]
+fn bad_app_input_is_one_line_and_exit_2() {
+    let env = Env::new();
+    let o = run(env.cmd_with(&["--app", "cursor"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cursor"), "{}", stderr(&o));
+
+    let o = run(env.cmd_with(&[
+        "--app",
+        "claude-code",
+        "--app-config",
+        "/nonexistent/project",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/project"), "{err}");
+
+    let file = fixture("home/.claude/settings.json");
+    let o = run(env.cmd_with(&[
+        "--app",
+        "claude-code",
+        "--app-config",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is a file"), "{}", stderr(&o));
+
+    let o = run(env.cmd_with(&["--app-config", "."]));
+    assert_eq!(o.status.code(), Some(2), "--app-config without --app");
+}
+
+#[test]
+fn the_app_check_runs_only_with_app() {
+    let env = Env::new();
+    let o = run(env.cmd_with(&["--only", "app"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--app"), "{}", stderr(&o));
+}
