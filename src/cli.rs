@@ -8,6 +8,7 @@ const AFTER_HELP: &str = "\
 Examples:
   bedrock-doctor --region us-east-1 --model anthropic.claude-3-5-sonnet-20240620-v1:0
   bedrock-doctor --profile prod --model us.amazon.nova-pro-v1:0 --output json
+  bedrock-doctor --app claude-code                   # what Claude Code will call, as it calls
   bedrock-doctor --only credentials,identity        # just: who am I?
   bedrock-doctor --fail-on warn --output json > doctor.json   # CI preflight
 
