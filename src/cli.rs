@@ -260,14 +260,9 @@ pub struct DoctorArgs {
     pub app: Option<AppKind>,
 
     /// With --app: where the application's settings are (claude-code: the project directory
-    /// whose .claude/ it reads; default: the current directory)
+    /// whose .claude/ it reads, default: the current directory; litellm: its config.yaml)
     #[arg(long, value_name = "PATH", requires = "app")]
     pub app_config: Option<std::path::PathBuf>,
-
-    /// The test call uses InvokeModel with the model's own request body instead of Converse,
-    /// as applications that call the native API do (set by --app).
-    #[arg(skip)]
-    pub invoke_api: bool,
 
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly

@@ -119,7 +119,9 @@ async fn run_once(
                 })
             }),
         &regions,
-        args.profile.as_deref(),
+        args.profile
+            .as_deref()
+            .or_else(|| Some(app.as_ref()?.profile.as_ref()?.value.as_str())),
         args.endpoint_url.as_deref(),
     )
     .await;
@@ -150,9 +152,11 @@ async fn run_once(
     // --lambda decides whose permissions and which models the run checks: it is read first
     // (one call, bounded like a check), and its settings fill what the command line left.
     let mut args = args.clone();
+    let planned = app.is_some() && args.models.is_empty();
     if let Some(plan) = &app {
         crate::apps::apply(plan, setup.region_name(), &mut args);
     }
+    let regions = model_regions(&args)?;
     let lambda = match &args.lambda {
         Some(function) => {
             let read =
@@ -186,6 +190,15 @@ async fn run_once(
         app,
         regional: Default::default(),
     };
+    // An application that calls models in several regions: each region its own models.
+    if let (true, Some(plan), Some(run)) = (planned, &env.app, env.setup.region_name()) {
+        if !env.regions.is_empty() {
+            for r in &env.regions {
+                env.all_models.insert(r.clone(), plan.model_ids(r, run));
+            }
+            env.models = env.models_for(env.region()).to_vec();
+        }
+    }
     // `--model all`: each region's list, bounded to half the run (and one check's time) so
     // the account checks keep the rest; a region whose list does not come is one row that
     // names the call, and no row is ever about a model called `all`.
@@ -353,37 +366,21 @@ async fn expand_all_models(env: &RunEnv, region: &str) -> Result<Vec<String>, St
     Ok(ids)
 }
 
-/// `--app`: the application's settings, read from this machine (or the demo's), with the
-/// project directory of `--app-config` (default: the current directory).
+/// `--app`: the application's settings, read from this machine (or the demo's).
 fn read_app(
     kind: crate::cli::AppKind,
     args: &DoctorArgs,
     environment: &aws::Environment,
 ) -> Result<crate::apps::Plan, UsageError> {
     let files = crate::apps::Files::of(environment);
-    let project = match &args.app_config {
-        Some(dir) => {
-            let meta = std::fs::metadata(dir).map_err(|e| {
-                UsageError(format!("cannot read --app-config `{}`: {e}", dir.display()))
-            })?;
-            if !meta.is_dir() {
-                return Err(UsageError(format!(
-                    "--app-config `{}` is a file: for --app claude-code it names the project directory whose .claude/ settings Claude Code reads",
-                    dir.display()
-                )));
-            }
-            dir.clone()
-        }
-        None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
-    };
     let machine = crate::apps::Machine {
         environment,
         files: &files,
         home: environment.home(),
-        project,
-        project_given: args.app_config.is_some(),
+        config: args.app_config.clone(),
+        cwd: std::env::current_dir().unwrap_or_else(|_| ".".into()),
     };
-    Ok(crate::apps::app(kind).resolve(&machine))
+    crate::apps::app(kind).resolve(&machine).map_err(UsageError)
 }
 
 /// `--body FILE`: a JSON request body, read whole (bounded), or a one-line usage error.

@@ -21,7 +21,7 @@
 //! - `awsAuthRefresh` (runs when credentials fail) and `awsCredentialExport` (always runs
 //!   when set; its output is the Bedrock client's credentials) are shell commands.
 
-use super::{App, AppModel, Machine, ModelChoice, Plan, Problem, Setting};
+use super::{Api, App, AppModel, Machine, ModelChoice, Plan, Problem, Setting};
 use crate::aws::Sourced;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -71,7 +71,7 @@ impl App for ClaudeCode {
         "Claude Code"
     }
 
-    fn resolve(&self, machine: &Machine) -> Plan {
+    fn resolve(&self, machine: &Machine) -> Result<Plan, String> {
         let mut plan = Plan {
             app: self.name(),
             env: BTreeMap::new(),
@@ -83,14 +83,15 @@ impl App for ClaudeCode {
                         .into(),
             }),
             models: Vec::new(),
-            invoke_api: true,
+            profile: None,
             stream: true,
             settings: Vec::new(),
             problems: Vec::new(),
             notes: Vec::new(),
             credential_commands: Vec::new(),
         };
-        let files = read_files(machine, &mut plan);
+        let project = project_dir(machine)?;
+        let files = read_files(machine, &project, &mut plan);
 
         // The env blocks, lowest precedence first, so the managed file's value stands.
         let mut env_source: BTreeMap<String, String> = BTreeMap::new();
@@ -255,11 +256,11 @@ impl App for ClaudeCode {
             Some((v, s)) => choose(v, s),
             None => default(Tier::Opus),
         };
-        plan.models.push(AppModel {
-            role: "main model".into(),
-            choice: main_choice.clone(),
-            source: main_source.clone(),
-        });
+        plan.models.push(called(
+            "main model",
+            main_choice.clone(),
+            main_source.clone(),
+        ));
 
         let background = if let Some((v, s)) = var("ANTHROPIC_DEFAULT_HAIKU_MODEL") {
             (
@@ -282,27 +283,20 @@ impl App for ClaudeCode {
         } else {
             default(Tier::Sonnet)
         };
-        plan.models.push(AppModel {
-            role: "background tasks".into(),
-            choice: background.0,
-            source: background.1,
-        });
+        plan.models
+            .push(called("background tasks", background.0, background.1));
         for tier in [Tier::Opus, Tier::Sonnet] {
             if let Some((v, s)) = var(tier.variable()) {
-                plan.models.push(AppModel {
-                    role: format!("`/model {}`", tier.alias()),
-                    choice: ModelChoice::Given(v),
-                    source: format!("{} in {s}", tier.variable()),
-                });
+                plan.models.push(called(
+                    format!("`/model {}`", tier.alias()),
+                    ModelChoice::Given(v),
+                    format!("{} in {s}", tier.variable()),
+                ));
             }
         }
         if let Some((v, s)) = var("CLAUDE_CODE_SUBAGENT_MODEL").filter(|(v, _)| v != "inherit") {
             let (choice, source) = choose(v, format!("CLAUDE_CODE_SUBAGENT_MODEL in {s}"));
-            plan.models.push(AppModel {
-                role: "subagents".into(),
-                choice,
-                source,
-            });
+            plan.models.push(called("subagents", choice, source));
         }
         if let Some((m, _)) = setting("model") {
             plan.settings.push(Setting {
@@ -350,7 +344,18 @@ impl App for ClaudeCode {
                 "background tasks may be called in {r} (ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION from {s}); the doctor checks every model in the main region only: run it again with --region {r} and the background model as --model"
             ));
         }
-        plan
+        Ok(plan)
+    }
+}
+
+/// A model Claude Code calls: always in the run's region, always with InvokeModel.
+fn called(role: impl Into<String>, choice: ModelChoice, source: String) -> AppModel {
+    AppModel {
+        role: role.into(),
+        choice,
+        source,
+        region: None,
+        api: Api::Invoke,
     }
 }
 
@@ -436,7 +441,7 @@ fn is_secret(name: &str) -> bool {
 
 /// The settings files that exist, lowest precedence first; a file that cannot be read or
 /// parsed is a finding (Claude Code stops on it too) and is left out.
-fn read_files(machine: &Machine, plan: &mut Plan) -> Vec<SettingsFile> {
+fn read_files(machine: &Machine, project: &std::path::Path, plan: &mut Plan) -> Vec<SettingsFile> {
     let mut candidates: Vec<(PathBuf, String)> = Vec::new();
     match machine.environment.var("CLAUDE_CONFIG_DIR") {
         Some(dir) => {
@@ -453,8 +458,8 @@ fn read_files(machine: &Machine, plan: &mut Plan) -> Vec<SettingsFile> {
         }
     }
     for name in ["settings.json", "settings.local.json"] {
-        let path = machine.project.join(".claude").join(name);
-        let shown = if machine.project_given {
+        let path = project.join(".claude").join(name);
+        let shown = if machine.config.is_some() {
             path.display().to_string()
         } else {
             format!(".claude/{name}")
@@ -487,6 +492,25 @@ fn read_files(machine: &Machine, plan: &mut Plan) -> Vec<SettingsFile> {
         }
     }
     files
+}
+
+/// The project whose .claude/ Claude Code reads: `--app-config`, a directory, or the current
+/// directory.
+fn project_dir(machine: &Machine) -> Result<PathBuf, String> {
+    let Some(dir) = &machine.config else {
+        return Ok(machine.cwd.clone());
+    };
+    if machine.files.on_disk() {
+        let meta = std::fs::metadata(dir)
+            .map_err(|e| format!("cannot read --app-config `{}`: {e}", dir.display()))?;
+        if !meta.is_dir() {
+            return Err(format!(
+                "--app-config `{}` is a file: for --app claude-code it names the project directory whose .claude/ settings Claude Code reads",
+                dir.display()
+            ));
+        }
+    }
+    Ok(dir.clone())
 }
 
 /// Where Claude Code reads managed (administrator) settings on this platform.
@@ -540,13 +564,15 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         );
-        ClaudeCode.resolve(&Machine {
-            environment: &environment,
-            files: &files,
-            home: Some("/home/someone".into()),
-            project: "/work/project".into(),
-            project_given: false,
-        })
+        ClaudeCode
+            .resolve(&Machine {
+                environment: &environment,
+                files: &files,
+                home: Some("/home/someone".into()),
+                config: None,
+                cwd: "/work/project".into(),
+            })
+            .unwrap()
     }
 
     #[test]
@@ -580,7 +606,7 @@ mod tests {
         assert!(p.models[0].source.contains(".claude/settings.local.json"));
         // Background tasks follow a chosen main model.
         assert_eq!(
-            p.model_ids("us-west-2"),
+            p.model_ids("us-west-2", "us-west-2"),
             vec!["eu.anthropic.claude-sonnet-4-6"]
         );
         assert!(p.problems.is_empty(), "{:?}", p.problems);
@@ -591,19 +617,22 @@ mod tests {
         let p = plan(&[("CLAUDE_CODE_USE_BEDROCK", "1")], &[]);
         assert!(p.region.is_none());
         assert_eq!(
-            p.model_ids("eu-central-1"),
+            p.model_ids("eu-central-1", "eu-central-1"),
             vec![
                 "eu.anthropic.claude-opus-5",
                 "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
             ]
         );
-        assert_eq!(p.model_ids("us-east-1")[0], "us.anthropic.claude-opus-5");
         assert_eq!(
-            p.model_ids("ap-northeast-1")[0],
+            p.model_ids("us-east-1", "us-east-1")[0],
+            "us.anthropic.claude-opus-5"
+        );
+        assert_eq!(
+            p.model_ids("ap-northeast-1", "ap-northeast-1")[0],
             "apac.anthropic.claude-opus-5"
         );
         assert_eq!(
-            p.model_ids("ca-central-1")[0],
+            p.model_ids("ca-central-1", "ca-central-1")[0],
             "global.anthropic.claude-opus-5"
         );
         let p = plan(
@@ -614,7 +643,7 @@ mod tests {
             &[],
         );
         assert_eq!(
-            p.model_ids("us-east-1")[0],
+            p.model_ids("us-east-1", "us-east-1")[0],
             "global.anthropic.claude-opus-5"
         );
     }
@@ -637,7 +666,7 @@ mod tests {
             &[("~/.claude/settings.json", r#"{"model":"opus"}"#)],
         );
         assert_eq!(
-            p.model_ids("us-east-1"),
+            p.model_ids("us-east-1", "us-east-1"),
             vec![
                 "us.anthropic.claude-opus-4-8",
                 "us.anthropic.claude-haiku-4-5-20251001-v1:0"

@@ -28,8 +28,10 @@ pub fn app(kind: AppKind) -> &'static dyn App {
 pub trait App: Sync {
     /// The application's name as people know it.
     fn name(&self) -> &'static str;
-    /// Its settings, resolved with the precedence it applies.
-    fn resolve(&self, machine: &Machine) -> Plan;
+    /// Its settings, resolved with the precedence it applies. Err: the settings cannot be
+    /// read at all (a one-line usage error naming the file); what the application itself
+    /// would trip on is a `Problem` of the plan instead.
+    fn resolve(&self, machine: &Machine) -> Result<Plan, String>;
 }
 
 /// Where an application's settings are read from.
@@ -39,10 +41,10 @@ pub struct Machine<'a> {
     pub files: &'a Files,
     /// The home directory (`~`).
     pub home: Option<PathBuf>,
-    /// The project directory (`--app-config`, default: the current directory).
-    pub project: PathBuf,
-    /// Whether `--app-config` named the project (then paths are shown in full).
-    pub project_given: bool,
+    /// `--app-config`: where the application's settings are, as given.
+    pub config: Option<PathBuf>,
+    /// The current directory.
+    pub cwd: PathBuf,
 }
 
 /// The files an application reads: this machine's disk, or a scenario's, keyed by the path
@@ -54,6 +56,11 @@ pub enum Files {
 }
 
 impl Files {
+    /// Whether these are this machine's files (paths can be checked on disk).
+    pub fn on_disk(&self) -> bool {
+        matches!(self, Files::Disk)
+    }
+
     /// The files of the machine this environment is.
     pub fn of(environment: &Environment) -> Files {
         match environment {
@@ -86,10 +93,10 @@ pub struct Plan {
     pub region: Option<Sourced>,
     /// The application's region when nothing else gives one.
     pub region_fallback: Option<Sourced>,
+    /// The profile its AWS calls use, when its settings name one.
+    pub profile: Option<Sourced>,
     /// The models it calls, each with what it calls it for and where that was set.
     pub models: Vec<AppModel>,
-    /// It calls InvokeModel (its own request body) rather than Converse.
-    pub invoke_api: bool,
     /// It streams (InvokeModelWithResponseStream / ConverseStream).
     pub stream: bool,
     /// Every setting the plan was made from, with where it came from (secrets masked).
@@ -163,6 +170,18 @@ pub struct AppModel {
     pub choice: ModelChoice,
     /// Where the id was set, or that it is the application's default.
     pub source: String,
+    /// The region it is called in, when the application sets one per model (else the run's).
+    pub region: Option<String>,
+    /// How it is called.
+    pub api: Api,
+}
+
+/// The runtime API an application calls a model with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Converse,
+    /// InvokeModel with the model's own request body.
+    Invoke,
 }
 
 /// A model id as set, or the application's default, which depends on the region.
@@ -182,10 +201,32 @@ impl AppModel {
 }
 
 impl Plan {
-    /// The models to check in `region`, each id once, in the order the application uses them.
-    pub fn model_ids(&self, region: &str) -> Vec<String> {
-        let mut ids: Vec<String> = Vec::new();
+    /// The regions it calls models in: the run's own first, then those its settings name.
+    pub fn regions(&self, run_region: &str) -> Vec<String> {
+        let mut out = vec![run_region.to_string()];
         for m in &self.models {
+            if let Some(r) = &m.region {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `m` is called in `region`.
+    fn called_in(m: &AppModel, region: &str, run_region: &str) -> bool {
+        m.region.as_deref().unwrap_or(run_region) == region
+    }
+
+    /// The models to check in `region`, each id once, in the order the application uses them.
+    pub fn model_ids(&self, region: &str, run_region: &str) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for m in self
+            .models
+            .iter()
+            .filter(|m| Self::called_in(m, region, run_region))
+        {
             let id = m.id(region);
             if !ids.contains(&id) {
                 ids.push(id);
@@ -194,23 +235,38 @@ impl Plan {
         ids
     }
 
-    /// What the application calls `model` for, and where each was set.
-    pub fn uses_of(&self, model: &str, region: &str) -> Vec<&AppModel> {
+    /// What the application calls `model` for in `region`, and where each was set.
+    pub fn uses_of(&self, model: &str, region: &str, run_region: &str) -> Vec<&AppModel> {
         self.models
             .iter()
-            .filter(|m| m.id(region) == model)
+            .filter(|m| Self::called_in(m, region, run_region) && m.id(region) == model)
             .collect()
+    }
+
+    /// Whether it calls `model` in `region` with InvokeModel and the model's own body.
+    pub fn invokes(&self, model: &str, region: &str, run_region: &str) -> bool {
+        self.uses_of(model, region, run_region)
+            .iter()
+            .any(|m| m.api == Api::Invoke)
     }
 }
 
-/// The plan decides what the command line left open: the models, the region (through
-/// `region`, at setup), how the test call is made.
-pub fn apply(plan: &Plan, region: Option<&str>, args: &mut crate::cli::DoctorArgs) {
-    if args.models.is_empty() {
-        if let Some(r) = region {
-            args.models = plan.model_ids(r);
+/// The plan decides what the command line left open: the models (per region when it calls
+/// models in several) and whether the test call streams. The region and profile go in through
+/// the AWS setup.
+pub fn apply(plan: &Plan, run_region: Option<&str>, args: &mut crate::cli::DoctorArgs) {
+    if let (true, Some(run)) = (args.models.is_empty(), run_region) {
+        let regions = plan.regions(run);
+        if regions.len() > 1 && args.regions.is_empty() {
+            args.regions = regions.clone();
+        }
+        for r in &regions {
+            for id in plan.model_ids(r, run) {
+                if !args.models.contains(&id) {
+                    args.models.push(id);
+                }
+            }
         }
     }
     args.stream |= plan.stream;
-    args.invoke_api |= plan.invoke_api;
 }

@@ -7,7 +7,7 @@
 
 use super::credentials::CredentialInfo;
 use super::{fixes, Ctx};
-use crate::apps::{ModelChoice, Plan, Problem};
+use crate::apps::{Api, ModelChoice, Plan, Problem};
 use crate::causes::Cause;
 use crate::report::{CheckResult, Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
@@ -18,26 +18,37 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             return Outcome::skip("not applicable: no --app");
         };
         let region = ctx.env.setup.region.clone();
+        let invoke = plan.models.iter().all(|m| m.api == Api::Invoke);
+        let call = match (plan.stream, invoke) {
+            (true, true) => "streaming with InvokeModelWithResponseStream",
+            (true, false) => "streaming with ConverseStream",
+            (false, true) => "with InvokeModel",
+            (false, false) => "with Converse",
+        };
+        let regions = plan.regions(ctx.region());
         let mut out = Outcome::pass(format!(
-            "{} calls Bedrock in {}, {} model(s), streaming with {}",
+            "{} calls Bedrock in {}, {} model(s), {call}",
             plan.app,
-            region
-                .as_ref()
-                .map(|r| r.value.as_str())
-                .unwrap_or("no region"),
-            ctx.env.models.len(),
-            if plan.invoke_api {
-                "InvokeModelWithResponseStream"
-            } else {
-                "ConverseStream"
-            }
+            regions.join(", "),
+            ctx.env.settings.models.len(),
         ));
         if let Some(r) = &region {
             out = out.detail(format!("region {} from {}", r.value, r.source));
         }
         for m in &plan.models {
-            let id = m.id(ctx.region());
-            out = out.detail(format!("{}: {id} ({})", m.role, m.source));
+            let region = m.region.as_deref().unwrap_or(ctx.region());
+            let id = m.id(region);
+            let api = match m.api {
+                Api::Invoke => "InvokeModel",
+                Api::Converse => "Converse",
+            };
+            out = out.detail(format!(
+                "{}: {id} in {region} with {api} ({})",
+                m.role, m.source
+            ));
+        }
+        if let Some(p) = &plan.profile {
+            out = out.detail(format!("profile {} from {}", p.value, p.source));
         }
         for s in &plan.settings {
             out = out.detail(format!("{}={} from {}", s.name, s.value, s.source));
@@ -203,7 +214,7 @@ fn finding(plan: &Plan, problem: &Problem) -> Finding {
 
 /// On the model checks' findings about the model id itself, the line to change: the
 /// application's setting that names it (or that it is the application's default).
-pub fn join(results: &mut [CheckResult], plan: &Plan, region: &str) {
+pub fn join(results: &mut [CheckResult], plan: &Plan, run_region: &str) {
     const ABOUT_THE_ID: [Cause; 5] = [
         Cause::ModelIdInvalid,
         Cause::InferenceProfileRequired,
@@ -215,7 +226,8 @@ pub fn join(results: &mut [CheckResult], plan: &Plan, region: &str) {
         let Some(model) = r.model.clone() else {
             continue;
         };
-        let uses = plan.uses_of(&model, region);
+        let region = r.region.clone().unwrap_or_else(|| run_region.to_string());
+        let uses = plan.uses_of(&model, &region, run_region);
         for f in r.findings.iter_mut() {
             if !ABOUT_THE_ID.contains(&f.cause) {
                 continue;
@@ -276,14 +288,18 @@ mod tests {
                     role: "main model".into(),
                     choice: ModelChoice::Given("anthropic.claude-sonnet-4-6".into()),
                     source: "ANTHROPIC_MODEL in the env block of .claude/settings.json".into(),
+                    region: None,
+                    api: Api::Invoke,
                 },
                 AppModel {
                     role: "background tasks".into(),
                     choice: ModelChoice::Default(|r| format!("{r}-default")),
                     source: "its default".into(),
+                    region: None,
+                    api: Api::Invoke,
                 },
             ],
-            invoke_api: true,
+            profile: None,
             stream: true,
             settings: vec![],
             problems: vec![],

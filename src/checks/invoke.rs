@@ -117,6 +117,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             .map(|r| r.output_modalities.clone())
             .unwrap_or_else(|| vec!["TEXT".into()]);
         let owned = resolved.as_ref().and_then(|r| r.owned.as_ref());
+        // An application that calls InvokeModel with the model's own body (--app).
+        let invokes = ctx
+            .env
+            .app
+            .as_ref()
+            .is_some_and(|p| p.invokes(&model, ctx.region(), ctx.env.region()));
         let probe = match &ctx.env.body {
             Some(body) => Probe::Invoke {
                 body: body.clone(),
@@ -132,7 +138,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .unwrap_or(&model);
                 match probe_for(id, &outputs, ctx.env.settings.invoke_images) {
                     // An application that calls the native API gets its own request shape.
-                    Probe::Converse if ctx.env.settings.invoke_api => native_probe(id),
+                    Probe::Converse if invokes => native_probe(id),
                     probe => probe,
                 }
             }
@@ -218,8 +224,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             }
             // A built-in embedding or image probe is never streamed: those models do not stream.
             Probe::Invoke { body, what }
-                if ctx.env.settings.stream
-                    && (ctx.env.body.is_some() || ctx.env.settings.invoke_api) =>
+                if ctx.env.settings.stream && (ctx.env.body.is_some() || invokes) =>
             {
                 let request = format!(
                     "InvokeModelWithResponseStream(modelId={model}, {} byte body{}{}): {what}",
