@@ -326,6 +326,9 @@ pub enum AppKind {
     /// Claude Code with CLAUDE_CODE_USE_BEDROCK: its settings files, env blocks and model
     /// variables; it streams with InvokeModelWithResponseStream
     ClaudeCode,
+    /// A LiteLLM proxy (--app-config config.yaml): each Bedrock entry of its model_list, in
+    /// its own region, with its own route (Converse or InvokeModel)
+    Litellm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

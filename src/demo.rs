@@ -54,6 +54,7 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
     }
     if args.app.is_none() {
         args.app = c.app;
+        args.app_config = c.app_config.as_ref().map(Into::into);
     }
     // An application's own settings give its region and models.
     if args.region.is_none() && !c.no_region && args.app.is_none() {

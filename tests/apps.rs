@@ -158,3 +158,87 @@ fn the_app_check_runs_only_with_app() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--app"), "{}", stderr(&o));
 }
+
+fn litellm(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/litellm")
+        .join(path)
+}
+
+#[test]
+fn litellm_entries_are_checked_in_their_regions_with_their_routes() {
+    let (_rt, sim) = start_sim(Scenario::load("healthy").unwrap());
+    let env = Env::new();
+    let config = litellm("config.yaml");
+    let mut c = env.cmd_with(&[
+        "--app",
+        "litellm",
+        "--app-config",
+        config.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    aim(&mut c, &sim);
+    c.env("BEDROCK_REGION", "us-west-2")
+        .env("NOVA_KEY_ID", "AKIANOVAKEY000000000")
+        .env("NOVA_SECRET", FAKE_SECRET);
+    let o = run(c);
+    let r = report(&o);
+    assert!(!format!("{}{}", stdout(&o), stderr(&o)).contains(FAKE_SECRET));
+    // The run's own region (AWS_REGION) first, then the entries'.
+    assert_eq!(r.target.region.as_deref(), Some("us-east-1,us-west-2"));
+    let rows: Vec<(String, String)> = r
+        .checks
+        .iter()
+        .filter(|c| c.id == "invoke")
+        .map(|c| (c.model.clone().unwrap(), c.region.clone().unwrap()))
+        .collect();
+    // The nova entry has keys of its own: another identity, named instead of checked.
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "us.anthropic.claude-sonnet-4-6".to_string(),
+                "us-west-2".to_string()
+            ),
+            (
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0".to_string(),
+                "us-west-2".to_string()
+            ),
+        ]
+    );
+    let app = r.checks.iter().find(|c| c.id == "app").unwrap();
+    assert!(
+        app.details
+            .iter()
+            .any(|d| d.contains("entry `nova`") && d.contains("not the identity this run checks")),
+        "{:?}",
+        app.details
+    );
+    // The invoke route sends Anthropic's own body with InvokeModel; the plain route, Converse.
+    let detail = |model: &str| {
+        r.checks
+            .iter()
+            .find(|c| c.id == "invoke" && c.model.as_deref() == Some(model))
+            .unwrap()
+            .details
+            .join(" ")
+    };
+    assert!(detail("us.anthropic.claude-haiku-4-5-20251001-v1:0").contains("InvokeModel(modelId="));
+    assert!(detail("us.anthropic.claude-sonnet-4-6").contains("Converse(modelId="));
+}
+
+#[test]
+fn bad_litellm_configs_are_one_line_naming_file_and_line() {
+    let env = Env::new();
+    let broken = litellm("broken.yaml");
+    let o = run(env.cmd_with(&["--app", "litellm", "--app-config", broken.to_str().unwrap()]));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("{}:", broken.display())), "{err}");
+
+    let o = run(env.cmd_with(&["--app", "litellm"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs --app-config"), "{}", stderr(&o));
+}

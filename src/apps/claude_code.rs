@@ -82,6 +82,10 @@ impl App for ClaudeCode {
                     "Claude Code's default: no AWS_REGION, AWS_DEFAULT_REGION or profile region"
                         .into(),
             }),
+            region_setting: "an AWS_REGION entry in the env block of ~/.claude/settings.json"
+                .into(),
+            profile_region_trap: Some("Claude Code before v2.1.172 does not read it".into()),
+            renews_with_commands: true,
             models: Vec::new(),
             profile: None,
             stream: true,

@@ -10,6 +10,7 @@
 //! [`app`].
 
 pub mod claude_code;
+pub mod litellm;
 
 use crate::aws::{Environment, Sourced};
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub use crate::cli::AppKind;
 pub fn app(kind: AppKind) -> &'static dyn App {
     match kind {
         AppKind::ClaudeCode => &claude_code::ClaudeCode,
+        AppKind::Litellm => &litellm::LiteLlm,
     }
 }
 
@@ -93,6 +95,12 @@ pub struct Plan {
     pub region: Option<Sourced>,
     /// The application's region when nothing else gives one.
     pub region_fallback: Option<Sourced>,
+    /// Where a person sets the application's region (for the fix).
+    pub region_setting: String,
+    /// Why a region found only in ~/.aws/config is a trap for this application, if it is.
+    pub profile_region_trap: Option<String>,
+    /// Temporary credentials need one of `credential_commands` to be renewed.
+    pub renews_with_commands: bool,
     /// The profile its AWS calls use, when its settings name one.
     pub profile: Option<Sourced>,
     /// The models it calls, each with what it calls it for and where that was set.
@@ -143,6 +151,12 @@ pub enum Problem {
         key: String,
         program: String,
         command: String,
+        source: String,
+    },
+    /// A setting that names an environment variable (`os.environ/NAME`) which is not set.
+    Unresolved {
+        setting: String,
+        variable: String,
         source: String,
     },
     /// A deprecated variable still in use, and its replacement.

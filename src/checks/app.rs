@@ -62,39 +62,62 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         for p in &plan.problems {
             out = out.finding(finding(plan, p));
         }
-        let user_file = "~/.claude/settings.json";
         if let Some(r) = &region {
-            if r.source.contains("~/.aws/config") {
-                out = out.finding(
-                    Finding::new(
-                        Cause::RegionMissing,
-                        Severity::Warning,
-                        format!("{}'s region {} comes only from ~/.aws/config: Claude Code before v2.1.172 does not read it", plan.app, r.value),
-                    )
-                    .evidence(format!("no AWS_REGION or AWS_DEFAULT_REGION in the shell or a settings env block; region {} from {}", r.value, r.source))
-                    .fixes(fixes("app", "region-from-profile", &[("region", &r.value), ("file", user_file)])),
-                );
-            } else if plan
+            let falls_back = plan
                 .region_fallback
                 .as_ref()
-                .is_some_and(|f| f.source == r.source)
-            {
-                out = out.finding(
-                    Finding::new(
-                        Cause::RegionMissing,
-                        Severity::Warning,
-                        format!("nothing sets {}'s region: it calls Bedrock in {}, its default", plan.app, r.value),
-                    )
-                    .evidence("no AWS_REGION or AWS_DEFAULT_REGION in the shell or a settings env block, and no region in the profile")
-                    .fixes(fixes("app", "region-default", &[("file", user_file)])),
-                );
+                .is_some_and(|f| f.source == r.source);
+            // Only a trap when a model is called in the run's own region.
+            let used = plan.models.iter().any(|m| m.region.is_none());
+            match &plan.profile_region_trap {
+                Some(trap) if used && r.source.contains("~/.aws/config") => {
+                    out = out.finding(
+                        Finding::new(
+                            Cause::RegionMissing,
+                            Severity::Warning,
+                            format!(
+                                "{}'s region {} comes only from ~/.aws/config: {trap}",
+                                plan.app, r.value
+                            ),
+                        )
+                        .evidence(format!("region {} from {}", r.value, r.source))
+                        .fixes(fixes(
+                            "app",
+                            "region-from-profile",
+                            &[("region", &r.value), ("setting", &plan.region_setting)],
+                        )),
+                    );
+                }
+                _ if used && falls_back => {
+                    out = out.finding(
+                        Finding::new(
+                            Cause::RegionMissing,
+                            Severity::Warning,
+                            format!(
+                                "nothing sets {}'s region: it calls Bedrock in {}, its default",
+                                plan.app, r.value
+                            ),
+                        )
+                        .evidence(r.source.clone())
+                        .fixes(fixes(
+                            "app",
+                            "region-default",
+                            &[("setting", &plan.region_setting)],
+                        )),
+                    );
+                }
+                _ => {}
             }
         }
         let temporary = ctx
             .facts
             .get::<CredentialInfo>()
             .is_some_and(|c| c.temporary);
-        if temporary && plan.credential_commands.is_empty() && ctx.env.setup.api_key.is_none() {
+        if plan.renews_with_commands
+            && temporary
+            && plan.credential_commands.is_empty()
+            && ctx.env.setup.api_key.is_none()
+        {
             let profile = ctx.env.setup.profile_name().unwrap_or("default");
             out = out.finding(
                 Finding::new(
@@ -103,7 +126,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     format!("{} runs on temporary credentials and has no command to renew them: when they expire, every call fails until it is restarted", plan.app),
                 )
                 .evidence("the credentials carry a session token; no awsAuthRefresh or awsCredentialExport is set in any settings file")
-                .fixes(fixes("app", "no-refresh", &[("profile", profile), ("file", user_file)])),
+                .fixes(fixes("app", "no-refresh", &[("profile", profile)])),
             );
         }
         if !out.findings.is_empty() {
@@ -194,6 +217,20 @@ fn finding(plan: &Plan, problem: &Problem) -> Finding {
             "command-missing",
             &[("program", program), ("source", source)],
         )),
+        Problem::Unresolved {
+            setting,
+            variable,
+            source,
+        } => settings(
+            Severity::Error,
+            format!("{setting} is os.environ/{variable}, which is not set: {app} cannot use the entry as written"),
+            format!("{source}: {setting}: os.environ/{variable}; {variable} is not in the environment"),
+        )
+        .fixes(fixes(
+            "app",
+            "variable-unset",
+            &[("variable", variable), ("source", source)],
+        )),
         Problem::Deprecated {
             name,
             instead,
@@ -230,6 +267,13 @@ pub fn join(results: &mut [CheckResult], plan: &Plan, run_region: &str) {
         let uses = plan.uses_of(&model, &region, run_region);
         for f in r.findings.iter_mut() {
             if !ABOUT_THE_ID.contains(&f.cause) {
+                // Not the id's fault, but which of the application's uses it hits.
+                for u in &uses {
+                    let line = format!("{} calls it for its {} ({})", plan.app, u.role, u.source);
+                    if !f.evidence.contains(&line) {
+                        f.evidence.push(line);
+                    }
+                }
                 continue;
             }
             for u in &uses {
@@ -283,6 +327,9 @@ mod tests {
             env: Default::default(),
             region: None,
             region_fallback: None,
+            region_setting: String::new(),
+            profile_region_trap: None,
+            renews_with_commands: true,
             models: vec![
                 AppModel {
                     role: "main model".into(),
@@ -325,6 +372,10 @@ mod tests {
             fix(1),
             vec!["the check's own fix"],
             "a permission is not the id's fault"
+        );
+        assert_eq!(
+            results[1].findings[0].evidence,
+            vec!["Claude Code calls it for its main model (ANTHROPIC_MODEL in the env block of .claude/settings.json)"]
         );
         assert!(fix(2)[0].contains("because nothing pins a model"));
         assert_eq!(

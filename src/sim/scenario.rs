@@ -138,6 +138,9 @@ pub struct Client {
     /// `--app` for the demo: the application whose settings decide the run.
     #[serde(default, deserialize_with = "app_kind")]
     pub app: Option<crate::cli::AppKind>,
+    /// `--app-config` for the demo (LiteLLM: the config file's name in `app_files`).
+    #[serde(default)]
+    pub app_config: Option<String>,
     /// The application's settings files on the client machine, by the path the report shows
     /// (`~/.claude/settings.json`, `.claude/settings.json`, ...).
     #[serde(default)]
@@ -211,6 +214,7 @@ impl Default for Client {
             knowledge_base: None,
             kb_query: None,
             app: None,
+            app_config: None,
             app_files: Default::default(),
             env: Default::default(),
             aws_config: None,
@@ -959,6 +963,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "claude-code-settings-not-json",
     "claude-code-bedrock-off",
     "claude-code-defaults",
+    "litellm-proxy",
+    "litellm-env-unset",
 ];
 
 impl Scenario {
