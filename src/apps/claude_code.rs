@@ -302,11 +302,11 @@ impl App for ClaudeCode {
             let (choice, source) = choose(v, format!("CLAUDE_CODE_SUBAGENT_MODEL in {s}"));
             plan.models.push(called("subagents", choice, source));
         }
-        if let Some((m, _)) = setting("model") {
+        if let Some((value, source)) = setting("model") {
             plan.settings.push(Setting {
                 name: "model".into(),
-                value: m,
-                source: setting("model").map(|(_, s)| s).unwrap_or_default(),
+                value,
+                source,
             });
         }
 

@@ -341,8 +341,16 @@ struct Streamed {
 /// how many events came first), or a stream that ended without its closing event.
 enum StreamFailure {
     Call(CallFailure),
-    InStream { failure: CallFailure, events: usize },
-    Cut { events: usize },
+    InStream {
+        failure: CallFailure,
+        events: usize,
+    },
+    /// The stream ended without its closing event: cleanly, or (`broke`) in the middle of a
+    /// frame or on a reading error, as the SDK said.
+    Cut {
+        events: usize,
+        broke: Option<String>,
+    },
 }
 
 /// Reads a stream to its end, counting its events and letting `note` read each one (the
@@ -371,6 +379,7 @@ where
             Ok(None) => {
                 return Err(StreamFailure::Cut {
                     events: seen.events,
+                    broke: None,
                 })
             }
             Err(aws_sdk_bedrockruntime::error::SdkError::ServiceError(se)) => {
@@ -380,9 +389,10 @@ where
                     events: seen.events,
                 });
             }
-            Err(_) => {
+            Err(e) => {
                 return Err(StreamFailure::Cut {
                     events: seen.events,
+                    broke: Some(crate::calls::error_chain(&e)),
                 })
             }
         }
@@ -493,10 +503,13 @@ fn streamed_outcome(
             }
             out
         }
-        Err(StreamFailure::Cut { events }) => Outcome::default().finding(
+        Err(StreamFailure::Cut { events, broke }) => Outcome::default().finding(
             Finding::new(Cause::ServiceUnavailable, Severity::Error, format!("the stream from {model} ended before the model finished"))
                 .evidence(format!("request: {request}"))
-                .evidence(format!("{events} event(s) arrived, then the stream closed after {took} ms without its end (messageStop, or the final chunk with the invocation metrics) and without an error"))
+                .evidence(match broke {
+                    None => format!("{events} event(s) arrived, then the stream closed after {took} ms without its end (messageStop, or the final chunk with the invocation metrics) and without an error"),
+                    Some(why) => format!("{events} event(s) arrived, then the stream broke after {took} ms, before its end: {why}"),
+                })
                 .fixes(super::fixes("invoke", "stream-cut", &[]))
                 .doc("https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html"),
         ),

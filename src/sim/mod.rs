@@ -295,12 +295,29 @@ impl Sim {
                 _ => reply,
             },
         };
+        if !reply.paced.is_empty() {
+            return Ok(self.respond_paced(reply, &request_id));
+        }
         Ok(self.respond(
             reply,
             &request_id,
             Full::new(Bytes::new()).map_err(|e| match e {}).boxed(),
             true,
         ))
+    }
+
+    /// A streamed answer sent part by part, each after its pause (a scenario's first-token
+    /// delay and chunk pacing), as a model streams.
+    fn respond_paced(&self, mut reply: Reply, request_id: &str) -> Response<Body> {
+        let parts = std::mem::take(&mut reply.paced);
+        let stream = futures::stream::unfold(parts.into_iter(), |mut parts| async move {
+            let (wait, bytes) = parts.next()?;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            Some((Ok(Frame::data(bytes)), parts))
+        });
+        self.respond(reply, request_id, StreamBody::new(stream).boxed(), false)
     }
 
     fn respond(&self, reply: Reply, request_id: &str, stream: Body, whole: bool) -> Response<Body> {

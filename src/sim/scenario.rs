@@ -636,6 +636,18 @@ pub struct InvokeRule {
     pub status: Option<u16>,
     pub code: Option<String>,
     pub message: Option<String>,
+    /// Streaming calls: milliseconds before the first token, and between the chunks after it.
+    #[serde(default)]
+    pub first_token_ms: u64,
+    #[serde(default)]
+    pub chunk_ms: u64,
+    /// Streaming calls: the answer's content chunks (a stream-* behaviour comes after them).
+    #[serde(default = "one_chunk")]
+    pub chunks: u32,
+}
+
+fn one_chunk() -> u32 {
+    1
 }
 
 /// CloudWatch datapoints for one metric of one model, one value per minute.
@@ -735,6 +747,8 @@ spelled!(
         StreamError = "stream-error",
         StreamThrottle = "stream-throttle",
         StreamCut = "stream-cut",
+        // The last event's frame cut in half: what a proxy that drops the connection leaves.
+        StreamTruncated = "stream-truncated",
     }
 );
 
@@ -965,6 +979,8 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "claude-code-defaults",
     "litellm-proxy",
     "litellm-env-unset",
+    "stream-paced",
+    "stream-truncated-frame",
 ];
 
 impl Scenario {

@@ -22,6 +22,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// A body sent in parts, each after its pause (a paced event stream); empty: `body` at once.
+    pub paced: Vec<(std::time::Duration, Bytes)>,
 }
 
 impl Reply {
@@ -30,6 +32,7 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
+            paced: Vec::new(),
         }
     }
 
@@ -120,8 +123,24 @@ pub enum StreamMessage {
 /// messages in the binary event-stream encoding (application/vnd.amazon.eventstream), which
 /// the SDK reads one by one. Ending without a closing event is how a cut stream looks.
 pub fn eventstream_ok(messages: &[StreamMessage]) -> Reply {
+    eventstream(messages, Pace::default())
+}
+
+/// How a streamed answer is paced: nothing before the first token (message `first`), then
+/// `first_token`, then `between` before each later message; `truncated` cuts the last
+/// message's frame in half and ends the body there.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pace {
+    pub first: usize,
+    pub first_token: std::time::Duration,
+    pub between: std::time::Duration,
+    pub truncated: bool,
+}
+
+/// An event stream (AWS's binary event-stream framing, written by aws-smithy-eventstream).
+pub fn eventstream(messages: &[StreamMessage], pace: Pace) -> Reply {
     use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
-    let mut body = Vec::new();
+    let mut frames: Vec<Vec<u8>> = Vec::new();
     for m in messages {
         let (kind, type_header, name, payload) = match m {
             StreamMessage::Event(name, v) => ("event", ":event-type", *name, v.to_string()),
@@ -142,10 +161,32 @@ pub fn eventstream_ok(messages: &[StreamMessage]) -> Reply {
                 ":content-type",
                 HeaderValue::String("application/json".into()),
             ));
-        aws_smithy_eventstream::frame::write_message_to(&message, &mut body)
+        let mut frame = Vec::new();
+        aws_smithy_eventstream::frame::write_message_to(&message, &mut frame)
             .expect("an event-stream message within the size limits");
+        frames.push(frame);
     }
-    Reply::new(200, "application/vnd.amazon.eventstream", body)
+    if pace.truncated {
+        if let Some(last) = frames.last_mut() {
+            last.truncate(last.len() / 2);
+        }
+    }
+    let mut reply = Reply::new(200, "application/vnd.amazon.eventstream", frames.concat());
+    if !pace.first_token.is_zero() || !pace.between.is_zero() || pace.truncated {
+        reply.paced = frames
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let wait = match i.cmp(&pace.first) {
+                    std::cmp::Ordering::Less => std::time::Duration::ZERO,
+                    std::cmp::Ordering::Equal => pace.first_token,
+                    std::cmp::Ordering::Greater => pace.between,
+                };
+                (wait, Bytes::from(f))
+            })
+            .collect();
+    }
+    reply
 }
 
 pub fn text(s: &str) -> ciborium::Value {

@@ -194,7 +194,18 @@ impl World<'_> {
                 protocol.error(r.status.unwrap_or(400), r.code.as_deref().unwrap_or("ValidationException"), r.message.as_deref().unwrap_or(""), rid)
             }
             _ if streaming => {
-                wire::eventstream_ok(&stream_messages(op, model.m, behavior))
+                let (messages, first) =
+                    stream_messages(op, model.m, behavior, rule.map_or(1, |r| r.chunks));
+                let ms = std::time::Duration::from_millis;
+                wire::eventstream(
+                    &messages,
+                    wire::Pace {
+                        first,
+                        first_token: ms(rule.map_or(0, |r| r.first_token_ms)),
+                        between: ms(rule.map_or(0, |r| r.chunk_ms)),
+                        truncated: behavior == "stream-truncated",
+                    },
+                )
             }
             "filtered" if op == "Converse" => wire::json_ok(&converse_body("content_filtered", "")),
             "guardrail" if op == "Converse" => wire::json_ok(&converse_body("guardrail_intervened", "Sorry, the model cannot answer this question.")),
@@ -357,7 +368,7 @@ impl World<'_> {
         };
         let streaming = op == "ConverseStream" || op == "InvokeModelWithResponseStream";
         Some(match op {
-            _ if streaming => wire::eventstream_ok(&stream_messages(op, model.m, "answer")),
+            _ if streaming => wire::eventstream_ok(&stream_messages(op, model.m, "answer", 1).0),
             "Converse" => wire::json_ok(&converse_body("end_turn", "Hello")),
             _ => wire::json_ok(&invoke_body(model.m, false)),
         })
@@ -477,88 +488,79 @@ impl World<'_> {
     }
 }
 
-/// The messages of a streaming answer. ConverseStream: messageStart, a text delta,
-/// contentBlockStop, messageStop and metadata; InvokeModelWithResponseStream: one chunk with
-/// the model's native body (base64, as AWS sends `bytes`). The stream-* behaviors break it
-/// after the first delta with the exception AWS sends mid-stream (API_runtime_ConverseStream:
-/// modelStreamErrorException, throttlingException), or end it without messageStop.
+/// A streamed answer: its events, and which of them carries the first token (for pacing).
+/// `chunks` content events come first; a stream-* behaviour then breaks the stream.
 pub(super) fn stream_messages(
     op: &str,
     m: &CatalogModel,
     behavior: &str,
-) -> Vec<wire::StreamMessage> {
+    chunks: u32,
+) -> (Vec<wire::StreamMessage>, usize) {
     use wire::StreamMessage::{Event, Exception};
-    let mut out = if op == "ConverseStream" {
-        vec![
-            Event("messageStart", json!({ "role": "assistant" })),
+    let broken = behavior.starts_with("stream-");
+    let chunks = chunks.max(1) as usize;
+    let (mut out, first) = if op == "ConverseStream" {
+        let mut out = vec![Event("messageStart", json!({ "role": "assistant" }))];
+        out.extend((0..chunks).map(|_| {
             Event(
                 "contentBlockDelta",
-                json!({ "contentBlockIndex": 0, "delta": { "text": "Hello" } }),
-            ),
-        ]
+                json!({ "contentBlockIndex": 0, "delta": { "text": "Hi" } }),
+            )
+        }));
+        (out, 1)
     } else if m.provider == "Anthropic" {
         // Claude streams its own events, one a chunk (AWS's InvokeModelWithResponseStream
         // example for Claude reads content_block_delta's text; Anthropic's streaming format:
         // message_start, content_block_start, content_block_delta..., content_block_stop,
         // message_delta with the stop reason, message_stop). The metrics object on the last
         // chunk is as for every model below.
-        let chunk = |v: Value| {
-            Event(
-                "chunk",
-                json!({ "bytes": aws_smithy_types::base64::encode(v.to_string()) }),
-            )
-        };
-        let mut events = vec![
+        let mut out = vec![
             chunk(json!({"type": "message_start", "message": {
                 "id": "msg_bdrk_sim", "type": "message", "role": "assistant", "content": [],
                 "model": m.model_id, "stop_reason": null,
                 "usage": {"input_tokens": 3, "output_tokens": 1}}})),
             chunk(json!({"type": "content_block_start", "index": 0,
                 "content_block": {"type": "text", "text": ""}})),
-            chunk(json!({"type": "content_block_delta", "index": 0,
-                "delta": {"type": "text_delta", "text": "Hel"}})),
         ];
-        if !behavior.starts_with("stream-") {
+        out.extend((0..chunks).map(|_| {
+            chunk(json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": "Hi"}}))
+        }));
+        if !broken {
             let stop = match behavior {
                 "filtered" | "guardrail" => "refusal",
                 _ => "end_turn",
             };
-            events.push(chunk(json!({"type": "content_block_delta", "index": 0,
-                "delta": {"type": "text_delta", "text": "lo"}})));
-            events.push(chunk(json!({"type": "content_block_stop", "index": 0})));
-            events.push(chunk(json!({"type": "message_delta",
+            out.push(chunk(json!({"type": "content_block_stop", "index": 0})));
+            out.push(chunk(json!({"type": "message_delta",
                 "delta": {"stop_reason": stop, "stop_sequence": null},
-                "usage": {"output_tokens": 1}})));
+                "usage": {"output_tokens": chunks}})));
             let mut last = json!({"type": "message_stop"});
             if behavior == "guardrail" {
                 last["amazon-bedrock-guardrailAction"] = json!("INTERVENED");
             }
-            last["amazon-bedrock-invocationMetrics"] = json!({
-                "inputTokenCount": 3, "outputTokenCount": 1,
-                "invocationLatency": 1, "firstByteLatency": 1
-            });
-            events.push(chunk(last));
+            last["amazon-bedrock-invocationMetrics"] = metrics();
+            out.push(chunk(last));
         }
-        events
+        (out, 2)
     } else {
-        // A whole answer is one chunk with the model's body; its last chunk carries
+        // Other models: partial chunks, then the whole body, whose last chunk carries
         // amazon-bedrock-invocationMetrics as in AWS's streaming examples (not re-read on an
-        // AWS page in this change); a broken stream only gets as far as a partial chunk.
-        let body = if behavior.starts_with("stream-") {
-            json!({ "text": "Hel" })
+        // AWS page in this change).
+        let mut out: Vec<wire::StreamMessage> = (1..chunks)
+            .map(|_| chunk(json!({ "outputs": [{ "text": "Hi", "stop_reason": null }] })))
+            .collect();
+        if broken {
+            out.push(chunk(json!({ "text": "Hel" })));
         } else {
             let mut b = invoke_body(m, behavior == "filtered");
             if behavior == "guardrail" {
                 b["amazon-bedrock-guardrailAction"] = json!("INTERVENED");
             }
-            b["amazon-bedrock-invocationMetrics"] = json!({
-                "inputTokenCount": 1, "outputTokenCount": 1,
-                "invocationLatency": 1, "firstByteLatency": 1
-            });
-            b
-        };
-        let bytes = aws_smithy_types::base64::encode(body.to_string());
-        vec![Event("chunk", json!({ "bytes": bytes }))]
+            b["amazon-bedrock-invocationMetrics"] = metrics();
+            out.push(chunk(b));
+        }
+        (out, 0)
     };
     match behavior {
         "stream-error" => out.push(Exception(
@@ -569,7 +571,7 @@ pub(super) fn stream_messages(
             "throttlingException",
             "Too many tokens, please wait before trying again.".into(),
         )),
-        "stream-cut" => {}
+        "stream-cut" | "stream-truncated" => {}
         _ if op == "ConverseStream" => {
             let stop = match behavior {
                 "filtered" => "content_filtered",
@@ -581,14 +583,29 @@ pub(super) fn stream_messages(
             out.push(Event(
                 "metadata",
                 json!({
-                    "usage": { "inputTokens": 1, "outputTokens": 1, "totalTokens": 2 },
+                    "usage": { "inputTokens": 1, "outputTokens": chunks, "totalTokens": 1 + chunks },
                     "metrics": { "latencyMs": 1 }
                 }),
             ));
         }
         _ => {}
     }
-    out
+    (out, first)
+}
+
+/// One InvokeModelWithResponseStream chunk: the model's JSON, base64 in `bytes`.
+fn chunk(v: Value) -> wire::StreamMessage {
+    wire::StreamMessage::Event(
+        "chunk",
+        json!({ "bytes": aws_smithy_types::base64::encode(v.to_string()) }),
+    )
+}
+
+fn metrics() -> Value {
+    json!({
+        "inputTokenCount": 3, "outputTokenCount": 1,
+        "invocationLatency": 1, "firstByteLatency": 1
+    })
 }
 
 pub(super) fn converse_body(stop: &str, reply: &str) -> Value {
