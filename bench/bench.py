@@ -45,10 +45,10 @@ def parse_args():
 class Sim:
     """`bedrock-doctor sim serve` on a free loopback port, logging every request."""
 
-    def __init__(self, binary, latency_ms, workdir):
-        self.log = Path(workdir) / "requests.jsonl"
+    def __init__(self, binary, latency_ms, workdir, scenario="healthy"):
+        self.log = Path(workdir) / f"requests-{scenario}.jsonl"
         self.proc = subprocess.Popen(
-            [binary, "sim", "serve", "--scenario", "healthy", "--port", "0",
+            [binary, "sim", "serve", "--scenario", scenario, "--port", "0",
              "--latency-ms", str(latency_ms), "--log", str(self.log)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         first = self.proc.stdout.readline()
@@ -136,6 +136,40 @@ def doctor_case(args, sim, env, extra, expect_codes=(0, 1)):
     }
 
 
+def streaming_case(args, work, home):
+    """The test call streamed (--stream) against `stream-paced`, where the simulator holds the
+    first token back and paces the rest: the first token as the doctor measured it against
+    the simulator's own delay, and the run's wall time against the stream's own length."""
+    scenario = (ROOT / "src/sim/scenarios/stream-paced.toml").read_text()
+    first_ms = int(re.search(r"first_token_ms = (\d+)", scenario).group(1))
+    sim = Sim(args.bin, args.latency_ms, work, scenario="stream-paced")
+    try:
+        env = environment(sim, home)
+        argv = [args.bin, "--output", "json", "--model", MODEL, "--stream"]
+        firsts, totals, walls = [], [], []
+        for _ in range(args.runs):
+            took, code, out, err = timed(argv, env)
+            if code != 0:
+                sys.exit(f"bench: --stream exited {code}:\n{err[-2000:]}")
+            invoke = next(c for c in json.loads(out)["checks"] if c["id"] == "invoke")
+            m = re.search(r"first token after (\d+) ms, (\d+) ms in all", invoke["summary"])
+            if not m:
+                sys.exit(f"bench: the streamed test call did not report its times: {invoke['summary']}")
+            firsts.append(int(m.group(1)))
+            totals.append(int(m.group(2)))
+            walls.append(took)
+    finally:
+        sim.stop()
+    # The simulator answers the call after its latency, then holds the first token back.
+    set_first = args.latency_ms + first_ms
+    return {
+        "median_s": statistics.median(walls),
+        "first_token_ms": statistics.median(firsts),
+        "first_token_set_ms": set_first,
+        "stream_ms": statistics.median(totals),
+    }
+
+
 def aws_cli_sequence(sim, env, workdir):
     """The calls of the single-model run, made by the AWS CLI one after another."""
     venv = ROOT / "target" / "bench-venv"
@@ -204,6 +238,8 @@ def main():
         figures["model_all"] = doctor_case(args, sim, env, ["--model", "all"])
         figures["regions_all"] = doctor_case(args, sim, env, ["--model", MODEL, "--regions", "all"])
 
+        figures["streaming"] = streaming_case(args, work, str(home))
+
         if not args.no_aws_cli:
             count, one_pass = aws_cli_sequence(sim, env, work)
             cli_runs = max(1, min(args.runs, 3))
@@ -236,6 +272,10 @@ def main():
         c = figures[key]
         print(f"{label:<26}: median {c['median_s']:.3f} s, {c['requests']:.0f} requests, "
               f"{c['median_s'] / s['median_s']:.2f}x the single run, peak RSS {c['peak_rss_mb']:.1f} MB")
+    c = figures["streaming"]
+    print(f"--stream (stream-paced)   : median {c['median_s']:.3f} s; first token {c['first_token_ms']:.0f} ms "
+          f"measured vs {c['first_token_set_ms']} ms set (+{c['first_token_ms'] - c['first_token_set_ms']:.0f} ms), "
+          f"stream {c['stream_ms']:.0f} ms, the rest of the run {c['median_s'] * 1000 - c['stream_ms']:.0f} ms")
     if "aws_cli" in figures:
         c = figures["aws_cli"]
         print(f"AWS CLI, same calls       : median {c['median_s']:.3f} s for {c['commands']} commands "
