@@ -379,5 +379,60 @@ check(
 )
 fn.stop()
 
+# Streaming (issue 15): boto3 reads the simulator's event streams, paced and broken alike.
+paced = Sim("stream-paced")
+paced_runtime = paced.client("bedrock-runtime")
+
+
+def converse_stream_paced():
+    import time
+
+    start = time.monotonic()
+    r = paced_runtime.converse_stream(modelId="us.anthropic.claude-sonnet-4-6", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+    first, deltas, stop = None, 0, None
+    for event in r["stream"]:
+        if "contentBlockDelta" in event:
+            deltas += 1
+            first = first or time.monotonic() - start
+        if "messageStop" in event:
+            stop = event["messageStop"]["stopReason"]
+    assert_eq((deltas, stop), (5, "end_turn"))
+    assert first >= 0.4, f"the first token came after {first:.3f} s, before the scenario's 400 ms"
+
+
+def claude_invoke_stream():
+    import json
+
+    r = paced_runtime.invoke_model_with_response_stream(
+        modelId="us.anthropic.claude-sonnet-4-6",
+        body=json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}),
+    )
+    types = [json.loads(e["chunk"]["bytes"])["type"] for e in r["body"]]
+    assert_eq(types[0], "message_start")
+    assert_eq(types[-1], "message_stop")
+    assert_eq(types.count("content_block_delta"), 5)
+
+
+check("bedrock-runtime ConverseStream, paced (stream-paced)", converse_stream_paced)
+check("bedrock-runtime InvokeModelWithResponseStream, Claude's own events", claude_invoke_stream)
+paced.stop()
+
+broken = Sim("stream-model-error")
+
+
+def stream_exception():
+    r = broken.client("bedrock-runtime").converse_stream(modelId="amazon.nova-lite-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+    try:
+        for _ in r["stream"]:
+            pass
+    except Exception as e:  # botocore raises EventStreamError for an exception event
+        assert_true("modelStreamErrorException" in str(e), str(e))
+        return
+    raise AssertionError("the stream ended without its exception")
+
+
+check("bedrock-runtime ConverseStream -> modelStreamErrorException inside the stream", stream_exception)
+broken.stop()
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
