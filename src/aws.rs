@@ -48,6 +48,9 @@ pub struct AwsSetup {
     pub proxies: Vec<Sourced>,
     /// The Bedrock API key in AWS_BEARER_TOKEN_BEDROCK, as far as it can be read (never the key).
     pub api_key: Option<crate::api_key::ApiKey>,
+    /// The key itself, only for the one call that must send it by hand (bedrock-mantle has
+    /// no SDK); registered as a secret, never printed.
+    pub api_key_token: Option<String>,
     pub imds_disabled: bool,
     /// Variables that look like secrets, so every output can be scrubbed of them.
     pub secrets: Vec<String>,
@@ -319,6 +322,7 @@ impl AwsSetup {
             endpoint_overrides,
             proxies,
             api_key: env(BEARER_TOKEN_VAR).map(|k| crate::api_key::ApiKey::read(&k)),
+            api_key_token: env(BEARER_TOKEN_VAR),
             imds_disabled,
             secrets,
         }

@@ -264,6 +264,13 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "PATH", requires = "app")]
     pub app_config: Option<std::path::PathBuf>,
 
+    /// The Bedrock endpoint your application calls: runtime (bedrock-runtime: InvokeModel,
+    /// Converse) or mantle (bedrock-mantle.<region>.api.aws, the OpenAI-compatible one). With
+    /// mantle, each model gets the `mantle` check: bedrock-mantle:CreateInference simulated and
+    /// one chat completion, instead of the bedrock-runtime checks
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = EndpointKind::Runtime)]
+    pub endpoint_kind: EndpointKind,
+
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly
     #[arg(long, value_name = "FILE")]
@@ -318,6 +325,15 @@ pub struct DoctorArgs {
     /// Less output: only checks that are not `pass`
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub quiet: u8,
+}
+
+/// The Bedrock endpoints an application can call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EndpointKind {
+    /// bedrock-runtime (the SDKs' InvokeModel, Converse and their streaming forms)
+    Runtime,
+    /// bedrock-mantle (OpenAI-compatible chat completions and responses, Anthropic messages)
+    Mantle,
 }
 
 /// The applications `--app` knows (their readers are in src/apps).

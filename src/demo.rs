@@ -61,6 +61,9 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
         args.region = Some(scenario.region.clone());
     }
     args.stream |= c.stream;
+    if c.mantle {
+        args.endpoint_kind = crate::cli::EndpointKind::Mantle;
+    }
     if args.guardrail.is_none() {
         args.guardrail = c.guardrail.clone();
     }

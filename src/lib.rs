@@ -17,6 +17,7 @@ pub mod facts;
 pub mod input;
 pub mod knowledge;
 pub mod lint;
+pub mod mantle;
 pub mod models;
 pub mod policy;
 pub mod render;

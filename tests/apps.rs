@@ -242,3 +242,62 @@ fn bad_litellm_configs_are_one_line_naming_file_and_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("needs --app-config"), "{}", stderr(&o));
 }
+
+#[test]
+fn mantle_flags_are_checked_before_anything_runs() {
+    let env = Env::new();
+    let o = run(env.cmd_with(&["--endpoint-kind", "openai"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("openai"), "{}", stderr(&o));
+    // The bedrock-runtime checks do not apply to bedrock-mantle: asking for one is a usage error.
+    let o = run(env.cmd_with(&["--endpoint-kind", "mantle", "--only", "invoke"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not --endpoint-kind mantle"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn mantle_with_an_api_key_needs_call_with_bearer_token_too() {
+    // mantle-healthy's role may CreateInference but was given no CallWithBearerToken.
+    let (_rt, sim) = start_sim(Scenario::load("mantle-healthy").unwrap());
+    let env = Env::new();
+    let mut c = env.cmd_with(&[
+        "--endpoint-kind",
+        "mantle",
+        "--model",
+        "openai.gpt-oss-120b",
+        "--output",
+        "json",
+    ]);
+    aim(&mut c, &sim);
+    // A short-term key: it carries the permissions of the principal that made it.
+    let key = bedrock_doctor::api_key::make_short_term(
+        FAKE_KEY_ID,
+        "us-east-1",
+        std::time::SystemTime::now(),
+        std::time::Duration::from_secs(3600),
+    );
+    c.env("AWS_BEARER_TOKEN_BEDROCK", &key);
+    let o = run(c);
+    assert!(!format!("{}{}", stdout(&o), stderr(&o)).contains(&key));
+    let r = report(&o);
+    let mantle = r.checks.iter().find(|c| c.id == "mantle").unwrap();
+    let f = &mantle.findings[0];
+    assert_eq!(f.cause.code(), "iam-not-authorized", "{mantle:?}");
+    assert!(
+        f.summary.contains("bedrock-mantle:CallWithBearerToken"),
+        "{}",
+        f.summary
+    );
+    // The call with the key was refused for the same reason, and says so.
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("the chat completion confirms it")),
+        "{:?}",
+        f.evidence
+    );
+}

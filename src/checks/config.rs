@@ -140,6 +140,7 @@ pub(crate) mod tests {
             endpoint_overrides: vec![],
             proxies: vec![],
             api_key: None,
+            api_key_token: None,
             imds_disabled: true,
             secrets: vec![],
         }

@@ -12,6 +12,7 @@ pub mod inference_profile;
 pub mod invoke;
 pub mod knowledge_base;
 pub mod lambda;
+pub mod mantle;
 mod marketplace;
 pub mod metrics;
 pub mod model_access;
@@ -253,6 +254,7 @@ const REGISTRY: &[(&str, RunFn)] = registry![
     "api-key" => api_key,
     "guardrail" => guardrail,
     "lambda" => lambda,
+    "mantle" => mantle,
     "knowledge-base" => knowledge_base,
     "iam-permissions" => iam_permissions,
     "scp" => scp,
@@ -322,6 +324,7 @@ fn flag_given(flag: &str, settings: &crate::cli::DoctorArgs) -> Option<bool> {
         "guardrail" => Some(settings.guardrail.is_some()),
         "lambda" => Some(settings.lambda.is_some()),
         "app" => Some(settings.app.is_some()),
+        "endpoint-kind" => Some(settings.endpoint_kind == crate::cli::EndpointKind::Mantle),
         "knowledge-base" => Some(settings.knowledge_base.is_some()),
         _ => None,
     }
@@ -333,8 +336,20 @@ pub fn enabled(
     selected: Vec<&'static Check>,
     settings: &crate::cli::DoctorArgs,
 ) -> Result<Vec<&'static Check>, String> {
+    let mantle = settings.endpoint_kind == crate::cli::EndpointKind::Mantle;
     let mut out = Vec::new();
     for c in selected {
+        // With --endpoint-kind mantle, the bedrock-runtime model checks do not apply: the
+        // `mantle` check is each model's.
+        if mantle && c.meta.scope == Scope::Model && c.meta.id != "mantle" {
+            if settings.only.contains(&c.meta.id) {
+                return Err(format!(
+                    "check `{}` checks bedrock-runtime, not --endpoint-kind mantle",
+                    c.meta.id
+                ));
+            }
+            continue;
+        }
         let Some(flag) = &c.meta.only_with else {
             out.push(c);
             continue;

@@ -191,11 +191,18 @@ impl Sim {
         let path = parts.uri.path().to_string();
         let (access_key, region, service, bearer) = match credential_scope(&auth) {
             Some((k, r, s)) => (Some(k), r, s, false),
-            // A Bedrock API key carries no region: the scenario's own region stands in.
+            // A Bedrock API key carries no region: the scenario's own region stands in; its
+            // service is the one the path belongs to (bedrock-mantle's OpenAI and Anthropic
+            // paths, else Bedrock's).
             None if auth.starts_with("Bearer ") => (
                 None,
                 self.scenario.region.clone(),
-                "bedrock".to_string(),
+                if is_mantle_path(&path) {
+                    "bedrock-mantle"
+                } else {
+                    "bedrock"
+                }
+                .to_string(),
                 true,
             ),
             None => (None, self.scenario.region.clone(), String::new(), false),
@@ -520,6 +527,13 @@ impl Sim {
         }
         None
     }
+}
+
+/// bedrock-mantle's paths: OpenAI-compatible (`/v1/...`, `/openai/v1/...`) and Anthropic's.
+fn is_mantle_path(path: &str) -> bool {
+    ["/v1/", "/openai/v1/", "/anthropic/v1/"]
+        .iter()
+        .any(|p| path.starts_with(p))
 }
 
 /// `20240101T120000Z` -> a time.

@@ -151,6 +151,9 @@ pub struct Client {
     /// The client machine's ~/.aws/config (default: none).
     #[serde(default)]
     pub aws_config: Option<String>,
+    /// `--endpoint-kind` for the demo: the application calls bedrock-mantle.
+    #[serde(default)]
+    pub mantle: bool,
 }
 
 /// The same values as `--app`.
@@ -218,6 +221,7 @@ impl Default for Client {
             app_files: Default::default(),
             env: Default::default(),
             aws_config: None,
+            mantle: false,
         }
     }
 }
@@ -981,6 +985,10 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "litellm-env-unset",
     "stream-paced",
     "stream-truncated-frame",
+    "mantle-healthy",
+    "mantle-not-authorized",
+    "mantle-claude-chat",
+    "mantle-prefixed-id",
 ];
 
 impl Scenario {

@@ -8,7 +8,13 @@ impl World<'_> {
     /// The IAM ARN that stands for the caller: an assumed-role session maps to its role.
     pub(super) fn caller_principal(&self) -> String {
         let id = &self.sim.scenario().identity;
-        if self.call.bearer {
+        // A long-term API key acts as the IAM user it was made for; a short-term one with the
+        // permissions of the principal that made it (docs: api-keys.html), the scenario's.
+        let short_term = matches!(
+            self.call.api_key,
+            Some(crate::api_key::ApiKey::ShortTerm(_))
+        );
+        if self.call.bearer && !short_term {
             return format!("arn:aws:iam::{}:user/BedrockAPIKey-sim", id.account);
         }
         match id.arn.split_once(":assumed-role/") {

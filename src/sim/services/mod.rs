@@ -6,6 +6,7 @@ mod cloudwatch;
 mod iam;
 mod knowledge;
 mod lambda;
+mod mantle;
 mod organizations;
 mod owned;
 mod quotas;
@@ -64,6 +65,10 @@ pub fn identify(call: &Call) -> (String, Protocol) {
         ),
         "bedrock" => (bedrock_op(call), Protocol::RestJson),
         "lambda" => (lambda::operation(call), Protocol::RestJson),
+        "bedrock-mantle" => (
+            mantle::operation(&call.method, &call.path).to_string(),
+            Protocol::RestJson,
+        ),
         _ => ("Unknown".into(), Protocol::RestJson),
     }
 }
@@ -179,6 +184,9 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
         );
     }
     let w = World { sim, call, rid };
+    if call.service == "bedrock-mantle" {
+        return w.mantle(op);
+    }
     if let Some(refused) = w.api_key_refused(protocol) {
         return refused;
     }
