@@ -136,11 +136,13 @@ const READS: [(&str, &str); 26] = [
 ];
 
 /// ...and the probe: at most one call per model, none with --no-invoke.
-const PROBES: [(&str, &str); 4] = [
+const PROBES: [(&str, &str); 5] = [
     ("bedrock", "InvokeModel"),
     ("bedrock", "Converse"),
     ("bedrock", "ConverseStream"),
     ("bedrock", "InvokeModelWithResponseStream"),
+    // --endpoint-kind mantle: one chat completion.
+    ("bedrock-mantle", "CreateInference"),
 ];
 
 #[test]

@@ -217,6 +217,9 @@ pub fn scenario_cmd(
     if let Some(p) = &client.principal {
         c.args(["--principal", p]);
     }
+    if client.mantle {
+        c.args(["--endpoint-kind", "mantle"]);
+    }
     if let Some(body) = &client.body {
         let path = env.home.path().join("body.json");
         std::fs::write(&path, body).unwrap();
