@@ -162,11 +162,13 @@ fn usage_error(e: clap::Error) -> ! {
 }
 
 fn init_logging(verbose: u8) {
+    // aws_config's own warnings (a provider that failed, with the whole SDK error printed)
+    // repeat what the credentials check reports in one line: shown from -vvv on.
     let filter = match verbose {
-        0 => "warn",
+        0 => "warn,aws_config=error",
         // -v: retried calls and how they ended, and the run's critical path
-        1 => "warn,bedrock_doctor=info",
-        2 => "warn,bedrock_doctor=debug",
+        1 => "warn,aws_config=error,bedrock_doctor=info",
+        2 => "warn,aws_config=error,bedrock_doctor=debug",
         _ => "info,bedrock_doctor=trace,aws_smithy_runtime=debug,aws_config=debug",
     };
     let _ = tracing_subscriber::fmt()
