@@ -209,15 +209,8 @@ pub async fn simulate(
             .map(|t| t.arn.clone())
             .collect();
         let region = region.to_string();
-        let entry = |key: &str, value: &str| {
-            ContextEntry::builder()
-                .context_key_name(key)
-                .context_key_type(ContextKeyTypeEnum::String)
-                .context_key_values(value)
-                .build()
-        };
-        let mut entries = vec![entry("aws:RequestedRegion", &region)];
-        entries.extend(context.iter().map(|(k, v)| entry(k, v)));
+        let mut entries = vec![context_entry("aws:RequestedRegion", &region)];
+        entries.extend(context.iter().map(|(k, v)| context_entry(k, v)));
         async move {
             let out = ctx
                 .env
@@ -245,6 +238,15 @@ pub async fn simulate(
         all.extend(a?);
     }
     Ok(all)
+}
+
+/// A string context key for SimulatePrincipalPolicy.
+pub(super) fn context_entry(key: &str, value: &str) -> ContextEntry {
+    ContextEntry::builder()
+        .context_key_name(key)
+        .context_key_type(ContextKeyTypeEnum::String)
+        .context_key_values(value)
+        .build()
 }
 
 fn statements(r: &EvaluationResult) -> Vec<String> {

@@ -6,6 +6,7 @@
 //! user guide bedrock-mantle.html). The check simulates those as the principal, then makes
 //! one chat completion and reads the answer (src/mantle.rs).
 
+use super::iam_permissions::context_entry;
 use super::identity::CallerIdentity;
 use super::principal::Principal;
 use super::{fixes, Ctx};
@@ -15,7 +16,6 @@ use crate::mantle::{self, Auth};
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
 use aws_credential_types::provider::ProvideCredentials;
-use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
@@ -232,16 +232,9 @@ async fn simulate(
     model: &str,
     bearer: bool,
 ) -> Result<Vec<(String, String, Vec<String>)>, CallFailure> {
-    let entry = |key: &str, value: &str| {
-        ContextEntry::builder()
-            .context_key_name(key)
-            .context_key_type(ContextKeyTypeEnum::String)
-            .context_key_values(value)
-            .build()
-    };
     let context = vec![
-        entry("aws:RequestedRegion", ctx.region()),
-        entry("bedrock-mantle:Model", model),
+        context_entry("aws:RequestedRegion", ctx.region()),
+        context_entry("bedrock-mantle:Model", model),
     ];
     let mut asks = vec![("bedrock-mantle:CreateInference", project.to_string())];
     if bearer {

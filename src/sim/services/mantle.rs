@@ -83,16 +83,8 @@ impl World<'_> {
     /// A Bedrock API key that is not valid here, or that the identity may not use on
     /// bedrock-mantle.
     fn mantle_key_refused(&self) -> Option<Reply> {
-        use crate::api_key::ApiKey;
-        let key = self.call.api_key.as_ref().filter(|_| self.call.bearer)?;
-        let invalid = match key {
-            ApiKey::Unrecognised => true,
-            ApiKey::LongTerm => false,
-            ApiKey::ShortTerm(s) => {
-                s.expires <= self.sim.aws_now() || s.region != self.sim.scenario().region
-            }
-        };
-        if invalid {
+        let (_, valid) = self.bearer_key()?;
+        if !valid {
             return Some(error(
                 401,
                 "invalid_api_key",

@@ -224,17 +224,24 @@ impl World<'_> {
     /// API keys must be allowed: bedrock:CallWithBearerToken with bedrock:bearerTokenType
     /// (docs: api-keys-permissions.html). AWS's answer to a bad key is the 403 users report:
     /// "Authentication failed: Please make sure your API Key is valid."
-    pub(super) fn api_key_refused(&self, protocol: Protocol) -> Option<Reply> {
+    /// The API key of a bearer call, and whether Bedrock would take it: one it issued,
+    /// unexpired, for this region.
+    pub(super) fn bearer_key(&self) -> Option<(&crate::api_key::ApiKey, bool)> {
         use crate::api_key::ApiKey;
         let key = self.call.api_key.as_ref().filter(|_| self.call.bearer)?;
-        let invalid = match key {
-            ApiKey::Unrecognised => true,
-            ApiKey::LongTerm => false,
+        let valid = match key {
+            ApiKey::Unrecognised => false,
+            ApiKey::LongTerm => true,
             ApiKey::ShortTerm(s) => {
-                s.expires <= self.sim.aws_now() || s.region != self.sim.scenario().region
+                s.expires > self.sim.aws_now() && s.region == self.sim.scenario().region
             }
         };
-        if invalid {
+        Some((key, valid))
+    }
+
+    pub(super) fn api_key_refused(&self, protocol: Protocol) -> Option<Reply> {
+        let (key, valid) = self.bearer_key()?;
+        if !valid {
             return Some(protocol.error(
                 403,
                 "AccessDeniedException",
