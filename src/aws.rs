@@ -105,6 +105,8 @@ pub struct GivenMachine {
     pub aws_config: String,
     /// An application's settings files (`--app`), by the path the report shows.
     pub app_files: BTreeMap<String, String>,
+    /// The programs on the machine's PATH (for an application's credential commands).
+    pub programs: Vec<String>,
 }
 
 use std::collections::BTreeMap;
@@ -408,7 +410,11 @@ pub async fn sdk_config(
     let chain = match environment {
         // Keys an application sets over the shell are its credentials: the SDK's chain
         // would read the shell's.
-        Environment::ProcessWith(over) if over.contains_key("AWS_ACCESS_KEY_ID") => {
+        Environment::ProcessWith(over)
+            if over
+                .get("AWS_ACCESS_KEY_ID")
+                .is_some_and(|v| !v.trim().is_empty()) =>
+        {
             SharedCredentialsProvider::new(GivenCredentials::from(environment))
         }
         Environment::Process | Environment::ProcessWith(_) => {

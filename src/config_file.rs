@@ -52,13 +52,15 @@ pub fn apply(
             .map(|d| parse(d).map_err(|e| format!("config `{}`: {key}: {e}", path.display())))
             .transpose()
     };
-    if !given("region") && file.region.is_some() {
+    // With --app, the application's own settings name its region, profile and models.
+    let app = args.app.is_some();
+    if !app && !given("region") && file.region.is_some() {
         args.region = file.region.clone();
     }
-    if !given("profile") && file.profile.is_some() {
+    if !app && !given("profile") && file.profile.is_some() {
         args.profile = file.profile.clone();
     }
-    if !given("models") && !file.models.is_empty() {
+    if !app && !given("models") && !file.models.is_empty() {
         args.models = file.models.clone();
     }
     if !given("principal") && file.principal.is_some() {

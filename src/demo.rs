@@ -96,6 +96,7 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
         vars,
         aws_config: c.aws_config.clone().unwrap_or_default(),
         app_files: c.app_files.clone(),
+        programs: c.programs.clone(),
     })
 }
 

@@ -153,6 +153,7 @@ async fn run_once(
     // (one call, bounded like a check), and its settings fill what the command line left.
     let mut args = args.clone();
     let planned = app.is_some() && args.models.is_empty();
+    let regions_given = args.regions.clone();
     if let Some(plan) = &app {
         crate::apps::apply(plan, setup.region_name(), &mut args);
     }
@@ -193,8 +194,8 @@ async fn run_once(
     // An application that calls models in several regions: each region its own models.
     if let (true, Some(plan), Some(run)) = (planned, &env.app, env.setup.region_name()) {
         if !env.regions.is_empty() {
-            for r in &env.regions {
-                env.all_models.insert(r.clone(), plan.model_ids(r, run));
+            for (r, ids) in plan.models_by_region(run, &regions_given) {
+                env.all_models.insert(r, ids);
             }
             env.models = env.models_for(env.region()).to_vec();
         }
@@ -379,6 +380,10 @@ fn read_app(
         home: environment.home(),
         config: args.app_config.clone(),
         cwd: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        programs: match environment {
+            aws::Environment::Given(m) => m.programs.clone(),
+            _ => Vec::new(),
+        },
     };
     crate::apps::app(kind).resolve(&machine).map_err(UsageError)
 }

@@ -38,6 +38,18 @@ pub fn base_url(region: &str, override_url: Option<&str>) -> String {
     }
 }
 
+/// Whether an API key may be sent to `base`: https, or plain http on loopback (a simulator).
+pub fn safe_for_a_key(base: &str) -> bool {
+    if base.starts_with("https://") || base.starts_with("http://[::1]") {
+        return true;
+    }
+    let host = base
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .unwrap_or("");
+    host == "localhost" || host.starts_with("127.")
+}
+
 /// The minimal request: one user message, a few tokens (costs well under $0.001).
 pub fn chat_body(model: &str) -> String {
     serde_json::json!({
@@ -150,6 +162,14 @@ fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_goes_only_over_https_or_to_this_machine() {
+        assert!(safe_for_a_key("https://bedrock-mantle.us-east-1.api.aws"));
+        assert!(safe_for_a_key("http://127.0.0.1:4566"));
+        assert!(safe_for_a_key("http://[::1]:4566"));
+        assert!(!safe_for_a_key("http://proxy.internal:8080"));
+    }
 
     #[test]
     fn the_endpoint_is_regional_unless_overridden() {

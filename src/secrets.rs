@@ -73,10 +73,13 @@ impl Write for ScrubbedStderr {
 
 /// Show enough of an access key id to recognise it, never the whole: AKIA…WXYZ.
 pub fn mask_key_id(id: &str) -> String {
-    if id.len() <= 8 {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
         return "****".to_string();
     }
-    format!("{}…{}", &id[..4], &id[id.len() - 4..])
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// `http://user:pass@proxy:3128` -> `http://user:****@proxy:3128`.
@@ -93,6 +96,16 @@ pub fn mask_url_password(url: &str) -> String {
             format!("{}{}:****{}", &url[..scheme_end], user, &rest[at..])
         }
         None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    #[test]
+    fn a_key_id_of_any_characters_is_masked_without_panicking() {
+        assert_eq!(super::mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
+        assert_eq!(super::mask_key_id("‹ваш ключ доступа›"), "‹ваш…упа›");
+        assert_eq!(super::mask_key_id("short"), "****");
     }
 }
 

@@ -229,6 +229,33 @@ fn litellm_entries_are_checked_in_their_regions_with_their_routes() {
 }
 
 #[test]
+fn an_entrys_own_keys_are_the_runs_credentials_and_never_printed() {
+    let (_rt, sim) = start_sim(Scenario::load("healthy").unwrap());
+    let env = Env::new();
+    let config = litellm("keys.yaml");
+    // The shell has no keys at all: only the entry's can make the run work.
+    let mut c = env.cmd_with(&[
+        "--app",
+        "litellm",
+        "--app-config",
+        config.to_str().unwrap(),
+        "--output",
+        "json",
+        "-vv",
+    ]);
+    c.env("AWS_ENDPOINT_URL", sim.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("NOVA_KEY_ID", FAKE_KEY_ID)
+        .env("NOVA_SECRET", FAKE_SECRET);
+    let o = run(c);
+    let r = report(&o);
+    assert!(!format!("{}{}", stdout(&o), stderr(&o)).contains(FAKE_SECRET));
+    assert_eq!(status_of(&r, "credentials"), "pass", "{:?}", verdicts(&r));
+    let invoke = r.checks.iter().find(|c| c.id == "invoke").unwrap();
+    assert_eq!(invoke.status.as_str(), "pass", "{invoke:?}");
+}
+
+#[test]
 fn bad_litellm_configs_are_one_line_naming_file_and_line() {
     let env = Env::new();
     let broken = litellm("broken.yaml");

@@ -21,7 +21,7 @@
 //! - `awsAuthRefresh` (runs when credentials fail) and `awsCredentialExport` (always runs
 //!   when set; its output is the Bedrock client's credentials) are shell commands.
 
-use super::{Api, App, AppModel, Machine, ModelChoice, Plan, Problem, Setting};
+use super::{Api, App, AppModel, Files, Machine, ModelChoice, Plan, Problem, Setting};
 use crate::aws::Sourced;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -148,7 +148,7 @@ impl App for ClaudeCode {
                 let value = if is_secret(name) || *name == "AWS_ACCESS_KEY_ID" {
                     "(set)".to_string()
                 } else {
-                    value
+                    crate::secrets::mask_url_password(&value)
                 };
                 plan.settings.push(Setting {
                     name: name.to_string(),
@@ -165,6 +165,12 @@ impl App for ClaudeCode {
         match var("CLAUDE_CODE_USE_BEDROCK") {
             Some((v, _)) if truthy(&v) => {}
             other => {
+                // The file that turned it off, when one did.
+                let file = other
+                    .as_ref()
+                    .and_then(|(_, s)| s.strip_prefix("the env block of "))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| user_file.clone());
                 let seen = other
                     .map(|(v, s)| format!("CLAUDE_CODE_USE_BEDROCK=`{v}` from {s}"))
                     .unwrap_or_else(|| {
@@ -172,11 +178,8 @@ impl App for ClaudeCode {
                             .into()
                     });
                 let mantle = var("CLAUDE_CODE_USE_MANTLE").is_some_and(|(v, _)| truthy(&v));
-                plan.problems.push(Problem::BedrockOff {
-                    seen,
-                    mantle,
-                    file: user_file.clone(),
-                });
+                plan.problems
+                    .push(Problem::BedrockOff { seen, mantle, file });
             }
         }
 
@@ -228,6 +231,12 @@ impl App for ClaudeCode {
         };
         // An alias (`opus`, `sonnet`, `haiku`) is the tier's variable, or its default.
         let choose = |value: String, source: String| -> (ModelChoice, String) {
+            // `[1m]` asks for the 1M-token context; the model id is what precedes it.
+            let value = value.strip_suffix("[1m]").unwrap_or(&value).to_string();
+            if value.eq_ignore_ascii_case("default") {
+                let (choice, default_source) = default(Tier::Opus);
+                return (choice, format!("{source}, `default`: {default_source}"));
+            }
             let Some(tier) = Tier::of_alias(&value) else {
                 return (ModelChoice::Given(value), source);
             };
@@ -256,6 +265,9 @@ impl App for ClaudeCode {
                     .map(|(v, s)| (v, format!("ANTHROPIC_DEFAULT_MODEL in {s}")))
             });
         let main_pinned = main.is_some();
+        let opusplan = main
+            .as_ref()
+            .is_some_and(|(v, _)| v.eq_ignore_ascii_case("opusplan"));
         let (main_choice, main_source) = match main {
             Some((v, s)) => choose(v, s),
             None => default(Tier::Opus),
@@ -265,6 +277,13 @@ impl App for ClaudeCode {
             main_choice.clone(),
             main_source.clone(),
         ));
+        if opusplan {
+            // Outside plan mode, `opusplan` works with the Sonnet tier.
+            let (choice, source) =
+                choose("sonnet".into(), format!("{main_source}, outside plan mode"));
+            plan.models
+                .push(called("main model outside plan mode", choice, source));
+        }
 
         let background = if let Some((v, s)) = var("ANTHROPIC_DEFAULT_HAIKU_MODEL") {
             (
@@ -339,6 +358,7 @@ impl App for ClaudeCode {
             ));
         }
         if let Some((url, s)) = var("ANTHROPIC_BEDROCK_BASE_URL") {
+            let url = crate::secrets::mask_url_password(&url);
             plan.notes.push(format!(
                 "Claude Code sends its Bedrock calls to {url} (ANTHROPIC_BEDROCK_BASE_URL from {s}), a gateway: the doctor checks the account behind it directly, as this machine's identity"
             ));
@@ -374,8 +394,9 @@ enum Tier {
 impl Tier {
     fn of_alias(value: &str) -> Option<Tier> {
         match value.to_ascii_lowercase().as_str() {
-            "opus" | "opusplan" | "opus[1m]" => Some(Tier::Opus),
-            "sonnet" | "sonnet[1m]" => Some(Tier::Sonnet),
+            // opusplan: Opus while planning; the Sonnet tier otherwise, checked as `/model sonnet`.
+            "opus" | "opusplan" => Some(Tier::Opus),
+            "sonnet" => Some(Tier::Sonnet),
             "haiku" => Some(Tier::Haiku),
             _ => None,
         }
@@ -528,23 +549,40 @@ fn managed_settings_path() -> PathBuf {
     }
 }
 
-/// The program a shell command starts, when it is on neither its path nor PATH. None also
-/// when it cannot be told (no PATH, a shell construct).
+/// The program a shell command starts, when this machine does not have it. None when it
+/// cannot be told: a shell construct or builtin, quotes, a path relative to wherever Claude
+/// Code runs it, no PATH, Windows.
 fn missing_program(command: &str, machine: &Machine) -> Option<String> {
     let program = command
         .split_whitespace()
-        .find(|w| !w.contains('=') || w.starts_with('/'))?;
-    if program.contains(['(', '$', '`', '|', '&', ';']) {
+        .find(|w| !(w.contains('=') && !w.starts_with('/') && !w.starts_with('~')))?;
+    if cfg!(windows) || program.contains(['(', '$', '`', '|', '&', ';', '"', '\'', '<', '>']) {
         return None;
     }
-    if program.contains('/') {
-        return (!std::path::Path::new(program).exists()).then(|| program.to_string());
+    if [
+        "cd", "echo", "exec", "export", "source", ".", "eval", "command", "builtin",
+    ]
+    .contains(&program)
+    {
+        return None;
     }
-    if ["cd", "echo", "exec", "export", "source", "."].contains(&program) {
+    let exists = |path: &std::path::Path| match machine.files {
+        Files::Disk => path.is_file(),
+        // The simulated machine has the programs its scenario lists, wherever PATH points.
+        Files::Given(_) => machine.programs.iter().any(|p| path.ends_with(p)),
+    };
+    if let Some(rest) = program.strip_prefix("~/") {
+        let path = machine.home.as_ref()?.join(rest);
+        return (!exists(&path)).then(|| program.to_string());
+    }
+    if program.starts_with('/') {
+        return (!exists(std::path::Path::new(program))).then(|| program.to_string());
+    }
+    if program.contains('/') {
         return None;
     }
     let path = machine.environment.var("PATH")?;
-    let found = std::env::split_paths(&path).any(|dir| dir.join(program).is_file());
+    let found = std::env::split_paths(&path).any(|dir| exists(&dir.join(program)));
     (!found).then(|| program.to_string())
 }
 
@@ -575,6 +613,7 @@ mod tests {
                 home: Some("/home/someone".into()),
                 config: None,
                 cwd: "/work/project".into(),
+                programs: vec!["aws".into()],
             })
             .unwrap()
     }
@@ -731,6 +770,29 @@ mod tests {
     }
 
     #[test]
+    fn default_opusplan_and_the_1m_suffix_resolve_as_claude_code_resolves_them() {
+        let with_model = |m: &str| {
+            plan(
+                &[("CLAUDE_CODE_USE_BEDROCK", "1"), ("ANTHROPIC_MODEL", m)],
+                &[],
+            )
+            .model_ids("us-east-1", "us-east-1")
+        };
+        assert_eq!(with_model("default")[0], "us.anthropic.claude-opus-5");
+        assert_eq!(
+            with_model("us.anthropic.claude-sonnet-4-6[1m]")[0],
+            "us.anthropic.claude-sonnet-4-6"
+        );
+        assert_eq!(
+            with_model("opusplan")[..2],
+            [
+                "us.anthropic.claude-opus-5".to_string(),
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0".to_string()
+            ]
+        );
+    }
+
+    #[test]
     fn secrets_in_env_blocks_are_named_never_shown() {
         let p = plan(
             &[("CLAUDE_CODE_USE_BEDROCK", "1")],
@@ -753,19 +815,36 @@ mod tests {
 
     #[test]
     fn a_refresh_command_whose_program_is_missing_is_an_error() {
-        let p = plan(
-            &[
-                ("CLAUDE_CODE_USE_BEDROCK", "1"),
-                ("PATH", "/nonexistent-dir"),
-            ],
-            &[(
-                "~/.claude/settings.json",
-                r#"{"awsAuthRefresh":"aws sso login --profile dev"}"#,
-            )],
-        );
-        assert!(
-            matches!(&p.problems[0], Problem::CommandMissing { program, .. } if program == "aws")
-        );
+        let refresh = |command: &str| {
+            let settings = serde_json::json!({ "awsAuthRefresh": command }).to_string();
+            plan(
+                &[("CLAUDE_CODE_USE_BEDROCK", "1"), ("PATH", "/usr/bin:/bin")],
+                &[("~/.claude/settings.json", &settings)],
+            )
+        };
+        let p = refresh("aws-sso-util login --profile dev");
+        assert!(matches!(
+            &p.problems[..],
+            [Problem::CommandMissing { program, .. }] if program == "aws-sso-util"
+        ));
         assert_eq!(p.credential_commands[0].name, "awsAuthRefresh");
+        // The machine has `aws`, even behind a variable; what cannot be told is no problem.
+        for fine in [
+            "aws sso login --profile dev",
+            "AWS_PROFILE=dev aws sso login",
+            "./refresh.sh",
+            "eval \"$(aws configure export-credentials --format env)\"",
+            "\"/opt/my tools/refresh\"",
+        ] {
+            assert!(
+                refresh(fine).problems.is_empty(),
+                "{fine}: {:?}",
+                refresh(fine).problems
+            );
+        }
+        assert!(
+            !refresh("~/bin/refresh").problems.is_empty(),
+            "~ is the home directory"
+        );
     }
 }

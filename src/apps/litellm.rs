@@ -336,14 +336,14 @@ fn read_entry(
     } else if let Some((key_id, _)) = param("aws_access_key_id", None) {
         crate::secrets::register_key_id(&key_id);
         secrets.insert("AWS_ACCESS_KEY_ID".to_string(), key_id.clone());
+        // An entry's keys come whole: no token of the shell's is paired with them.
         for (p, var) in [
             ("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
             ("aws_session_token", "AWS_SESSION_TOKEN"),
         ] {
-            if let Some((v, _)) = param(p, None) {
-                crate::secrets::register(&v);
-                secrets.insert(var.to_string(), v);
-            }
+            let value = param(p, None).map(|(v, _)| v).unwrap_or_default();
+            crate::secrets::register(&value);
+            secrets.insert(var.to_string(), value);
         }
         Identity::Keys(key_id)
     } else if let Some((key, _)) = param("api_key", None) {
@@ -441,6 +441,7 @@ mod tests {
             home: None,
             config: Some("config.yaml".into()),
             cwd: "/srv".into(),
+            programs: vec![],
         })
     }
 
@@ -542,10 +543,23 @@ model_list:
     #[test]
     fn keys_in_an_entry_become_the_runs_credentials_and_stay_secret() {
         let yaml = "model_list:\n  - model_name: a\n    litellm_params:\n      model: bedrock/amazon.nova-lite-v1:0\n      aws_access_key_id: AKIAENTRYKEY00000000\n      aws_secret_access_key: os.environ/ENTRY_SECRET\n";
-        let p = resolve(&[("ENTRY_SECRET", "entry-secret-value-123456")], yaml).unwrap();
+        let p = resolve(
+            &[
+                ("ENTRY_SECRET", "entry-secret-value-123456"),
+                ("AWS_SESSION_TOKEN", "the-shells-own-token"),
+            ],
+            yaml,
+        )
+        .unwrap();
         assert_eq!(p.env["AWS_ACCESS_KEY_ID"], "AKIAENTRYKEY00000000");
         assert_eq!(p.env["AWS_SECRET_ACCESS_KEY"], "entry-secret-value-123456");
-        assert!(!format!("{:?}", p.settings).contains("entry-secret-value"));
+        // The shell's token belongs to other keys: unset over it.
+        assert_eq!(p.env["AWS_SESSION_TOKEN"], "");
+        // What the report shows of the plan names no secret.
+        let shown = format!("{:?} {:?} {:?}", p.settings, p.notes, p.models);
+        assert!(!shown.contains("entry-secret-value"), "{shown}");
+        assert!(crate::secrets::scrub("x entry-secret-value-123456 y").contains("x "));
+        assert!(!crate::secrets::scrub("x entry-secret-value-123456 y").contains("entry-secret"));
     }
 
     #[test]

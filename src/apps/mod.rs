@@ -47,6 +47,8 @@ pub struct Machine<'a> {
     pub config: Option<PathBuf>,
     /// The current directory.
     pub cwd: PathBuf,
+    /// A simulated machine's programs (by name); a real machine's are looked up on disk.
+    pub programs: Vec<String>,
 }
 
 /// The files an application reads: this machine's disk, or a scenario's, keyed by the path
@@ -265,22 +267,90 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Each region the run checks and the models the application calls there. With
+    /// `--regions` given, those regions, each standing in for the application's own (a model
+    /// with no region of its own is checked in every one); else the application's regions.
+    pub fn models_by_region(&self, run: &str, given: &[String]) -> Vec<(String, Vec<String>)> {
+        if given.is_empty() {
+            self.regions(run)
+                .into_iter()
+                .map(|r| {
+                    let ids = self.model_ids(&r, run);
+                    (r, ids)
+                })
+                .collect()
+        } else {
+            given
+                .iter()
+                .map(|r| (r.clone(), self.model_ids(r, r)))
+                .collect()
+        }
+    }
+}
+
 /// The plan decides what the command line left open: the models (per region when it calls
 /// models in several) and whether the test call streams. The region and profile go in through
 /// the AWS setup.
 pub fn apply(plan: &Plan, run_region: Option<&str>, args: &mut crate::cli::DoctorArgs) {
     if let (true, Some(run)) = (args.models.is_empty(), run_region) {
-        let regions = plan.regions(run);
-        if regions.len() > 1 && args.regions.is_empty() {
-            args.regions = regions.clone();
+        let by_region = plan.models_by_region(run, &args.regions);
+        if by_region.len() > 1 && args.regions.is_empty() {
+            args.regions = by_region.iter().map(|(r, _)| r.clone()).collect();
         }
-        for r in &regions {
-            for id in plan.model_ids(r, run) {
-                if !args.models.contains(&id) {
-                    args.models.push(id);
+        for (_, ids) in &by_region {
+            for id in ids {
+                if !args.models.contains(id) {
+                    args.models.push(id.clone());
                 }
             }
         }
     }
     args.stream |= plan.stream;
+}
+
+/// A shell command as the report shows it: a value after `NAME=` or after a flag whose name
+/// says secret, token, key or password is masked (a command in a settings file may carry one).
+pub fn mask_command(command: &str) -> String {
+    let secretish = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        ["secret", "token", "password", "key"]
+            .iter()
+            .any(|w| n.contains(w))
+    };
+    let mut out = Vec::new();
+    let mut mask_next = false;
+    for word in command.split_whitespace() {
+        if mask_next {
+            out.push("****".to_string());
+            mask_next = false;
+            continue;
+        }
+        match word.split_once('=') {
+            Some((name, _)) if secretish(name) => out.push(format!("{name}=****")),
+            _ if word.starts_with("--") && secretish(word) => {
+                out.push(word.to_string());
+                mask_next = true;
+            }
+            _ => out.push(word.to_string()),
+        }
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn commands_are_shown_without_their_secrets() {
+        assert_eq!(
+            super::mask_command("aws sso login --profile dev"),
+            "aws sso login --profile dev"
+        );
+        assert_eq!(
+            super::mask_command(
+                "AWS_SECRET_ACCESS_KEY=abc123 get-creds --token xyz --region us-east-1"
+            ),
+            "AWS_SECRET_ACCESS_KEY=**** get-creds --token **** --region us-east-1"
+        );
+    }
 }

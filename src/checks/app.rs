@@ -18,19 +18,21 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             return Outcome::skip("not applicable: no --app");
         };
         let region = ctx.env.setup.region.clone();
-        let invoke = plan.models.iter().all(|m| m.api == Api::Invoke);
+        let invoke = plan.models.iter().filter(|m| m.api == Api::Invoke).count();
         let call = match (plan.stream, invoke) {
-            (true, true) => "streaming with InvokeModelWithResponseStream",
-            (true, false) => "streaming with ConverseStream",
-            (false, true) => "with InvokeModel",
-            (false, false) => "with Converse",
+            (true, n) if n == plan.models.len() => "streaming with InvokeModelWithResponseStream",
+            (true, 0) => "streaming with ConverseStream",
+            (true, _) => "streaming with ConverseStream and InvokeModelWithResponseStream",
+            (false, n) if n == plan.models.len() => "with InvokeModel",
+            (false, 0) => "with Converse",
+            (false, _) => "with Converse and InvokeModel",
         };
-        let regions = plan.regions(ctx.region());
+        let checked = ctx.env.model_regions();
+        let models: usize = checked.iter().map(|r| ctx.env.models_for(r).len()).sum();
         let mut out = Outcome::pass(format!(
-            "{} calls Bedrock in {}, {} model(s), {call}",
+            "{} calls Bedrock in {}, {models} model(s), {call}",
             plan.app,
-            regions.join(", "),
-            ctx.env.settings.models.len(),
+            checked.join(", "),
         ));
         if let Some(r) = &region {
             out = out.detail(format!("region {} from {}", r.value, r.source));
@@ -54,7 +56,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             out = out.detail(format!("{}={} from {}", s.name, s.value, s.source));
         }
         for c in &plan.credential_commands {
-            out = out.detail(format!("{}: `{}` ({})", c.name, c.value, c.source));
+            out = out.detail(format!(
+                "{}: `{}` ({})",
+                c.name,
+                crate::apps::mask_command(&c.value),
+                c.source
+            ));
         }
         for n in &plan.notes {
             out = out.detail(n.clone());
@@ -109,10 +116,14 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                 _ => {}
             }
         }
-        let temporary = ctx
-            .facts
-            .get::<CredentialInfo>()
-            .is_some_and(|c| c.temporary);
+        // Temporary credentials nothing renews by itself: exported session keys and SSO
+        // sessions (the SDK renews instance, container, web-identity and assumed-role ones).
+        let temporary = ctx.facts.get::<CredentialInfo>().is_some_and(|c| {
+            c.temporary
+                && (c.source.starts_with("environment variables")
+                    || c.source.starts_with("profile `")
+                    || c.source.starts_with("SSO"))
+        });
         if plan.renews_with_commands
             && temporary
             && plan.credential_commands.is_empty()
@@ -210,7 +221,7 @@ fn finding(plan: &Plan, problem: &Problem) -> Finding {
         } => settings(
             Severity::Error,
             format!("{key} runs `{program}`, which is not on this machine's PATH: {app} cannot renew its credentials"),
-            format!("{source}: `{command}`"),
+            format!("{source}: `{}`", crate::apps::mask_command(command)),
         )
         .fixes(fixes(
             "app",

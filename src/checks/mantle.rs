@@ -125,6 +125,12 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             .endpoint_for("BEDROCK_MANTLE")
             .map(|e| e.value.clone());
         let base = mantle::base_url(&region, endpoint.as_deref());
+        // A Bedrock API key travels as it is: never in clear text off this machine.
+        if matches!(auth, Auth::ApiKey(_)) && !mantle::safe_for_a_key(&base) {
+            return Outcome::error(format!(
+                "no chat completion sent: the endpoint {base} is plain http and not on this machine, and the request would carry the API key in clear text"
+            ));
+        }
         let request = format!(
             "POST {base}{} (model {model}, one user message \"Hi\", max_tokens 32, {}): well under $0.001",
             mantle::CHAT_PATH,
@@ -232,10 +238,13 @@ async fn simulate(
     model: &str,
     bearer: bool,
 ) -> Result<Vec<(String, String, Vec<String>)>, CallFailure> {
-    let context = vec![
+    let mut context = vec![
         context_entry("aws:RequestedRegion", ctx.region()),
         context_entry("bedrock-mantle:Model", model),
     ];
+    if let Some(kind) = ctx.env.setup.api_key.as_ref().and_then(|k| k.token_type()) {
+        context.push(context_entry("bedrock-mantle:BearerTokenType", kind));
+    }
     let mut asks = vec![("bedrock-mantle:CreateInference", project.to_string())];
     if bearer {
         asks.push(("bedrock-mantle:CallWithBearerToken", "*".to_string()));

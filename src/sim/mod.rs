@@ -289,6 +289,7 @@ impl Sim {
                 ),
                 "malformed" => Reply {
                     body: Bytes::from_static(protocol.malformed().as_bytes()),
+                    paced: Vec::new(),
                     ..reply
                 },
                 "truncated" => return Ok(self.respond_truncated(reply, &request_id)),

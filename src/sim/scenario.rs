@@ -154,6 +154,13 @@ pub struct Client {
     /// `--endpoint-kind` for the demo: the application calls bedrock-mantle.
     #[serde(default)]
     pub mantle: bool,
+    /// The programs the client machine has on its PATH (default: the AWS CLI and a shell).
+    #[serde(default = "usual_programs")]
+    pub programs: Vec<String>,
+}
+
+fn usual_programs() -> Vec<String> {
+    ["aws", "sh", "bash"].map(String::from).to_vec()
 }
 
 /// The same values as `--app`.
@@ -222,6 +229,7 @@ impl Default for Client {
             env: Default::default(),
             aws_config: None,
             mantle: false,
+            programs: usual_programs(),
         }
     }
 }
