@@ -146,6 +146,18 @@ impl Environment {
         }
     }
 
+    /// A simulated machine with just these shell variables (unit tests).
+    #[cfg(test)]
+    pub fn given(vars: &[(&str, &str)]) -> Environment {
+        Environment::Given(GivenMachine {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        })
+    }
+
     /// The same machine with these variables set over its own (an application's settings).
     pub fn with(&self, over: &BTreeMap<String, String>) -> Environment {
         if over.is_empty() {

@@ -84,14 +84,7 @@ pub async fn chat_completion(
         }
         Auth::SigV4(credentials) => sign(&mut request, &body, region, credentials)?,
     }
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| format!("no TLS root certificates on this machine: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build(connector);
+    let client = client()?;
     let started = Instant::now();
     let call = async {
         use http_body_util::BodyExt;
@@ -119,6 +112,30 @@ pub async fn chat_completion(
             timeout.as_secs_f64()
         )),
     }
+}
+
+type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
+/// A client on one TLS connector for the process: the root certificates are read once,
+/// whatever the number of models checked (the client itself is per call, so no connection
+/// outlives the runtime that opened it).
+fn client(
+) -> Result<hyper_util::client::legacy::Client<Connector, http_body_util::Full<Bytes>>, String> {
+    static CONNECTOR: std::sync::OnceLock<Result<Connector, String>> = std::sync::OnceLock::new();
+    let connector = CONNECTOR
+        .get_or_init(|| {
+            Ok(hyper_rustls::HttpsConnectorBuilder::new()
+                .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+                .map_err(|e| format!("no TLS root certificates on this machine: {e}"))?
+                .https_or_http()
+                .enable_http1()
+                .build())
+        })
+        .clone()?;
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector),
+    )
 }
 
 /// SigV4 for `bedrock-mantle`, with the SDK's own signer.

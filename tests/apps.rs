@@ -14,6 +14,13 @@ fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// The doctor with `--app APP --app-config CONFIG` and more arguments.
+fn app_cmd(env: &Env, app: &str, config: &Path, extra: &[&str]) -> std::process::Command {
+    let mut args = vec!["--app", app, "--app-config", config.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    env.cmd_with(&args)
+}
+
 /// A home directory holding the fixture's ~/.claude/settings.json.
 fn home_with_claude_settings(env: &Env) {
     let dir = env.home.path().join(".claude");
@@ -31,15 +38,7 @@ fn claude_code_settings_decide_region_models_credentials_and_the_call() {
     let env = Env::new();
     home_with_claude_settings(&env);
     let project = fixture("project");
-    let mut c = env.cmd_with(&[
-        "--app",
-        "claude-code",
-        "--app-config",
-        project.to_str().unwrap(),
-        "--output",
-        "json",
-        "-v",
-    ]);
+    let mut c = app_cmd(&env, "claude-code", &project, &["--output", "json", "-v"]);
     // The shell says another region and has no keys: the settings' env block wins over it
     // and brings the keys, as Claude Code applies it.
     c.env("AWS_ENDPOINT_URL", sim.url())
@@ -126,24 +125,19 @@ fn bad_app_input_is_one_line_and_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cursor"), "{}", stderr(&o));
 
-    let o = run(env.cmd_with(&[
-        "--app",
+    let o = run(app_cmd(
+        &env,
         "claude-code",
-        "--app-config",
-        "/nonexistent/project",
-    ]));
+        Path::new("/nonexistent/project"),
+        &[],
+    ));
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent/project"), "{err}");
 
     let file = fixture("home/.claude/settings.json");
-    let o = run(env.cmd_with(&[
-        "--app",
-        "claude-code",
-        "--app-config",
-        file.to_str().unwrap(),
-    ]));
+    let o = run(app_cmd(&env, "claude-code", &file, &[]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is a file"), "{}", stderr(&o));
 
@@ -170,14 +164,7 @@ fn litellm_entries_are_checked_in_their_regions_with_their_routes() {
     let (_rt, sim) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
     let config = litellm("config.yaml");
-    let mut c = env.cmd_with(&[
-        "--app",
-        "litellm",
-        "--app-config",
-        config.to_str().unwrap(),
-        "--output",
-        "json",
-    ]);
+    let mut c = app_cmd(&env, "litellm", &config, &["--output", "json"]);
     aim(&mut c, &sim);
     c.env("BEDROCK_REGION", "us-west-2")
         .env("NOVA_KEY_ID", "AKIANOVAKEY000000000")
@@ -234,15 +221,7 @@ fn an_entrys_own_keys_are_the_runs_credentials_and_never_printed() {
     let env = Env::new();
     let config = litellm("keys.yaml");
     // The shell has no keys at all: only the entry's can make the run work.
-    let mut c = env.cmd_with(&[
-        "--app",
-        "litellm",
-        "--app-config",
-        config.to_str().unwrap(),
-        "--output",
-        "json",
-        "-vv",
-    ]);
+    let mut c = app_cmd(&env, "litellm", &config, &["--output", "json", "-vv"]);
     c.env("AWS_ENDPOINT_URL", sim.url())
         .env("AWS_REGION", "us-east-1")
         .env("NOVA_KEY_ID", FAKE_KEY_ID)
@@ -259,7 +238,7 @@ fn an_entrys_own_keys_are_the_runs_credentials_and_never_printed() {
 fn bad_litellm_configs_are_one_line_naming_file_and_line() {
     let env = Env::new();
     let broken = litellm("broken.yaml");
-    let o = run(env.cmd_with(&["--app", "litellm", "--app-config", broken.to_str().unwrap()]));
+    let o = run(app_cmd(&env, "litellm", &broken, &[]));
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert_eq!(err.trim().lines().count(), 1, "{err}");

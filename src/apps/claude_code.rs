@@ -590,16 +590,10 @@ fn missing_program(command: &str, machine: &Machine) -> Option<String> {
 mod tests {
     use super::*;
     use crate::apps::Files;
-    use crate::aws::{Environment, GivenMachine};
+    use crate::aws::Environment;
 
     fn plan(shell: &[(&str, &str)], files: &[(&str, &str)]) -> Plan {
-        let environment = Environment::Given(GivenMachine {
-            vars: shell
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            ..Default::default()
-        });
+        let environment = Environment::given(shell);
         let files = Files::Given(
             files
                 .iter()

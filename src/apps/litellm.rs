@@ -424,16 +424,10 @@ fn entry_lines(text: &str) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::apps::Files;
-    use crate::aws::{Environment, GivenMachine};
+    use crate::aws::Environment;
 
     fn resolve(shell: &[(&str, &str)], yaml: &str) -> Result<Plan, String> {
-        let environment = Environment::Given(GivenMachine {
-            vars: shell
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            ..Default::default()
-        });
+        let environment = Environment::given(shell);
         let files = Files::Given([("config.yaml".to_string(), yaml.to_string())].into());
         LiteLlm.resolve(&Machine {
             environment: &environment,

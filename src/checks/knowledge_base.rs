@@ -150,18 +150,18 @@ async fn data_sources(ctx: &Ctx, mut out: Outcome, kb: &str) -> Outcome {
         let (ds_id, name) = (ds.data_source_id(), ds.name());
         let status = ds.status().as_str();
         out = out.detail(format!("data source `{name}` ({ds_id}): {status}"));
+        // A data source that needs a (new) sync before anything of it can be retrieved.
+        let needs_sync = |summary: String| {
+            unavailable(summary, Severity::Error).fixes(fixes(
+                "knowledge-base",
+                "sync",
+                &[("id", kb), ("ds", ds_id)],
+            ))
+        };
         if status != "AVAILABLE" {
-            out = out.finding(
-                unavailable(
-                    format!("data source `{name}` is {status}, not AVAILABLE"),
-                    Severity::Error,
-                )
-                .fixes(fixes(
-                    "knowledge-base",
-                    "sync",
-                    &[("id", kb), ("ds", ds_id)],
-                )),
-            );
+            out = out.finding(needs_sync(format!(
+                "data source `{name}` is {status}, not AVAILABLE"
+            )));
             continue;
         }
         let newest = IngestionJobSortBy::builder()
@@ -188,19 +188,9 @@ async fn data_sources(ctx: &Ctx, mut out: Outcome, kb: &str) -> Outcome {
             }
         };
         let Some(job) = jobs.ingestion_job_summaries().first() else {
-            out = out.finding(
-                unavailable(
-                    format!(
-                        "data source `{name}` was never synced: nothing of it can be retrieved"
-                    ),
-                    Severity::Error,
-                )
-                .fixes(fixes(
-                    "knowledge-base",
-                    "sync",
-                    &[("id", kb), ("ds", ds_id)],
-                )),
-            );
+            out = out.finding(needs_sync(format!(
+                "data source `{name}` was never synced: nothing of it can be retrieved"
+            )));
             continue;
         };
         let job_status = job.status().as_str();
