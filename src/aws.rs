@@ -72,8 +72,9 @@ const PROXY_VARS: [&str; 6] = [
     "no_proxy",
 ];
 
-/// Settings of a profile worth showing (never a secret).
-const PROFILE_KEYS: [&str; 9] = [
+/// Settings of a profile worth showing (never a secret; an external id is not one either:
+/// AWS's guidance is that it is an identifier, not a password).
+const PROFILE_KEYS: &[&str] = &[
     "region",
     "sso_session",
     "sso_start_url",
@@ -81,6 +82,11 @@ const PROFILE_KEYS: [&str; 9] = [
     "sso_role_name",
     "role_arn",
     "source_profile",
+    "credential_source",
+    "external_id",
+    "role_session_name",
+    "duration_seconds",
+    "mfa_serial",
     "credential_process",
     "web_identity_token_file",
 ];
@@ -419,7 +425,11 @@ pub async fn sdk_config(
 ) -> SdkConfig {
     use aws_credential_types::provider::SharedCredentialsProvider;
     let region = setup.region_name().map(|r| Region::new(r.to_string()));
+    let role = role_of_profile(setup);
     let chain = match environment {
+        // A profile with role_arn: the source identity's credentials here; the role is
+        // entered below, by the doctor, so a refusal can be diagnosed.
+        _ if role.is_some() => role_source(setup, environment, region.clone()).await,
         // Keys an application sets over the shell are its credentials: the SDK's chain
         // would read the shell's.
         Environment::ProcessWith(over)
@@ -468,7 +478,7 @@ pub async fn sdk_config(
     if let Some(url) = endpoint_flag {
         loader = loader.endpoint_url(url);
     }
-    match environment {
+    let sdk = match environment {
         Environment::Process => loader.load().await,
         // The service settings (AWS_BEARER_TOKEN_BEDROCK, AWS_ENDPOINT_URL_<SERVICE>) from
         // the variables as the application sets them.
@@ -496,6 +506,87 @@ pub async fn sdk_config(
                 .service_config(GivenServiceConfig(m.vars.clone()))
                 .build()
         }
+    };
+    match role {
+        None => sdk,
+        Some(request) => {
+            let entered = crate::checks::roles::RoleProfileCredentials::new(
+                request,
+                aws_sdk_sts::Client::new(&sdk),
+                aws_sdk_iam::Client::new(&sdk),
+            );
+            sdk.into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(entered))
+                .build()
+        }
+    }
+}
+
+/// The role a selected profile enters with a source identity (`role_arn` with
+/// `source_profile` or `credential_source`; a web identity role is the SDK's own).
+fn role_of_profile(setup: &AwsSetup) -> Option<crate::checks::roles::RoleRequest> {
+    let get = |k: &str| {
+        setup
+            .profile_settings
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let role_arn = get("role_arn")?;
+    if get("web_identity_token_file").is_some() {
+        return None;
+    }
+    Some(crate::checks::roles::RoleRequest {
+        role_arn,
+        // The name CloudTrail shows for the doctor's sessions, as with --accounts.
+        session_name: get("role_session_name").unwrap_or_else(|| "bedrock-doctor".into()),
+        external_id: get("external_id"),
+        // Sent as the AWS CLI sends it (the Rust SDK's own provider leaves it out).
+        duration_secs: get("duration_seconds").and_then(|d| d.trim().parse().ok()),
+        mfa_serial: get("mfa_serial"),
+        origin: format!("profile `{}`", setup.profile_name().unwrap_or("default")),
+    })
+}
+
+/// The source identity of a role profile: its source_profile's credentials (any kind the
+/// SDK reads), or its credential_source.
+async fn role_source(
+    setup: &AwsSetup,
+    environment: &Environment,
+    region: Option<Region>,
+) -> aws_credential_types::provider::SharedCredentialsProvider {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let get = |k: &str| {
+        setup
+            .profile_settings
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    if let Some(source) = get("source_profile") {
+        if let Environment::Given(m) = environment {
+            return SharedCredentialsProvider::new(GivenCredentials::of_profile(m, &source).await);
+        }
+        let mut chain =
+            aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                .imds_client(imds_client())
+                .profile_name(&source);
+        if let Some(r) = region {
+            chain = chain.region(r);
+        }
+        return SharedCredentialsProvider::new(chain.build().await);
+    }
+    match get("credential_source").as_deref() {
+        Some("Ec2InstanceMetadata") => SharedCredentialsProvider::new(
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                .imds_client(imds_client())
+                .build(),
+        ),
+        Some("EcsContainer") => SharedCredentialsProvider::new(
+            aws_config::ecs::EcsCredentialsProvider::builder().build(),
+        ),
+        // Environment, or nothing said: the keys in the environment.
+        _ => SharedCredentialsProvider::new(GivenCredentials::from(environment)),
     }
 }
 
@@ -523,6 +614,42 @@ impl From<&Environment> for GivenCredentials {
                     );
                     c.get_property_mut_or_default::<Vec<aws_credential_types::credential_feature::AwsCredentialFeature>>()
                         .push(aws_credential_types::credential_feature::AwsCredentialFeature::CredentialsEnvVars);
+                    c
+                }),
+        )
+    }
+}
+
+impl GivenCredentials {
+    /// The keys a profile of the given machine's config file holds.
+    async fn of_profile(m: &GivenMachine, name: &str) -> GivenCredentials {
+        let config = format!("{GIVEN_HOME}/.aws/config");
+        let fs = Fs::from_slice(&[(config.as_str(), m.aws_config.as_str())]);
+        let env = EnvShim::from_slice(&[("HOME", GIVEN_HOME)]);
+        let set = aws_config::profile::load(
+            &fs,
+            &env,
+            &Default::default(),
+            Some(name.to_string().into()),
+        )
+        .await
+        .ok();
+        let profile = set.as_ref().and_then(|s| s.get_profile(name));
+        let key = |k: &str| profile.and_then(|p| p.get(k)).map(str::to_string);
+        GivenCredentials(
+            key("aws_access_key_id")
+                .zip(key("aws_secret_access_key"))
+                .map(|(id, secret)| {
+                    crate::secrets::register(&secret);
+                    let mut c = aws_credential_types::Credentials::new(
+                        id,
+                        secret,
+                        key("aws_session_token"),
+                        None,
+                        "Profile",
+                    );
+                    c.get_property_mut_or_default::<Vec<aws_credential_types::credential_feature::AwsCredentialFeature>>()
+                        .push(aws_credential_types::credential_feature::AwsCredentialFeature::CredentialsProfile);
                     c
                 }),
         )

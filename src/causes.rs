@@ -60,6 +60,7 @@ causes! {
     GuardrailUnavailable => "guardrail-unavailable", "the guardrail or guardrail version the call names does not exist in that region, or is not READY";
     AppMisconfigured => "app-misconfigured", "the application's own Bedrock settings are unreadable, switched off or point nowhere (a settings file that is not valid JSON, a missing switch, a credential command that cannot run)";
     KnowledgeBaseUnavailable => "knowledge-base-unavailable", "the knowledge base is missing in that region or not ready: not ACTIVE, a data source not AVAILABLE, or its latest ingestion failed or indexed nothing";
+    RoleNotAssumable => "role-not-assumable", "STS refuses to let the caller assume the role: the role does not exist, its trust policy does not trust the caller, the external id or MFA it requires is missing, the session asked for is longer than the role allows, or STS is deactivated in the region";
     ModelNotDeployed => "model-not-deployed", "a provisioned throughput or custom model deployment is not in service (being created, updating, failed), or a custom model is called without one";
 }
 
@@ -94,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn thirty_four_codes() {
-        assert_eq!(Cause::ALL.len(), 34);
+    fn thirty_five_codes() {
+        assert_eq!(Cause::ALL.len(), 35);
     }
 }

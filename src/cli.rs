@@ -74,6 +74,31 @@ pub enum Command {
     /// The offline model catalog that explain and lint judge lifecycles with
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Join JSON reports (of --accounts runs, or single accounts) into one: shards of an
+    /// organization checked on several machines
+    #[command(
+        after_help = "Examples:\n  bedrock-doctor --accounts ou:ou-ab12-prod0001 --assume-role BedrockDoctorAudit -o json --output-file prod.json\n  bedrock-doctor --accounts ou:ou-ab12-dev00001 --assume-role BedrockDoctorAudit -o json --output-file dev.json\n  bedrock-doctor merge prod.json dev.json -o csv > organization.csv\n\nThe exit code is the doctor's, computed over every account (see --fail-on)."
+    )]
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `bedrock-doctor -o json` (two or more)
+    #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
+    pub reports: Vec<std::path::PathBuf>,
+
+    /// Format of the joined report
+    #[arg(long, short = 'o', value_enum, default_value_t = ReportFormat::Json)]
+    pub output: ReportFormat,
+
+    /// Exit with 1 when a check of any account is at or above this level
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+
+    /// Colour the table: auto means when stdout is a terminal and NO_COLOR is unset
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,6 +296,32 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, value_name = "KIND", default_value_t = EndpointKind::Runtime)]
     pub endpoint_kind: EndpointKind,
 
+    /// Check several accounts in one run: a comma-separated list of account ids, `org`
+    /// (every account of the organization) or `ou:ID` (the accounts under an OU,
+    /// recursively); each is entered with --assume-role. Listing needs the management
+    /// account or a delegated administrator
+    #[arg(long, value_name = "LIST|org|ou:ID", value_parser = parse_accounts, requires = "assume_role")]
+    pub accounts: Option<AccountSet>,
+
+    /// With --accounts: the role to enter in each account (its name; the same in every
+    /// account, e.g. deployed by a StackSet), with sts:AssumeRole from the caller's identity
+    #[arg(long, value_name = "NAME", value_parser = parse_role_name, requires = "accounts")]
+    pub assume_role: Option<String>,
+
+    /// With --assume-role: the external id the roles' trust policies ask for
+    #[arg(long, value_name = "ID", value_parser = parse_external_id, requires = "assume_role")]
+    pub external_id: Option<String>,
+
+    /// With --assume-role: the session name (shows in CloudTrail; default bedrock-doctor)
+    #[arg(long, value_name = "NAME", value_parser = parse_session_name, requires = "assume_role")]
+    pub role_session_name: Option<String>,
+
+    /// With --accounts: at most N accounts checked at once (each still at most --concurrency
+    /// requests per service), so a large organization neither exhausts memory nor trips STS
+    /// rate limits
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub account_concurrency: u16,
+
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to
     /// reproduce a failing request exactly
     #[arg(long, value_name = "FILE")]
@@ -327,6 +378,119 @@ pub struct DoctorArgs {
     pub quiet: u8,
 }
 
+/// `--accounts`: the accounts to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountSet {
+    Ids(Vec<String>),
+    /// Every account of the organization.
+    Organization,
+    /// The accounts under this OU (or root), recursively.
+    OrganizationalUnit(String),
+}
+
+impl AccountSet {
+    /// As it was given.
+    pub fn label(&self) -> String {
+        match self {
+            AccountSet::Ids(ids) => ids.join(","),
+            AccountSet::Organization => "org".into(),
+            AccountSet::OrganizationalUnit(ou) => format!("ou:{ou}"),
+        }
+    }
+}
+
+/// `--accounts`: ids are 12 digits; OU ids `ou-` + 4-32 of [0-9a-z] + `-` + 8-32 of [0-9a-z],
+/// root ids `r-` + 4-32 (Organizations API reference, ListAccountsForParent's ParentId).
+pub fn parse_accounts(s: &str) -> Result<AccountSet, String> {
+    let s = s.trim();
+    if s == "org" {
+        return Ok(AccountSet::Organization);
+    }
+    if let Some(ou) = s.strip_prefix("ou:") {
+        let alnum = |p: &str, min: usize, max: usize| {
+            (min..=max).contains(&p.len())
+                && p.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        };
+        let parts: Vec<&str> = ou.split('-').collect();
+        let ok = match parts.as_slice() {
+            ["ou", a, b] => alnum(a, 4, 32) && alnum(b, 8, 32),
+            ["r", a] => alnum(a, 4, 32),
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "`{}` is not an OU id (ou-abcd-12345678) or a root id (r-abcd)",
+                ou.escape_debug()
+            ));
+        }
+        return Ok(AccountSet::OrganizationalUnit(ou.to_string()));
+    }
+    let ids: Vec<String> = s.split(',').map(|i| i.trim().to_string()).collect();
+    if let Some(bad) = ids
+        .iter()
+        .find(|i| i.len() != 12 || !i.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "`{}` is not an account id (12 digits); give a comma-separated list, `org` or `ou:ID`",
+            bad.escape_debug()
+        ));
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != ids.len() {
+        return Err("an account id is given twice".into());
+    }
+    Ok(AccountSet::Ids(ids))
+}
+
+/// IAM role names: 1-64 of letters, digits and `+=,.@_-` (IAM API reference, CreateRole).
+pub fn parse_role_name(s: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else if s.starts_with("arn:") {
+        Err(format!(
+            "`{}` is an ARN; --assume-role takes the role's name (the same in every account)",
+            s.escape_debug()
+        ))
+    } else {
+        Err(format!(
+            "`{}` is not an IAM role name (1-64 letters, digits and +=,.@_-)",
+            s.escape_debug()
+        ))
+    }
+}
+
+/// STS ExternalId: 2-1224 of letters, digits and `+=,.@:/_-` (API_AssumeRole.html).
+pub fn parse_external_id(s: &str) -> Result<String, String> {
+    let ok = (2..=1224).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c));
+    ok.then(|| s.to_string()).ok_or_else(|| {
+        format!(
+            "`{}` is not an external id (2-1224 letters, digits and +=,.@:/_-)",
+            s.escape_debug()
+        )
+    })
+}
+
+/// STS RoleSessionName: 2-64 of letters, digits and `+=,.@_-` (API_AssumeRole.html).
+pub fn parse_session_name(s: &str) -> Result<String, String> {
+    let ok = (2..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    ok.then(|| s.to_string()).ok_or_else(|| {
+        format!(
+            "`{}` is not a role session name (2-64 letters, digits and +=,.@_-)",
+            s.escape_debug()
+        )
+    })
+}
+
 /// The Bedrock endpoints an application can call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EndpointKind {
@@ -361,6 +525,8 @@ pub enum ReportFormat {
     Junit,
     Sarif,
     Markdown,
+    /// One row per account, one column per model: `usable` or the cause codes (spreadsheets)
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

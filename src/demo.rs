@@ -77,6 +77,10 @@ pub fn client_environment(scenario: &Scenario, args: &mut DoctorArgs) -> Environ
     if args.principal.is_none() {
         args.principal = c.principal.clone();
     }
+    if args.accounts.is_none() {
+        args.accounts = c.accounts.clone();
+        args.assume_role = args.assume_role.take().or_else(|| c.assume_role.clone());
+    }
     if let (None, Some(tier)) = (args.service_tier, &c.service_tier) {
         use clap::ValueEnum;
         args.service_tier = crate::cli::ServiceTier::from_str(tier, true).ok();

@@ -1,5 +1,6 @@
 //! bedrock-doctor: finds out why Amazon Bedrock says no. See docs/architecture.md.
 
+pub mod accounts;
 pub mod api_key;
 pub mod apps;
 pub mod aws;

@@ -91,8 +91,39 @@ fn main() {
             bedrock_doctor::lint::run(&args)
         }
         Some(Command::Catalog(command)) => bedrock_doctor::catalog_refresh::run(&command),
+        Some(Command::Merge(args)) => run_merge(&args),
     };
     std::process::exit(code);
+}
+
+/// `merge`: read every report (a bad file is a usage error naming it), join, render.
+fn run_merge(args: &bedrock_doctor::cli::MergeArgs) -> i32 {
+    set_color(args.color);
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail_usage(&format!("cannot read `{shown}`: {e}")),
+        };
+        match serde_json::from_str::<bedrock_doctor::report::Report>(&text) {
+            Ok(r) => reports.push((shown, r)),
+            Err(e) => {
+                return fail_usage(&format!(
+                    "`{shown}` is not a bedrock-doctor JSON report: {e}"
+                ))
+            }
+        }
+    }
+    match bedrock_doctor::accounts::merge(reports) {
+        Ok(report) => {
+            let mut doctor = <Cli as clap::Parser>::parse_from(["bedrock-doctor"]).doctor;
+            doctor.output = args.output;
+            sink::print(&render_as(&report, args.output, &doctor));
+            exit_code(&report, args.fail_on)
+        }
+        Err(e) => fail_usage(&e),
+    }
 }
 
 /// A usage error is one line, even when the bad value it quotes has a line break in it.
@@ -275,9 +306,17 @@ fn run_doctor_in(
             eprintln!("note: {note}");
         }
     }
-    let progress = Bar::new(args.quiet == 0 && std::io::stderr().is_terminal());
-    let report = rt.block_on(doctor::run(args, environment, &progress));
-    progress.done();
+    let report = if args.accounts.is_some() {
+        let progress = AccountsBar::new(args.quiet == 0);
+        let report = rt.block_on(bedrock_doctor::accounts::run(args, environment, &progress));
+        progress.done();
+        report
+    } else {
+        let progress = Bar::new(args.quiet == 0 && std::io::stderr().is_terminal());
+        let report = rt.block_on(doctor::run(args, environment, &progress));
+        progress.done();
+        report
+    };
     let report = match report {
         Ok(mut r) => {
             r.simulation = simulation;
@@ -302,6 +341,79 @@ fn run_doctor_in(
         sink::print(&text);
     }
     exit_code(&report, args.fail_on)
+}
+
+/// Progress of an `--accounts` run on stderr: accounts done of all, and how many have
+/// failures so far; a bar on a terminal, otherwise a line at every tenth (CI logs).
+struct AccountsBar {
+    bar: Option<indicatif::ProgressBar>,
+    show: bool,
+    total: std::sync::atomic::AtomicUsize,
+    done: std::sync::atomic::AtomicUsize,
+    failing: std::sync::atomic::AtomicUsize,
+}
+
+impl AccountsBar {
+    fn new(show: bool) -> AccountsBar {
+        let bar = (show && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos}/{len} accounts {wide_msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        AccountsBar {
+            bar,
+            show,
+            total: Default::default(),
+            done: Default::default(),
+            failing: Default::default(),
+        }
+    }
+
+    fn done(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl bedrock_doctor::accounts::AccountProgress for AccountsBar {
+    fn start(&self, accounts: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let before = self.total.swap(accounts, Relaxed);
+        if let Some(b) = &self.bar {
+            b.set_length(accounts as u64);
+            if before == 0 {
+                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                b.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        }
+    }
+
+    fn finished(&self, account: &bedrock_doctor::report::AccountReport) {
+        use bedrock_doctor::report::Status;
+        use std::sync::atomic::Ordering::Relaxed;
+        let failed = account
+            .report
+            .checks
+            .iter()
+            .any(|c| matches!(c.status, Status::Fail | Status::Error));
+        let failing = self.failing.fetch_add(usize::from(failed), Relaxed) + usize::from(failed);
+        let done = self.done.fetch_add(1, Relaxed) + 1;
+        let total = self.total.load(Relaxed).max(done);
+        if let Some(b) = &self.bar {
+            b.inc(1);
+            b.set_message(format!("{failing} with failures so far"));
+        } else if self.show && (done * 10 / total != (done - 1) * 10 / total || done == total) {
+            eprintln!(
+                "bedrock-doctor: {done}/{total} accounts checked, {failing} with failures so far"
+            );
+        }
+    }
 }
 
 /// A progress bar on stderr while checks run, only when stderr is a terminal.
@@ -354,6 +466,7 @@ fn render_as(
         ReportFormat::Junit => render::junit::render(report),
         ReportFormat::Sarif => render::sarif::render(report),
         ReportFormat::Markdown => render::markdown::render(report),
+        ReportFormat::Csv => render::csv::render(report),
         ReportFormat::Table => {
             let style = render::table::Style {
                 width: sink::width(),

@@ -5,7 +5,7 @@ use crate::causes::Cause;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of the JSON shape.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A check's verdict, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -171,7 +171,21 @@ pub struct Report {
     /// Things the person should know about the run itself (e.g. an expired mute).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// `--accounts`: each account's own report (then `checks` has only rows about the
+    /// organization itself, and `summary` counts every account's checks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountReport>,
     pub duration_ms: u64,
+}
+
+/// One account of an `--accounts` run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountReport {
+    pub id: String,
+    /// The account's name in the organization, when it was listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub report: Report,
 }
 
 impl Report {
@@ -185,16 +199,24 @@ impl Report {
             checks,
             summary: Summary::default(),
             notices: Vec::new(),
+            accounts: Vec::new(),
             duration_ms,
         };
         report.recount();
         report
     }
 
+    /// Every check of the run: its own, then each account's (`--accounts`).
+    pub fn all_checks(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks
+            .iter()
+            .chain(self.accounts.iter().flat_map(|a| a.report.checks.iter()))
+    }
+
     /// Recompute the summary from the checks' statuses.
     pub fn recount(&mut self) {
         let mut summary = Summary::default();
-        for c in &self.checks {
+        for c in self.all_checks() {
             match c.status {
                 Status::Pass => summary.pass += 1,
                 Status::Warn => summary.warn += 1,
@@ -206,10 +228,9 @@ impl Report {
         self.summary = summary;
     }
 
-    /// Every finding of the run with the check it came from.
+    /// Every finding of the run (every account's, with --accounts) with its check.
     pub fn findings(&self) -> impl Iterator<Item = (&CheckResult, &Finding)> {
-        self.checks
-            .iter()
+        self.all_checks()
             .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
     }
 }
@@ -255,8 +276,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         FailOn::Warn => Status::Warn,
     };
     let problems = report
-        .checks
-        .iter()
+        .all_checks()
         .any(|c| c.status != Status::Error && c.status >= threshold);
     if problems {
         exit::PROBLEMS

@@ -78,3 +78,69 @@ fn the_config_example_in_ci_md_loads() {
     std::fs::write(&path, &doc[start..end]).unwrap();
     bedrock_doctor::config_file::load(&path).unwrap();
 }
+
+/// The organization example: its shard command once per OU of the simulated organization,
+/// then its merge commands, as written (shell globs and redirections included).
+#[test]
+fn the_organization_example_in_ci_md_runs_against_the_simulated_organization() {
+    let doc = include_str!("../docs/ci.md");
+    let section = doc
+        .split("## An organization, one OU per job")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the section exists");
+    let cmds: Vec<&str> = section
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("bedrock-doctor "))
+        .collect();
+    assert_eq!(cmds.len(), 4, "{cmds:?}");
+    let (_rt, running) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
+    let summary = env.home.path().join("summary.md");
+    let sh = |cmd: &str| {
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c")
+            .arg(cmd)
+            .env_clear()
+            .current_dir(env.home.path())
+            .env("HOME", env.home.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin_dir.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", running.url())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+            .env("MODEL", "us.anthropic.claude-sonnet-4-6")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("NO_COLOR", "1");
+        sh.output().unwrap()
+    };
+    for ou in ["ou-sim0-prod0001", "ou-sim0-dev00001"] {
+        let o = sh(&cmds[0].replace("${{ matrix.ou }}", ou));
+        assert_eq!(o.status.code(), Some(0), "{}: {}", cmds[0], stderr(&o));
+    }
+    for cmd in &cmds[1..3] {
+        let o = sh(cmd);
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+    }
+    // The gate: the simulated organization has problems, so the last merge fails the job.
+    let o = sh(cmds[3]);
+    assert_eq!(o.status.code(), Some(1), "{}: {}", cmds[3], stderr(&o));
+    let csv = std::fs::read_to_string(env.home.path().join("organization.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("| `444455556666` sandbox | role-not-assumable |"),
+        "{md}"
+    );
+    assert!(env.home.path().join("organization.xml").exists());
+}

@@ -43,8 +43,8 @@ fn junit_of_every_scenario_parses_and_counts_right() {
             .collect();
         assert_eq!(
             cases.len(),
-            r.checks.len(),
-            "{name}: one testcase per check and model"
+            r.all_checks().count(),
+            "{name}: one testcase per check and model (of every account)"
         );
         let count = |tag: &str| {
             cases
@@ -123,7 +123,13 @@ fn markdown_of_every_scenario_has_a_row_per_check() {
                 l.starts_with("| ") && !l.starts_with("| status") && !l.starts_with("| ---")
             })
             .count();
-        assert_eq!(rows, r.checks.len(), "{name}\n{md}");
+        // With --accounts: a row per account, then the rows of the checks with findings.
+        let expected = if r.accounts.is_empty() {
+            r.checks.len()
+        } else {
+            1 + r.accounts.len() + r.all_checks().filter(|c| !c.findings.is_empty()).count()
+        };
+        assert_eq!(rows, expected, "{name}\n{md}");
         assert_eq!(
             md.matches("<details>").count(),
             r.findings().count(),

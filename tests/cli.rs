@@ -63,7 +63,7 @@ fn nothing_configured_fails_fast_with_region_and_credentials_missing() {
     let o = run(Env::new().cmd_with(&["--output", "json"]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let r = report(&o);
-    assert_eq!(r.schema_version, 1);
+    assert_eq!(r.schema_version, 2);
     assert_eq!(
         verdicts(&r),
         [

@@ -106,8 +106,13 @@ fn the_healthy_run_calls_each_operation_once() {
 }
 
 /// Every operation the doctor may call (as the simulator logs them): reads only.
-const READS: [(&str, &str); 26] = [
+const READS: [(&str, &str); 30] = [
     ("sts", "GetCallerIdentity"),
+    // entering a role (a role_arn profile, --assume-role) changes nothing in the account
+    ("sts", "AssumeRole"),
+    ("organizations", "ListAccounts"),
+    ("organizations", "ListAccountsForParent"),
+    ("organizations", "ListChildren"),
     ("iam", "GetRole"),
     ("iam", "GetUser"),
     ("iam", "SimulatePrincipalPolicy"),

@@ -80,6 +80,17 @@ fn judge(creds: &Credentials, now: SystemTime, profile: Option<&str>) -> Outcome
 }
 
 fn from_error(err: &CredentialsError, profile: Option<&str>) -> Outcome {
+    // A role profile whose role STS refused: the diagnosis made when it was refused.
+    let refused = std::error::Error::source(err)
+        .and_then(|e| e.downcast_ref::<super::roles::RoleRefused>())
+        .filter(|r| !r.findings.is_empty());
+    if let Some(r) = refused {
+        let mut out = Outcome::default();
+        for f in &r.findings {
+            out = out.finding(f.clone());
+        }
+        return out;
+    }
     let text = crate::calls::error_chain(err);
     let lower = text.to_ascii_lowercase();
     if lower.contains("expired") || lower.contains("failed to load the cached sso token") {

@@ -241,7 +241,7 @@ pub async fn simulate(
 }
 
 /// A string context key for SimulatePrincipalPolicy.
-pub(super) fn context_entry(key: &str, value: &str) -> ContextEntry {
+pub(crate) fn context_entry(key: &str, value: &str) -> ContextEntry {
     ContextEntry::builder()
         .context_key_name(key)
         .context_key_type(ContextKeyTypeEnum::String)

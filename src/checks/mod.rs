@@ -20,6 +20,7 @@ pub mod model_catalog;
 pub mod owned_models;
 pub mod principal;
 mod quotas;
+pub mod roles;
 mod scp;
 pub mod shared;
 mod throttling;
@@ -661,16 +662,24 @@ pub fn doctor_policy(selected: &[&Check]) -> serde_json::Value {
     let mut reads: Vec<&str> = Vec::new();
     let mut invoke = false;
     let mut guardrail = false;
+    let mut enter = false;
     for c in selected {
         for a in &c.meta.iam_actions {
             if a.starts_with("bedrock:InvokeModel") {
                 invoke = true;
+            } else if a == "sts:AssumeRole" {
+                enter = true;
             } else if a == "bedrock:ApplyGuardrail" {
                 guardrail = true;
             } else if !reads.contains(&a.as_str()) {
                 reads.push(a);
             }
         }
+    }
+    if enter {
+        // --accounts org|ou:ID lists the organization (management account or delegated
+        // administrator only; elsewhere the listing is simply refused).
+        reads.extend(crate::accounts::ORGANIZATION_LISTING);
     }
     reads.sort_unstable();
     let mut statements = vec![serde_json::json!({
@@ -679,6 +688,15 @@ pub fn doctor_policy(selected: &[&Check]) -> serde_json::Value {
         "Action": reads,
         "Resource": "*",
     })];
+    if enter {
+        statements.push(serde_json::json!({
+            "Sid": "BedrockDoctorEnterRoles",
+            "Effect": "Allow",
+            // a profile's role_arn, and --assume-role in each account of --accounts
+            "Action": ["sts:AssumeRole"],
+            "Resource": "arn:aws:iam::*:role/*",
+        }));
+    }
     if invoke {
         statements.push(serde_json::json!({
             "Sid": "BedrockDoctorProbeInvocation",

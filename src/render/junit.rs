@@ -29,9 +29,28 @@ fn body(c: &CheckResult) -> String {
     text
 }
 
+/// One test suite for a single account; with `--accounts`, one per account (named by its
+/// id and name), after the organization's own rows.
 pub fn render(report: &Report) -> String {
-    let mut suite = TestSuite::new("bedrock-doctor");
-    for c in &report.checks {
+    let mut report_xml = JReport::new("bedrock-doctor");
+    if report.accounts.is_empty() || !report.checks.is_empty() {
+        report_xml.add_test_suite(suite("bedrock-doctor", &report.checks));
+    }
+    for a in &report.accounts {
+        let name = match &a.name {
+            Some(n) => format!("bedrock-doctor account {} ({n})", a.id),
+            None => format!("bedrock-doctor account {}", a.id),
+        };
+        report_xml.add_test_suite(suite(&name, &a.report.checks));
+    }
+    report_xml
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- could not write JUnit XML: {e} -->\n"))
+}
+
+fn suite(name: &str, checks: &[CheckResult]) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    for c in checks {
         let status = match c.status {
             Status::Pass | Status::Warn => TestCaseStatus::success(),
             Status::Skip => {
@@ -64,9 +83,5 @@ pub fn render(report: &Report) -> String {
         }
         suite.add_test_case(case);
     }
-    let mut report_xml = JReport::new("bedrock-doctor");
-    report_xml.add_test_suite(suite);
-    report_xml
-        .to_string()
-        .unwrap_or_else(|e| format!("<!-- could not write JUnit XML: {e} -->\n"))
+    suite
 }

@@ -1,6 +1,6 @@
 //! Markdown for a GitHub step summary or a PR comment: a table, then each finding's fix.
 
-use crate::report::{Report, Status};
+use crate::report::{CheckResult, Report, Status};
 
 fn mark(s: Status) -> &'static str {
     match s {
@@ -43,8 +43,74 @@ pub fn render(report: &Report) -> String {
     for n in &report.notices {
         out.push_str(&format!("> **Notice**: {n}\n\n"));
     }
+    if !report.accounts.is_empty() {
+        accounts(&mut out, report);
+        return out;
+    }
+    checks(&mut out, &report.checks, "###");
+    out
+}
+
+/// `--accounts`: the account x model matrix, then each account with findings, its checks
+/// that did not pass and how to fix them.
+fn accounts(out: &mut String, report: &Report) {
+    out.push_str("| account | account checks |");
+    for m in &report.target.models {
+        out.push_str(&format!(" `{}` |", cell(m)));
+    }
+    out.push_str("\n| --- | --- |");
+    out.push_str(&" --- |".repeat(report.target.models.len()));
+    out.push('\n');
+    for a in &report.accounts {
+        let entered = a.report.checks.iter().any(|c| c.model.is_some());
+        out.push_str(&format!(
+            "| `{}`{} | {} |",
+            a.id,
+            a.name
+                .as_ref()
+                .map(|n| format!(" {}", cell(n)))
+                .unwrap_or_default(),
+            cell(&super::table::account_cell(&a.report))
+        ));
+        for m in &report.target.models {
+            let verdict = if entered {
+                super::table::model_cell(&a.report, m)
+            } else {
+                "—".into()
+            };
+            out.push_str(&format!(" {} |", cell(&verdict)));
+        }
+        out.push('\n');
+    }
+    if !report.checks.is_empty() {
+        out.push_str("\n### The organization\n\n");
+        checks(out, &report.checks, "####");
+    }
+    for a in &report.accounts {
+        let failing: Vec<CheckResult> = a
+            .report
+            .checks
+            .iter()
+            .filter(|c| !c.findings.is_empty())
+            .cloned()
+            .collect();
+        if failing.is_empty() {
+            continue;
+        }
+        let name = a
+            .name
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        out.push_str(&format!("\n### Account `{}`{name}\n\n", a.id));
+        checks(out, &failing, "####");
+    }
+}
+
+/// The table of checks, then each finding's fix under `level` headings.
+fn checks(out: &mut String, checks: &[CheckResult], level: &str) {
     out.push_str("| status | check | finding |\n| --- | --- | --- |\n");
-    for c in &report.checks {
+    for c in checks {
         let name = match &c.model {
             Some(m) => format!("`{}` `{m}`", c.id),
             None => format!("`{}`", c.id),
@@ -66,9 +132,12 @@ pub fn render(report: &Report) -> String {
             cell(&finding)
         ));
     }
-    let findings: Vec<_> = report.findings().collect();
+    let findings: Vec<_> = checks
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .collect();
     if !findings.is_empty() {
-        out.push_str("\n### How to fix\n");
+        out.push_str(&format!("\n{level} How to fix\n"));
     }
     for (c, f) in findings {
         let model = c
@@ -106,5 +175,4 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("\n</details>\n");
     }
-    out
 }

@@ -1,5 +1,6 @@
 //! Renderers: a Report in, text out. Checks never print; main picks one renderer.
 
+pub mod csv;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -17,7 +17,19 @@ pub fn render(report: &Report) -> String {
     // One rule per cause code that occurs, with the remediation of its first finding.
     let mut rules: BTreeMap<Cause, ReportingDescriptor> = BTreeMap::new();
     let mut results = Vec::new();
-    for (c, f) in report.findings() {
+    // With --accounts, each finding's logical location starts with its account.
+    let located = report
+        .checks
+        .iter()
+        .map(|c| (None, c))
+        .chain(report.accounts.iter().flat_map(|a| {
+            a.report
+                .checks
+                .iter()
+                .map(move |c| (Some(a.id.as_str()), c))
+        }))
+        .flat_map(|(account, c)| c.findings.iter().map(move |f| (account, c, f)));
+    for (account, c, f) in located {
         rules.entry(f.cause).or_insert_with(|| {
             let help = f
                 .remediation
@@ -47,9 +59,13 @@ pub fn render(report: &Report) -> String {
             Severity::Warning => ResultLevel::Warning,
             Severity::Info => ResultLevel::Note,
         };
-        let where_ = match &c.model {
+        let check = match &c.model {
             Some(m) => format!("{}/{m}", c.id),
             None => c.id.clone(),
+        };
+        let where_ = match account {
+            Some(id) => format!("{id}/{check}"),
+            None => check,
         };
         let mut message = f.summary.clone();
         for e in &f.evidence {

@@ -240,7 +240,18 @@ fn hanging_at(out: &mut String, lead: &str, indent: usize, text: &str, width: us
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
+    if !report.accounts.is_empty() {
+        return accounts(report, style);
+    }
     let mut out = String::new();
+    banner(&mut out, report, style);
+    body(&mut out, report, style);
+    totals(&mut out, report);
+    out
+}
+
+/// SIMULATION, when the run was against the simulator.
+fn banner(out: &mut String, report: &Report, style: &Style) {
     if let Some(sim) = &report.simulation {
         let mut banner = String::new();
         hanging(
@@ -253,6 +264,10 @@ pub fn render(report: &Report, style: &Style) -> String {
             let _ = writeln!(out, "{}", line.yellow().bold());
         }
     }
+}
+
+/// One account's rows and findings.
+fn body(out: &mut String, report: &Report, style: &Style) {
     let width = usize::from(style.width.unwrap_or(FALLBACK_WIDTH));
     let many = report.target.models.len() >= OVERVIEW_MIN_MODELS;
     // Rows grouped under a heading per model (and region), account checks first, so a model id
@@ -309,7 +324,7 @@ pub fn render(report: &Report, style: &Style) -> String {
         );
     }
     for g in &groups {
-        heading(&mut out, &g.name, width);
+        heading(out, &g.name, width);
         for c in &g.rows {
             let lead = format!("{}   {:id_width$}  ", padded_mark(c.status), c.id);
             for (i, line) in row_text(c).iter().enumerate() {
@@ -318,12 +333,12 @@ pub fn render(report: &Report, style: &Style) -> String {
                 } else {
                     " ".repeat(indent)
                 };
-                hanging_at(&mut out, &lead, indent, line, width);
+                hanging_at(out, &lead, indent, line, width);
             }
         }
         for (why, ids) in &g.waited {
             let lead = format!("{}   {:id_width$}  ", padded_mark(Status::Skip), ids[0]);
-            hanging_at(&mut out, &lead, indent, why, width);
+            hanging_at(out, &lead, indent, why, width);
             for id in &ids[1..] {
                 let _ = writeln!(out, "{}{id}", " ".repeat(STATUS_WIDTH + 3));
             }
@@ -331,73 +346,14 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
     if many {
         out.push('\n');
-        overview(&mut out, report, style);
+        overview(out, report, style);
     }
 
-    for c in &report.checks {
-        let has_details = style.verbose && !c.details.is_empty();
-        // In the overview the per-model details are one -v away.
-        let summarised = many && c.model.is_some() && !style.verbose;
-        if (c.findings.is_empty() && !has_details) || summarised {
-            continue;
-        }
-        // The model id goes in the wrapped text, where it can move to a line of its own.
-        let model = c
-            .model
-            .as_ref()
-            .map(|m| format!("[{m}] "))
-            .unwrap_or_default();
-        out.push('\n');
-        hanging_at(
-            &mut out,
-            &format!("{} {}: ", mark(c.status), c.id.bold()),
-            4,
-            &format!("{model}{}", c.summary),
-            width,
-        );
-        if style.verbose {
-            for d in &c.details {
-                let _ = writeln!(out, "    · {d}");
-            }
-        }
-        for f in &c.findings {
-            match &f.muted {
-                Some(why) => {
-                    let _ = writeln!(
-                        out,
-                        "  {} {} {}",
-                        f.cause.code().dimmed(),
-                        f.summary,
-                        format!("(muted: {why})").dimmed()
-                    );
-                }
-                None => {
-                    let lead = format!("  {} ", f.cause.code().bold());
-                    hanging_at(&mut out, &lead, 4, &f.summary, width);
-                }
-            }
-            for e in &f.evidence {
-                hanging(&mut out, "    seen: ", e, width);
-            }
-            for (i, step) in f.remediation.iter().enumerate() {
-                // A policy after the first line stays as it is, to be copied.
-                let mut lines = step.lines();
-                hanging(
-                    &mut out,
-                    &format!("    fix {}. ", i + 1),
-                    lines.next().unwrap_or(""),
-                    width,
-                );
-                for more in lines {
-                    let _ = writeln!(out, "           {more}");
-                }
-            }
-            for d in &f.docs {
-                hanging(&mut out, "    docs: ", d, width);
-            }
-        }
-    }
+    findings(out, &report.checks, many, style, width);
+}
 
+/// The notices and the one-line summary of the run.
+fn totals(out: &mut String, report: &Report) {
     for n in &report.notices {
         let _ = writeln!(out, "\n{} {n}", "notice:".yellow().bold());
     }
@@ -421,5 +377,248 @@ pub fn render(report: &Report, style: &Style) -> String {
         region,
         report.duration_ms as f64 / 1000.0
     );
+}
+
+/// Each finding with its evidence and every fix step (and with -v each check's details).
+fn findings(out: &mut String, checks: &[CheckResult], many: bool, style: &Style, width: usize) {
+    for c in checks {
+        let has_details = style.verbose && !c.details.is_empty();
+        // In the overview the per-model details are one -v away.
+        let summarised = many && c.model.is_some() && !style.verbose;
+        if (c.findings.is_empty() && !has_details) || summarised {
+            continue;
+        }
+        // The model id goes in the wrapped text, where it can move to a line of its own.
+        let model = c
+            .model
+            .as_ref()
+            .map(|m| format!("[{m}] "))
+            .unwrap_or_default();
+        out.push('\n');
+        hanging_at(
+            out,
+            &format!("{} {}: ", mark(c.status), c.id.bold()),
+            4,
+            &format!("{model}{}", c.summary),
+            width,
+        );
+        if style.verbose {
+            for d in &c.details {
+                let _ = writeln!(out, "    · {d}");
+            }
+        }
+        for f in &c.findings {
+            match &f.muted {
+                Some(why) => {
+                    let _ = writeln!(
+                        out,
+                        "  {} {} {}",
+                        f.cause.code().dimmed(),
+                        f.summary,
+                        format!("(muted: {why})").dimmed()
+                    );
+                }
+                None => {
+                    let lead = format!("  {} ", f.cause.code().bold());
+                    hanging_at(out, &lead, 4, &f.summary, width);
+                }
+            }
+            for e in &f.evidence {
+                hanging(out, "    seen: ", e, width);
+            }
+            for (i, step) in f.remediation.iter().enumerate() {
+                // A policy after the first line stays as it is, to be copied.
+                let mut lines = step.lines();
+                hanging(
+                    out,
+                    &format!("    fix {}. ", i + 1),
+                    lines.next().unwrap_or(""),
+                    width,
+                );
+                for more in lines {
+                    let _ = writeln!(out, "           {more}");
+                }
+            }
+            for d in &f.docs {
+                hanging(out, "    docs: ", d, width);
+            }
+        }
+    }
+}
+
+/// The verdict of one model in one account of an `--accounts` run: `usable`, the cause codes
+/// its checks found, or why it was not checked.
+pub fn model_cell(account: &Report, model: &str) -> String {
+    let checks: Vec<&CheckResult> = account
+        .checks
+        .iter()
+        .filter(|c| c.model.as_deref() == Some(model))
+        .collect();
+    if checks.is_empty() {
+        return "not checked".into();
+    }
+    let mut causes: Vec<&str> = checks
+        .iter()
+        .flat_map(|c| c.findings.iter())
+        .filter(|f| f.muted.is_none())
+        .map(|f| f.cause.code())
+        .collect();
+    causes.dedup();
+    if !causes.is_empty() {
+        return causes.join(", ");
+    }
+    match verdict(&checks).0 {
+        Status::Error => "unknown (check error)".into(),
+        _ => "usable".into(),
+    }
+}
+
+/// The verdict of an account itself: `ok`, the causes of its account-wide findings, or that
+/// it could not be entered.
+pub fn account_cell(account: &Report) -> String {
+    let rows: Vec<&CheckResult> = account
+        .checks
+        .iter()
+        .filter(|c| c.model.is_none())
+        .collect();
+    let mut causes: Vec<&str> = rows
+        .iter()
+        .flat_map(|c| c.findings.iter())
+        .filter(|f| f.muted.is_none())
+        .map(|f| f.cause.code())
+        .collect();
+    causes.dedup();
+    if let Some(skipped) = rows
+        .iter()
+        .find(|c| c.id == "credentials" && c.status == Status::Skip)
+    {
+        return skipped.summary.clone();
+    }
+    if !causes.is_empty() {
+        return causes.join(", ");
+    }
+    if rows.iter().any(|c| c.status == Status::Error) {
+        return "unknown (check error)".into();
+    }
+    "ok".into()
+}
+
+/// `--accounts`: the account × model matrix, then the findings of each account that has any.
+fn accounts(report: &Report, style: &Style) -> String {
+    let width = usize::from(style.width.unwrap_or(FALLBACK_WIDTH));
+    let mut out = String::new();
+    banner(&mut out, report, style);
+    for c in &report.checks {
+        // Rows about the organization itself (its listing).
+        findings(&mut out, std::slice::from_ref(c), false, style, width);
+    }
+    matrix(&mut out, report, style, width);
+    for a in &report.accounts {
+        if !a.report.checks.iter().any(|c| !c.findings.is_empty()) {
+            continue;
+        }
+        out.push('\n');
+        let title = match &a.name {
+            Some(n) => format!("account {} ({n})", a.id),
+            None => format!("account {}", a.id),
+        };
+        heading(&mut out, &title, width);
+        let many = a.report.target.models.len() >= OVERVIEW_MIN_MODELS;
+        findings(&mut out, &a.report.checks, many, style, width);
+    }
+    let entered = report
+        .accounts
+        .iter()
+        .filter(|a| a.report.target.principal.is_some())
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{} accounts, {entered} entered",
+        report.accounts.len()
+    );
+    totals(&mut out, report);
     out
+}
+
+/// The account x model matrix: a table when every column fits at its natural width (words are
+/// never cut), otherwise one block per account with a line per column.
+fn matrix(out: &mut String, report: &Report, style: &Style, width: usize) {
+    let models = &report.target.models;
+    let mut head = vec![
+        "STATUS".to_string(),
+        "ACCOUNT".to_string(),
+        "NAME".to_string(),
+        "ACCOUNT CHECKS".to_string(),
+    ];
+    head.extend(models.iter().cloned());
+    let mut rows: Vec<(Status, Vec<String>)> = Vec::new();
+    for a in &report.accounts {
+        let worst = a
+            .report
+            .checks
+            .iter()
+            .map(|c| c.status)
+            .filter(|s| *s != Status::Skip)
+            .max()
+            .unwrap_or(Status::Skip);
+        if style.quiet && worst <= Status::Pass {
+            continue;
+        }
+        let entered = a.report.checks.iter().any(|c| c.model.is_some());
+        let mut row = vec![
+            a.id.clone(),
+            a.name.clone().unwrap_or_default(),
+            account_cell(&a.report),
+        ];
+        row.extend(models.iter().map(|m| {
+            if entered {
+                model_cell(&a.report, m)
+            } else {
+                "—".into()
+            }
+        }));
+        rows.push((worst, row));
+    }
+    let natural: usize = (0..head.len())
+        .map(|i| {
+            let cells = rows.iter().map(|(_, r)| match i {
+                0 => STATUS_WIDTH,
+                _ => r[i - 1].chars().count(),
+            });
+            cells.chain([head[i].chars().count()]).max().unwrap_or(0) + 2
+        })
+        .sum();
+    if natural <= width {
+        let mut table = comfy_table::Table::new();
+        table
+            .load_preset(comfy_table::presets::NOTHING)
+            .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+            .set_header(head);
+        for (status, row) in &rows {
+            let mut cells = vec![mark(*status)];
+            cells.extend(row.iter().cloned());
+            table.add_row(cells);
+        }
+        for line in table.to_string().lines() {
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        return;
+    }
+    for (status, row) in &rows {
+        let name = if row[1].is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", row[1])
+        };
+        let _ = writeln!(out, "{} {}{name}", mark(*status), row[0]);
+        for (label, value) in head[3..].iter().zip(&row[2..]) {
+            hanging_at(
+                out,
+                &format!("{}{}: ", " ".repeat(STATUS_WIDTH + 1), label.to_lowercase()),
+                STATUS_WIDTH + 3,
+                value,
+                width,
+            );
+        }
+    }
 }

@@ -52,6 +52,8 @@ pub struct Sim {
     log_file: Option<Mutex<std::fs::File>>,
     fault_hits: Mutex<Vec<u32>>,
     request_count: AtomicU64,
+    /// Sessions AssumeRole issued, by access key id: the account each acts in, as whom.
+    sessions: Mutex<std::collections::HashMap<String, Arc<Scenario>>>,
 }
 
 pub struct Running {
@@ -101,6 +103,7 @@ pub async fn start(scenario: Scenario, options: Options) -> std::io::Result<Runn
         log: Mutex::new(Vec::new()),
         log_file,
         request_count: AtomicU64::new(0),
+        sessions: Mutex::new(Default::default()),
     });
     let served = sim.clone();
     let task = tokio::spawn(async move {
@@ -428,7 +431,9 @@ impl Sim {
         if let Some(rejected) = self.check_key(call, protocol, request_id) {
             return rejected;
         }
-        if let Some(policy) = &self.scenario.caller_policy {
+        let session = call.access_key.as_deref().and_then(|k| self.session(k));
+        let s = session.as_deref().unwrap_or(&self.scenario);
+        if let Some(policy) = &s.caller_policy {
             let action = services::iam_action(&call.service, operation);
             if !iam_eval::allows_action(policy, &action) {
                 let (status, code) = match protocol {
@@ -436,11 +441,28 @@ impl Sim {
                     Protocol::AwsJson { .. } => (400, "AccessDeniedException"),
                     _ => (403, "AccessDeniedException"),
                 };
-                let msg = format!("User: {} is not authorized to perform: {action} because no identity-based policy allows the {action} action", self.scenario.identity.arn);
+                let msg = format!("User: {} is not authorized to perform: {action} because no identity-based policy allows the {action} action", s.identity.arn);
                 return protocol.error(status, code, &msg, request_id);
             }
         }
-        services::dispatch(self, call, operation, protocol, request_id)
+        services::dispatch(self, s, call, operation, protocol, request_id)
+    }
+
+    /// The account and identity of a session AssumeRole issued.
+    fn session(&self, access_key: &str) -> Option<Arc<Scenario>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(access_key)
+            .cloned()
+    }
+
+    /// Record a session; its access key id is the next in a series, so every one is new.
+    fn issue_session(&self, acting: Scenario) -> String {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let key = format!("ASIASIM{:013}", sessions.len() + 1);
+        sessions.insert(key.clone(), Arc::new(acting));
+        key
     }
 
     /// AWS's clock (the real one plus the scenario's offset).

@@ -80,6 +80,31 @@ pub struct Scenario {
     /// with AccessDenied, so the doctor's least-privilege policy can be proven.
     #[serde(default)]
     pub caller_policy: Option<String>,
+    /// Regions whose STS endpoint the account has deactivated (AssumeRole there answers
+    /// RegionDisabledException).
+    #[serde(default)]
+    pub sts_disabled_regions: Vec<String>,
+    /// The organization's other accounts (`[[accounts]]`), each the scenario's own settings
+    /// with the entry's laid over them (see `Scenario::parse`).
+    #[serde(skip)]
+    pub accounts: Vec<MemberAccount>,
+    /// The `[[accounts]]` entries as written, read into `accounts` by `Scenario::parse`.
+    #[serde(default, rename = "accounts")]
+    account_entries: Vec<toml::Table>,
+}
+
+/// One more account of the organization: an `[[accounts]]` entry. Its `id`, `name`,
+/// `parent` and `status` place it in the organization; every other key is a scenario
+/// setting for that account alone (tables merge into the scenario's, lists replace).
+#[derive(Debug, Clone)]
+pub struct MemberAccount {
+    pub id: String,
+    pub name: String,
+    /// The OU (or root) it sits under; default the organization's root.
+    pub parent: String,
+    /// ACTIVE, SUSPENDED or PENDING_CLOSURE, as Organizations lists it.
+    pub status: String,
+    pub scenario: Scenario,
 }
 
 fn default_region() -> String {
@@ -112,6 +137,11 @@ pub struct Client {
     /// Point the doctor at a closed port instead of the simulator.
     #[serde(default)]
     pub unreachable: bool,
+    /// `--accounts` for the demo (an organization run), with `assume_role`.
+    #[serde(default, deserialize_with = "account_set")]
+    pub accounts: Option<crate::cli::AccountSet>,
+    #[serde(default)]
+    pub assume_role: Option<String>,
     /// `--principal` for the demo (e.g. the Lambda's role).
     #[serde(default)]
     pub principal: Option<String>,
@@ -184,6 +214,16 @@ fn guardrail_ref<'de, D: serde::Deserializer<'de>>(
         .map_err(serde::de::Error::custom)
 }
 
+/// The same grammar as `--accounts`.
+fn account_set<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::cli::AccountSet>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::cli::parse_accounts(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 /// The same grammar as `--lambda`.
 fn lambda_ref<'de, D: serde::Deserializer<'de>>(
     d: D,
@@ -215,6 +255,8 @@ impl Default for Client {
             bearer_token_region: None,
             bearer_token_expired: false,
             unreachable: false,
+            accounts: None,
+            assume_role: None,
             principal: None,
             body: None,
             service_tier: None,
@@ -554,9 +596,17 @@ pub struct NamedPath {
     pub name: String,
     #[serde(default = "root_path")]
     pub path: String,
-    /// A role's trust policy (JSON), as GetRole answers it.
+    /// A role's trust policy (JSON), as GetRole answers it. None: the account's own
+    /// principals may assume it (`arn:aws:iam::ACCOUNT:root`).
     #[serde(default)]
     pub trust: Option<String>,
+    /// The role's maximum session duration in seconds (IAM's default is 3600).
+    #[serde(default = "an_hour")]
+    pub max_session_secs: u32,
+}
+
+fn an_hour() -> u32 {
+    3600
 }
 
 fn root_path() -> String {
@@ -997,11 +1047,99 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "mantle-not-authorized",
     "mantle-claude-chat",
     "mantle-prefixed-id",
+    "role-profile",
+    "role-missing",
+    "role-untrusted",
+    "role-no-permission",
+    "role-external-id",
+    "role-mfa",
+    "role-duration",
+    "role-sts-region-disabled",
+    "org-onboarding",
 ];
 
 impl Scenario {
     pub fn parse(text: &str) -> Result<Scenario, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let mut scenario: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
+        let entries = std::mem::take(&mut scenario.account_entries);
+        if entries.is_empty() {
+            return Ok(scenario);
+        }
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        table.remove("accounts");
+        // A member account shares the scenario's catalog, models and faults; what is about
+        // the person's machine or the story is the scenario's alone.
+        for key in ["client", "expect"] {
+            table.remove(key);
+        }
+        let root = scenario
+            .organizations
+            .root_id
+            .clone()
+            .unwrap_or_else(|| "r-sim0".into());
+        for mut entry in entries {
+            let mut take = |key: &str| match entry.remove(key) {
+                Some(toml::Value::String(v)) => Ok(Some(v)),
+                None => Ok(None),
+                Some(_) => Err(format!("[[accounts]] `{key}` must be a string")),
+            };
+            let id = take("id")?.ok_or("an [[accounts]] entry has no `id`")?;
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("[[accounts]] id `{id}` is not 12 digits"));
+            }
+            let name = take("name")?.unwrap_or_else(|| format!("account-{id}"));
+            let parent = take("parent")?.unwrap_or_else(|| root.clone());
+            let status = take("status")?.unwrap_or_else(|| "ACTIVE".into());
+            // A member may list the organization only as a delegated administrator, said
+            // in its own entry.
+            let delegated = entry
+                .get("organizations")
+                .and_then(|o| o.get("readable"))
+                .and_then(toml::Value::as_bool)
+                .unwrap_or(false);
+            let mut merged = table.clone();
+            merge(&mut merged, entry);
+            let mut member: Scenario = merged
+                .try_into()
+                .map_err(|e| format!("[[accounts]] `{id}`: {e}"))?;
+            member.name = format!("{}/{id}", scenario.name);
+            member.identity.account = id.clone();
+            member.identity.arn = format!("arn:aws:iam::{id}:root");
+            member.identity.user_id = id.clone();
+            member.organizations.readable = delegated;
+            scenario
+                .organizations
+                .parents
+                .insert(id.clone(), parent.clone());
+            scenario.accounts.push(MemberAccount {
+                id,
+                name,
+                parent,
+                status,
+                scenario: member,
+            });
+        }
+        // Every account sees the same organization; only the management account (or a
+        // delegated administrator, stated in its own entry) may list it.
+        let organizations = scenario.organizations.clone();
+        for a in &mut scenario.accounts {
+            a.scenario.organizations = Organizations {
+                readable: a.scenario.organizations.readable,
+                ..organizations.clone()
+            };
+        }
+        Ok(scenario)
+    }
+
+    /// The account with this id: the scenario's own or one of its `[[accounts]]`.
+    pub fn account(&self, id: &str) -> Option<&Scenario> {
+        if self.identity.account == id {
+            return Some(self);
+        }
+        self.accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| &a.scenario)
     }
 
     /// A library name, or a path to a TOML file.
@@ -1028,6 +1166,18 @@ impl Scenario {
             "unknown scenario `{name_or_path}` (try `bedrock-doctor demo --list`; known: {})",
             names.join(", ")
         ))
+    }
+}
+
+/// Lay `over` onto `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 

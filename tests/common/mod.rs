@@ -217,6 +217,15 @@ pub fn scenario_cmd(
     if let Some(p) = &client.principal {
         c.args(["--principal", p]);
     }
+    // The scenario machine's ~/.aws/config and the profile it selects (role profiles).
+    if let Some(config) = &client.aws_config {
+        let path = env.home.path().join("aws-config");
+        std::fs::write(&path, config).unwrap();
+        c.env("AWS_CONFIG_FILE", path);
+    }
+    if let Some(profile) = client.env.get("AWS_PROFILE") {
+        c.env("AWS_PROFILE", profile);
+    }
     if client.mantle {
         c.args(["--endpoint-kind", "mantle"]);
     }

@@ -16,7 +16,7 @@ impl World<'_> {
     pub(super) fn models_here(&self) -> Vec<ModelView<'static>> {
         let region = self.region();
         let profiles = self.profiles_here();
-        let overrides = &self.sim.scenario().catalog.overrides;
+        let overrides = &self.scenario.catalog.overrides;
         snapshot()
             .models
             .iter()
@@ -123,8 +123,7 @@ impl World<'_> {
     }
 
     pub(super) fn access_for(&self, model_id: &str) -> Option<&crate::sim::scenario::Access> {
-        self.sim
-            .scenario()
+        self.scenario
             .access
             .iter()
             .find(|a| glob(&a.model, model_id) && glob(&a.region, self.region()))
@@ -205,7 +204,7 @@ impl World<'_> {
     pub(super) fn application_profiles_here(
         &self,
     ) -> Vec<&crate::sim::scenario::ApplicationProfile> {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         s.application_profiles
             .iter()
             .filter(|a| a.region.as_deref().unwrap_or(&s.region) == self.region())
@@ -303,7 +302,7 @@ impl World<'_> {
         &self,
         identifier: &str,
     ) -> Option<&crate::sim::scenario::Guardrail> {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let id = identifier.rsplit("guardrail/").next().unwrap_or(identifier);
         s.guardrails
             .iter()
@@ -361,7 +360,7 @@ impl World<'_> {
     }
 
     pub(super) fn use_case(&self, protocol: Protocol) -> Reply {
-        if self.sim.scenario().use_case_submitted {
+        if self.scenario.use_case_submitted {
             // formData is a blob: base64 in JSON.
             wire::json_ok(&json!({ "formData": "eyJjb21wYW55TmFtZSI6IkV4YW1wbGUgQ29ycCJ9" }))
         } else {

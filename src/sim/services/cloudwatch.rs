@@ -83,8 +83,7 @@ impl World<'_> {
         stat: &str,
     ) -> (Vec<f64>, Vec<f64>) {
         let Some(series) = self
-            .sim
-            .scenario()
+            .scenario
             .metrics
             .iter()
             .find(|m| m.metric == metric && glob(&m.model, model))

@@ -7,7 +7,7 @@ use crate::sim::scenario::PolicyType;
 impl World<'_> {
     /// The IAM ARN that stands for the caller: an assumed-role session maps to its role.
     pub(super) fn caller_principal(&self) -> String {
-        let id = &self.sim.scenario().identity;
+        let id = &self.scenario.identity;
         // A long-term API key acts as the IAM user it was made for; a short-term one with the
         // permissions of the principal that made it (docs: api-keys.html), the scenario's.
         let short_term = matches!(
@@ -21,8 +21,7 @@ impl World<'_> {
             Some((_, rest)) => {
                 let role = rest.split('/').next().unwrap_or("");
                 let path = self
-                    .sim
-                    .scenario()
+                    .scenario
                     .iam
                     .roles
                     .iter()
@@ -36,7 +35,7 @@ impl World<'_> {
     }
 
     pub(super) fn iam_get(&self, kind: &str, protocol: Protocol) -> Reply {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let form = Form::parse(&self.call.body);
         if s.iam.get_denied {
             let name = form.get(&format!("{kind}Name")).unwrap_or("");
@@ -114,17 +113,15 @@ impl World<'_> {
         );
         if kind == "Role" {
             // IAM answers the trust policy URL-encoded (API_Role.html).
-            let trust = declared
-                .iter()
-                .find(|r| r.name == name)
-                .and_then(|r| r.trust.clone())
-                .unwrap_or_else(|| r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+            let role = declared.iter().find(|r| r.name == name);
+            let trust = super::sts::trust_policy(role, &s.identity.account);
             let encoded: String = form_urlencoded::byte_serialize(trust.as_bytes()).collect();
             inner.push_str(&el(
                 "AssumeRolePolicyDocument",
                 &encoded.replace('+', "%20"),
             ));
-            inner.push_str(&el("MaxSessionDuration", "3600"));
+            let max = role.map_or(3600, |r| r.max_session_secs);
+            inner.push_str(&el("MaxSessionDuration", &max.to_string()));
         }
         wire::query_ok(
             IAM_NS,
@@ -135,7 +132,7 @@ impl World<'_> {
     }
 
     pub(super) fn simulate(&self, protocol: Protocol) -> Reply {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         if s.iam.simulate_denied {
             return protocol.error(
                 403,

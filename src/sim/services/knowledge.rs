@@ -32,7 +32,7 @@ fn statistics(j: &IngestionJob) -> Value {
 
 impl World<'_> {
     fn knowledge_base(&self) -> Option<&KnowledgeBase> {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let segs = segments(&self.call.path);
         let id = segs.get(1)?.rsplit('/').next()?.to_string();
         s.knowledge_bases

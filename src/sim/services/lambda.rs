@@ -21,7 +21,7 @@ pub(super) fn operation(call: &Call) -> String {
 impl World<'_> {
     /// A function by name, name:qualifier or ARN, in this region of this account.
     pub(super) fn function_configuration(&self, protocol: Protocol) -> Reply {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let segs = segments(&self.call.path);
         let given = segs.get(2).cloned().unwrap_or_default();
         let name = given

@@ -155,7 +155,7 @@ impl World<'_> {
         if let Some(denied) = self.denied(&project, "bedrock-mantle:CreateInference", &context) {
             return error(403, "access_denied", "permission_denied_error", &denied);
         }
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let rule = s.invoke.iter().find(|r| glob(&r.model, model));
         match rule.map(|r| r.behavior.as_str()) {
             Some("throttle") => error(

@@ -11,6 +11,7 @@ mod organizations;
 mod owned;
 mod quotas;
 mod runtime;
+mod sts;
 
 use super::iam_eval;
 use super::scenario::Decision as Verdict;
@@ -165,8 +166,16 @@ fn path_id(call: &Call, strip_last: bool) -> String {
     segs.get(1..end).map(|s| s.join("/")).unwrap_or_default()
 }
 
-pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str) -> Reply {
-    let s = sim.scenario();
+/// Answer one call as the account it is made in (`s`: the scenario, or one of its
+/// `[[accounts]]` for a session AssumeRole issued there).
+pub fn dispatch(
+    sim: &Sim,
+    s: &super::scenario::Scenario,
+    call: &Call,
+    op: &str,
+    protocol: Protocol,
+    rid: &str,
+) -> Reply {
     if call.service.is_empty() {
         return Protocol::RestJson.error(
             403,
@@ -175,7 +184,7 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
             rid,
         );
     }
-    if call.service == "bedrock" && !region_offers_bedrock(sim, &call.region) {
+    if call.service == "bedrock" && !region_offers_bedrock(s, &call.region) {
         return protocol.error(
             400,
             "UnrecognizedClientException",
@@ -183,7 +192,12 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
             rid,
         );
     }
-    let w = World { sim, call, rid };
+    let w = World {
+        sim,
+        scenario: s,
+        call,
+        rid,
+    };
     if call.service == "bedrock-mantle" {
         return w.mantle(op);
     }
@@ -200,6 +214,7 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
             );
             wire::query_ok(STS_NS, op, &inner, rid)
         }
+        ("sts", "AssumeRole") => w.assume_role(protocol),
         ("iam", "GetRole") => w.iam_get("Role", protocol),
         ("iam", "GetUser") => w.iam_get("User", protocol),
         ("iam", "SimulatePrincipalPolicy") => w.simulate(protocol),
@@ -239,8 +254,8 @@ pub fn dispatch(sim: &Sim, call: &Call, op: &str, protocol: Protocol, rid: &str)
     }
 }
 
-fn region_offers_bedrock(sim: &Sim, region: &str) -> bool {
-    let regions = &sim.scenario().catalog.regions;
+fn region_offers_bedrock(s: &super::scenario::Scenario, region: &str) -> bool {
+    let regions = &s.catalog.regions;
     if regions.is_empty() {
         snapshot().regions_with_bedrock.iter().any(|r| r == region)
     } else {
@@ -258,6 +273,8 @@ struct ModelView<'a> {
 
 struct World<'a> {
     sim: &'a Sim,
+    /// The account the call is made in.
+    scenario: &'a super::scenario::Scenario,
     call: &'a Call,
     rid: &'a str,
 }
@@ -268,13 +285,12 @@ impl World<'_> {
     }
 
     fn account(&self) -> &str {
-        &self.sim.scenario().identity.account
+        &self.scenario.identity.account
     }
 
     /// The scenario's calendar date, or today's.
     fn today(&self) -> String {
-        self.sim
-            .scenario()
+        self.scenario
             .today
             .clone()
             .unwrap_or_else(crate::models::today)

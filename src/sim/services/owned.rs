@@ -30,13 +30,12 @@ impl World<'_> {
 
     /// Owned models live in the scenario's region only.
     fn home(&self) -> bool {
-        self.region() == self.sim.scenario().region
+        self.region() == self.scenario.region
     }
 
     pub(super) fn find_provisioned(&self, identifier: &str) -> Option<&Provisioned> {
         let key = last_segment(identifier);
-        self.sim
-            .scenario()
+        self.scenario
             .provisioned
             .iter()
             .find(|p| self.home() && (p.id == key || p.name == key))
@@ -48,8 +47,7 @@ impl World<'_> {
 
     pub(super) fn find_custom_model(&self, identifier: &str) -> Option<&CustomModel> {
         let key = last_segment(identifier);
-        self.sim
-            .scenario()
+        self.scenario
             .custom_models
             .iter()
             .find(|m| self.home() && (m.id == key || m.name == key))
@@ -61,8 +59,7 @@ impl World<'_> {
 
     pub(super) fn find_deployment(&self, identifier: &str) -> Option<&CustomDeployment> {
         let key = last_segment(identifier);
-        self.sim
-            .scenario()
+        self.scenario
             .custom_deployments
             .iter()
             .find(|d| self.home() && (d.id == key || d.name == key))
@@ -74,8 +71,7 @@ impl World<'_> {
 
     pub(super) fn find_imported(&self, identifier: &str) -> Option<&ImportedModel> {
         let key = last_segment(identifier);
-        self.sim
-            .scenario()
+        self.scenario
             .imported_models
             .iter()
             .find(|m| self.home() && (m.id == key || m.name == key))

@@ -4,7 +4,7 @@ use super::*;
 
 impl World<'_> {
     pub(super) fn quotas(&self) -> Reply {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let list: Vec<Value> = s
             .quotas
             .iter()

@@ -7,7 +7,7 @@ use crate::sim::scenario::{AgreementStatus, Authorization, Availability, Guardra
 
 impl World<'_> {
     pub(super) fn invoke(&self, op: &str, protocol: Protocol) -> Reply {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let id = path_id(self.call, true);
         let rid = self.rid;
         if let Some(reply) = self.invoke_owned(op, protocol, &id) {
@@ -233,7 +233,7 @@ impl World<'_> {
             ApiKey::Unrecognised => false,
             ApiKey::LongTerm => true,
             ApiKey::ShortTerm(s) => {
-                s.expires > self.sim.aws_now() && s.region == self.sim.scenario().region
+                s.expires > self.sim.aws_now() && s.region == self.scenario.region
             }
         };
         Some((key, valid))
@@ -259,7 +259,7 @@ impl World<'_> {
             "bedrock:bearertokentype".into(),
             vec![key.token_type().unwrap_or_default().to_string()],
         );
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let d = authorize(s, &principal, "bedrock:CallWithBearerToken", "*", &context);
         let why = if !d.allowed_by_organizations {
             "with an explicit deny in a service control policy"
@@ -279,7 +279,7 @@ impl World<'_> {
     /// May the caller subscribe to a model through Bedrock (aws-marketplace:Subscribe and
     /// ViewSubscriptions, called via bedrock.amazonaws.com)?
     pub(super) fn may_subscribe(&self) -> bool {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let principal = self.caller_principal();
         let mut context = iam_eval::Context::new();
         context.insert(
@@ -405,7 +405,7 @@ impl World<'_> {
         action: &str,
         extra: &iam_eval::Context,
     ) -> Option<String> {
-        let s = self.sim.scenario();
+        let s = self.scenario;
         let principal = self.caller_principal();
         let who = if self.call.bearer {
             principal.clone()

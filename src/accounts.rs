@@ -1,0 +1,455 @@
+//! `--accounts LIST|org|ou:ID` with `--assume-role NAME`: the account and model checks in
+//! every account of an organization, each entered with STS AssumeRole from the caller's
+//! identity, at most `--account-concurrency` accounts at once; one report with every
+//! account's (docs/accounts.md).
+//!
+//! The organization is listed once (ListAccounts, or ListChildren and ListAccountsForParent
+//! under an OU, recursively), by the management account or a delegated administrator
+//! (API_ListAccounts.html). Accounts whose state is not ACTIVE are listed in the report and
+//! not entered. An account that cannot be entered gets its own verdict, with the cause
+//! (checks/roles.rs); nothing is skipped silently.
+
+use crate::aws::{self, AwsSetup, CallFailure, CallLimits};
+use crate::checks::roles::{self, RoleRequest};
+use crate::cli::{AccountSet, DoctorArgs};
+use crate::doctor::{self, UsageError};
+use crate::report::{AccountReport, CheckResult, Report, Status, Target};
+use futures::StreamExt;
+use std::collections::BTreeMap;
+
+/// The calls that list an organization (for the doctor's own policy).
+pub const ORGANIZATION_LISTING: [&str; 3] = [
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListChildren",
+];
+
+/// One account to enter, as the listing named it.
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    name: Option<String>,
+    /// ACTIVE, or why it is not entered (SUSPENDED, PENDING_CLOSURE...).
+    state: String,
+}
+
+/// Told how many accounts are listed so far (as the listing's pages arrive), and of each
+/// account as it finishes.
+pub trait AccountProgress: Sync {
+    fn start(&self, _accounts: usize) {}
+    fn finished(&self, _account: &AccountReport) {}
+}
+
+pub struct Quiet;
+impl AccountProgress for Quiet {}
+
+/// Run the doctor in every account and gather the reports.
+pub async fn run(
+    args: &DoctorArgs,
+    environment: &aws::Environment,
+    progress: &dyn AccountProgress,
+) -> Result<Report, UsageError> {
+    let started = tokio::time::Instant::now();
+    let set = args
+        .accounts
+        .clone()
+        .ok_or_else(|| UsageError("--accounts is not set".into()))?;
+    let role = args.assume_role.clone().ok_or_else(|| {
+        UsageError(
+            "--accounts needs --assume-role NAME: the role the doctor enters in each account"
+                .into(),
+        )
+    })?;
+    // The caller's own identity: it lists the organization and enters each account.
+    let setup = AwsSetup::resolve(
+        environment,
+        args.region.as_deref().map(aws::Sourced::flag),
+        &args.regions,
+        args.profile.as_deref(),
+        args.endpoint_url.as_deref(),
+    )
+    .await;
+    for s in &setup.secrets {
+        crate::secrets::register(s);
+    }
+    let limits = CallLimits {
+        operation_timeout: args.check_timeout.mul_f64(0.9),
+        ..CallLimits::default()
+    };
+    let sdk = aws::sdk_config(&setup, environment, args.endpoint_url.as_deref(), limits).await;
+    let calls = crate::calls::CallLog::default();
+    let clients = aws::Clients::new(&sdk, &calls, usize::from(args.concurrency));
+    let caller = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.arn().map(str::to_string));
+
+    // Accounts are entered as the listing's pages arrive: a large organization's listing
+    // (20 accounts a page, one page after another) overlaps the checks instead of
+    // preceding them.
+    let (found, listed) = tokio::sync::mpsc::unbounded_channel::<Member>();
+    let (orgs, set_ref) = (&clients.organizations, &set);
+    let listing = async move {
+        let mut seen = 0;
+        list(orgs, set_ref, |m| {
+            seen += 1;
+            progress.start(seen);
+            let _ = found.send(m);
+        })
+        .await
+    };
+    let bound = usize::from(args.account_concurrency);
+    let checking =
+        futures::stream::unfold(
+            listed,
+            |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
+        )
+        .map(|m| {
+            let clients = &clients;
+            let role = &role;
+            async move {
+                let report = one_account(args, environment, clients, role, &m).await;
+                let r = AccountReport {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    report,
+                };
+                progress.finished(&r);
+                r
+            }
+        })
+        .buffered(bound)
+        .collect::<Vec<AccountReport>>();
+    let (listed, accounts) = tokio::join!(listing, checking);
+    let mut header = Vec::new();
+    if let Err(failure) = listed {
+        header.push(listing_failed(&set, &failure, caller.as_deref())?);
+    }
+    let target = Target {
+        region: setup.region_name().map(str::to_string),
+        profile: setup.profile_name().map(str::to_string),
+        account: caller
+            .as_deref()
+            .and_then(|a| a.split(':').nth(4))
+            .map(str::to_string),
+        principal: caller,
+        models: args.models.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    let mut report = Report::new(target, header, started.elapsed().as_millis() as u64);
+    report.accounts = accounts;
+    report.recount();
+    Ok(report)
+}
+
+/// The accounts `--accounts` names.
+/// The accounts `--accounts` names, each given to `found` as soon as its page arrives.
+async fn list(
+    orgs: &aws_sdk_organizations::Client,
+    set: &AccountSet,
+    mut found: impl FnMut(Member),
+) -> Result<(), CallFailure> {
+    match set {
+        AccountSet::Ids(ids) => {
+            for id in ids {
+                found(Member {
+                    id: id.clone(),
+                    name: None,
+                    state: "ACTIVE".into(),
+                });
+            }
+            Ok(())
+        }
+        AccountSet::Organization => {
+            let mut pages = orgs.list_accounts().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+                page.accounts().iter().map(member).for_each(&mut found);
+            }
+            Ok(())
+        }
+        AccountSet::OrganizationalUnit(ou) => {
+            // The OU's own accounts, then each child OU's, down to the leaves.
+            let mut parents = vec![ou.clone()];
+            while let Some(parent) = parents.pop() {
+                let mut pages = orgs
+                    .list_accounts_for_parent()
+                    .parent_id(&parent)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+                    page.accounts().iter().map(member).for_each(&mut found);
+                }
+                let mut pages = orgs
+                    .list_children()
+                    .parent_id(&parent)
+                    .child_type(aws_sdk_organizations::types::ChildType::OrganizationalUnit)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+                    parents.extend(
+                        page.children()
+                            .iter()
+                            .filter_map(|c| c.id().map(str::to_string)),
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// An account as listed: its State (Status is being retired, Organizations' API reference
+/// says; read it only when State is absent).
+fn member(a: &aws_sdk_organizations::types::Account) -> Member {
+    let state = a
+        .state()
+        .map(|s| s.as_str().to_string())
+        .or_else(|| a.status().map(|s| s.as_str().to_string()))
+        .unwrap_or_else(|| "ACTIVE".into());
+    Member {
+        id: a.id().unwrap_or_default().to_string(),
+        name: a.name().map(str::to_string),
+        state,
+    }
+}
+
+/// Enter one account and run the checks there; a refusal is that account's verdict.
+async fn one_account(
+    args: &DoctorArgs,
+    environment: &aws::Environment,
+    clients: &aws::Clients,
+    role: &str,
+    m: &Member,
+) -> Report {
+    let started = tokio::time::Instant::now();
+    let target = Target {
+        region: args.region.clone(),
+        profile: None,
+        account: Some(m.id.clone()),
+        principal: None,
+        models: args.models.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    if m.state != "ACTIVE" {
+        let row = entry_row(
+            Status::Skip,
+            format!(
+                "not entered: Organizations lists the account as {}",
+                m.state
+            ),
+            vec![],
+        );
+        return Report::new(target, vec![row], 0);
+    }
+    let request = RoleRequest {
+        role_arn: format!("arn:aws:iam::{}:role/{role}", m.id),
+        session_name: args
+            .role_session_name
+            .clone()
+            .unwrap_or_else(|| "bedrock-doctor".into()),
+        external_id: args.external_id.clone(),
+        duration_secs: None,
+        mfa_serial: None,
+        origin: "--assume-role".into(),
+    };
+    let entered = roles::assume(&clients.sts, &request).await;
+    let creds = match entered {
+        Ok(c) => c,
+        Err(failure) => {
+            let findings = roles::diagnose(&clients.sts, &clients.iam, &request, &failure).await;
+            let status = if findings.is_empty() {
+                Status::Error
+            } else {
+                Status::Fail
+            };
+            let row = entry_row(
+                status,
+                format!(
+                    "could not enter {}: {}",
+                    request.role_arn,
+                    failure.describe()
+                ),
+                findings,
+            );
+            return Report::new(target, vec![row], started.elapsed().as_millis() as u64);
+        }
+    };
+    // The account's run: the same checks, as the role, with no profile of the caller's.
+    let mut vars = BTreeMap::new();
+    vars.insert(
+        "AWS_ACCESS_KEY_ID".to_string(),
+        creds.access_key_id().to_string(),
+    );
+    vars.insert(
+        "AWS_SECRET_ACCESS_KEY".to_string(),
+        creds.secret_access_key().to_string(),
+    );
+    vars.insert(
+        "AWS_SESSION_TOKEN".to_string(),
+        creds.session_token().unwrap_or_default().to_string(),
+    );
+    vars.insert("AWS_PROFILE".to_string(), String::new());
+    let inside = environment.with(&vars);
+    let mut account_args = args.clone();
+    account_args.accounts = None;
+    account_args.profile = None;
+    match doctor::run(&account_args, &inside, &doctor::Silent).await {
+        Ok(r) => r,
+        Err(UsageError(why)) => {
+            let row = entry_row(Status::Error, why, vec![]);
+            Report::new(target, vec![row], started.elapsed().as_millis() as u64)
+        }
+    }
+}
+
+/// The verdict on entering an account, where its `credentials` row stands.
+fn entry_row(
+    status: Status,
+    summary: String,
+    findings: Vec<crate::report::Finding>,
+) -> CheckResult {
+    CheckResult {
+        id: "credentials".into(),
+        title: "Credentials".into(),
+        model: None,
+        region: None,
+        status,
+        summary,
+        details: vec![],
+        findings,
+        duration_ms: 0,
+        shape: None,
+    }
+}
+
+/// The organization could not be listed: a wrong OU id or no organization at all is bad
+/// input (exit 2); a refusal is one row that says who can list it.
+fn listing_failed(
+    set: &AccountSet,
+    failure: &CallFailure,
+    caller: Option<&str>,
+) -> Result<CheckResult, UsageError> {
+    use crate::causes::Cause;
+    use crate::report::{Finding, Severity};
+    let who = caller.unwrap_or("the caller");
+    match (failure.code(), set) {
+        (Some("AWSOrganizationsNotInUseException"), _) => {
+            return Err(UsageError(format!(
+                "--accounts {}: the account of {who} is not in an organization",
+                set.label()
+            )))
+        }
+        (Some("ParentNotFoundException"), _) => {
+            return Err(UsageError(format!(
+                "--accounts {}: the organization has no OU or root with that id",
+                set.label()
+            )))
+        }
+        _ => {}
+    }
+    let call = match set {
+        AccountSet::OrganizationalUnit(_) => {
+            "organizations:ListAccountsForParent and organizations:ListChildren"
+        }
+        _ => "organizations:ListAccounts",
+    };
+    let (status, summary) = if failure.is_access_denied() {
+        (
+            Status::Fail,
+            format!("{who} may not list the organization's accounts"),
+        )
+    } else {
+        (
+            Status::Error,
+            format!(
+                "could not list the organization's accounts: {}",
+                failure.describe()
+            ),
+        )
+    };
+    let mut row = CheckResult {
+        id: "accounts".into(),
+        title: "Organization's accounts".into(),
+        model: None,
+        region: None,
+        status,
+        summary: summary.clone(),
+        details: vec![format!("{call} answered {}", failure.describe())],
+        findings: vec![],
+        duration_ms: 0,
+        shape: None,
+    };
+    if failure.is_access_denied() {
+        row.findings.push(
+            Finding::new(Cause::IamNotAuthorized, Severity::Error, summary)
+                .evidence(format!("{call} answered {}", failure.describe()))
+                .fix("list the organization from its management account, or from a member account registered as a delegated administrator, with an identity allowed organizations:ListAccounts, organizations:ListAccountsForParent and organizations:ListChildren (bedrock-doctor policy prints the doctor's whole policy)")
+                .fix("or name the accounts yourself: --accounts 111122223333,444455556666")
+                .doc("https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html"),
+        );
+    }
+    Ok(row)
+}
+
+/// `merge`: reports of several runs as one `--accounts` report. A single-account report
+/// becomes one account; an account found in two reports is an error (a shard ran twice).
+pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
+    let mut merged: Option<Report> = None;
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (file, report) in reports {
+        if report.schema_version > crate::report::SCHEMA_VERSION {
+            return Err(format!(
+                "`{file}` is a schema version {} report; this bedrock-doctor reads up to {}",
+                report.schema_version,
+                crate::report::SCHEMA_VERSION
+            ));
+        }
+        // A single-account report is one account; an --accounts report brings its accounts
+        // and its rows about the organization (a listing that failed).
+        let (rows, accounts) = if report.accounts.is_empty() {
+            let id = report.target.account.clone().ok_or_else(|| {
+                format!("`{file}` names no account (its run did not get as far as the caller's identity)")
+            })?;
+            let one = AccountReport {
+                id,
+                name: None,
+                report: report.clone(),
+            };
+            (vec![], vec![one])
+        } else {
+            (report.checks.clone(), report.accounts.clone())
+        };
+        for a in &accounts {
+            if let Some(other) = seen.insert(a.id.clone(), file.clone()) {
+                return Err(format!(
+                    "account {} is in both `{other}` and `{file}`",
+                    a.id
+                ));
+            }
+        }
+        let into = merged.get_or_insert_with(|| Report {
+            checks: vec![],
+            accounts: vec![],
+            ..report.clone()
+        });
+        into.checks.extend(rows);
+        for m in &report.target.models {
+            if !into.target.models.contains(m) {
+                into.target.models.push(m.clone());
+            }
+        }
+        into.duration_ms = into.duration_ms.max(report.duration_ms);
+        into.accounts.extend(accounts);
+    }
+    let mut report = merged.ok_or("no report to merge")?;
+    report.schema_version = crate::report::SCHEMA_VERSION;
+    report.accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    report.recount();
+    Ok(report)
+}

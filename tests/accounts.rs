@@ -1,0 +1,381 @@
+//! Several accounts in one run (`--accounts LIST|org|ou:ID --assume-role NAME`), `merge`,
+//! and a profile with `role_arn`: the real binary against the simulator's organization and
+//! its STS AssumeRole.
+
+mod common;
+
+use bedrock_doctor::report::Report;
+use bedrock_doctor::sim::scenario::Scenario;
+use common::*;
+
+const ROLE: &str = "BedrockDoctorAudit";
+const NOVA: &str = "amazon.nova-lite-v1:0";
+const SONNET: &str = "us.anthropic.claude-sonnet-4-6";
+
+/// The doctor as the organization's administrator (keys in the environment), against `sim`.
+fn fleet_cmd(
+    env: &Env,
+    sim: &bedrock_doctor::sim::Running,
+    args: &[&str],
+) -> std::process::Command {
+    let mut c = env.cmd_with(&["--region", "us-east-1", "--model", NOVA, "--model", SONNET]);
+    c.args(args)
+        .env("AWS_ENDPOINT_URL", sim.url())
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    c
+}
+
+fn ids(r: &Report) -> Vec<&str> {
+    r.accounts.iter().map(|a| a.id.as_str()).collect()
+}
+
+fn causes_in(r: &Report, account: &str) -> Vec<String> {
+    let a = r.accounts.iter().find(|a| a.id == account).unwrap();
+    a.report
+        .findings()
+        .map(|(c, f)| format!("{}:{}", c.id, f.cause.code()))
+        .collect()
+}
+
+#[test]
+fn every_account_of_the_organization_gets_its_verdict() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &["--accounts", "org", "--assume-role", ROLE, "-o", "json"],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&o);
+    assert_eq!(r.schema_version, 2);
+    assert_eq!(
+        ids(&r),
+        [
+            "111122223333",
+            "222233334444",
+            "333344445555",
+            "444455556666"
+        ]
+    );
+    // The healthy accounts were entered and checked as the role, and found nothing.
+    for healthy in ["111122223333", "333344445555"] {
+        assert_eq!(causes_in(&r, healthy), Vec::<String>::new(), "{healthy}");
+        let a = r.accounts.iter().find(|a| a.id == healthy).unwrap();
+        let principal = a.report.target.principal.as_deref().unwrap_or_default();
+        assert!(
+            principal.starts_with(&format!("arn:aws:sts::{healthy}:assumed-role/{ROLE}/")),
+            "{principal}"
+        );
+    }
+    assert_eq!(
+        causes_in(&r, "222233334444")
+            .iter()
+            .filter(|c| *c == "model-access:model-access-not-granted")
+            .count(),
+        1
+    );
+    // The account without the role: its own verdict, naming what only that account can show.
+    let sandbox = causes_in(&r, "444455556666");
+    assert_eq!(sandbox, ["credentials:role-not-assumable"]);
+    // The organization is listed once; every account is entered once.
+    let log = sim.log();
+    let count = |op: &str| log.iter().filter(|e| e.operation == op).count();
+    assert_eq!(count("ListAccounts"), 1);
+    assert_eq!(count("AssumeRole"), 4);
+    // No session credentials STS handed out reach any output.
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        !all.contains("simulated/assumed/role/secret"),
+        "a secret key was printed"
+    );
+    assert!(
+        !all.contains("simulated-session-token-for-"),
+        "a session token was printed"
+    );
+    assert!(!all.contains(FAKE_SECRET));
+    assert!(
+        stderr(&o).contains("4/4 accounts checked, 2 with failures so far"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_ou_is_walked_down_to_its_accounts() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let dev = |ou: &str| {
+        let o = run(fleet_cmd(
+            &env,
+            &sim,
+            &[
+                "--accounts",
+                ou,
+                "--assume-role",
+                ROLE,
+                "-o",
+                "json",
+                "--no-invoke",
+            ],
+        ));
+        report(&o)
+    };
+    assert_eq!(
+        ids(&dev("ou:ou-sim0-dev00001")),
+        ["222233334444", "444455556666"]
+    );
+    assert_eq!(ids(&dev("ou:r-sim0")).len(), 4);
+}
+
+#[test]
+fn named_accounts_are_entered_as_given_and_the_csv_is_the_matrix() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &[
+            "--accounts",
+            "222233334444,999999999999",
+            "--assume-role",
+            ROLE,
+            "-o",
+            "csv",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("account,name,account_checks,{NOVA},{SONNET}").as_str(),
+            "222233334444,,ok,usable,model-access-not-granted",
+            "999999999999,,role-not-assumable,not checked,not checked",
+        ]
+    );
+    // No listing: the accounts were named.
+    assert!(sim
+        .log()
+        .iter()
+        .all(|e| e.service != "organizations" || !e.operation.starts_with("List")));
+}
+
+#[test]
+fn an_identity_that_may_not_list_the_organization_is_told_who_can() {
+    let mut scenario = Scenario::load("org-onboarding").unwrap();
+    scenario.organizations.readable = false;
+    let (_rt, sim) = start_sim(scenario);
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &["--accounts", "org", "--assume-role", ROLE, "-o", "json"],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&o);
+    assert!(r.accounts.is_empty());
+    let row = r.checks.iter().find(|c| c.id == "accounts").unwrap();
+    assert_eq!(row.findings[0].cause.code(), "iam-not-authorized");
+    assert!(
+        row.findings[0].remediation[0].contains("delegated administrator"),
+        "{:?}",
+        row.findings[0].remediation
+    );
+}
+
+#[test]
+fn a_required_external_id_is_sent_with_the_flag() {
+    let mut scenario = Scenario::load("org-onboarding").unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"audit-7f3a"}}}]}"#;
+    for a in &mut scenario.accounts {
+        for r in &mut a.scenario.iam.roles {
+            r.trust = Some(trust.into());
+        }
+    }
+    let (_rt, sim) = start_sim(scenario);
+    let env = Env::new();
+    let entered = |extra: &[&str]| {
+        let mut args = vec![
+            "--accounts",
+            "333344445555",
+            "--assume-role",
+            ROLE,
+            "-o",
+            "json",
+            "--no-invoke",
+        ];
+        args.extend_from_slice(extra);
+        let r = report(&run(fleet_cmd(&env, &sim, &args)));
+        causes_in(&r, "333344445555")
+    };
+    assert_eq!(entered(&[]), ["credentials:role-not-assumable"]);
+    assert_eq!(
+        entered(&["--external-id", "audit-7f3a"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn bad_account_flags_are_one_line_and_exit_2() {
+    let env = Env::new();
+    for (args, named) in [
+        (
+            vec!["--accounts", "12345", "--assume-role", ROLE],
+            "`12345`",
+        ),
+        (
+            vec!["--accounts", "ou:ou-12", "--assume-role", ROLE],
+            "`ou-12`",
+        ),
+        (
+            vec![
+                "--accounts",
+                "org",
+                "--assume-role",
+                "arn:aws:iam::111122223333:role/R",
+            ],
+            "is an ARN",
+        ),
+        (
+            vec!["--accounts", "org", "--assume-role", "bad name"],
+            "`bad name`",
+        ),
+        (
+            vec![
+                "--accounts",
+                "org",
+                "--assume-role",
+                ROLE,
+                "--external-id",
+                "x",
+            ],
+            "`x`",
+        ),
+        (vec!["--accounts", "org"], "--assume-role"),
+    ] {
+        let o = run(env.cmd_with(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(named), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn merged_shards_are_one_report() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let shard = |ou: &str, file: &str| {
+        let path = env.home.path().join(file);
+        let o = run(fleet_cmd(
+            &env,
+            &sim,
+            &[
+                "--accounts",
+                ou,
+                "--assume-role",
+                ROLE,
+                "-o",
+                "json",
+                "--no-invoke",
+                "--output-file",
+                path.to_str().unwrap(),
+            ],
+        ));
+        assert!(path.exists(), "{}", stderr(&o));
+        path
+    };
+    let dev = shard("ou:ou-sim0-dev00001", "dev.json");
+    let prod = shard("ou:ou-sim0-prod0001", "prod.json");
+    let o = run(env.cmd_with(&["merge", dev.to_str().unwrap(), prod.to_str().unwrap()]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&o);
+    assert_eq!(ids(&r), ["222233334444", "333344445555", "444455556666"]);
+    let fails: usize = r.accounts.iter().map(|a| a.report.summary.fail).sum();
+    assert_eq!(r.summary.fail, fails);
+    // The same shard twice is a mistake worth stopping for.
+    let o = run(env.cmd_with(&["merge", dev.to_str().unwrap(), dev.to_str().unwrap()]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("222233334444"), "{}", stderr(&o));
+}
+
+/// A profile with role_arn and source_profile, as a person's ~/.aws/config has it: the
+/// doctor enters the role (at the run's endpoint) and names why STS refused.
+#[test]
+fn a_role_profile_is_entered_and_a_refusal_is_diagnosed() {
+    let config = |role: &str| {
+        format!(
+            "[profile base]\naws_access_key_id = {FAKE_KEY_ID}\naws_secret_access_key = {FAKE_SECRET}\n\n[profile dev]\nrole_arn = arn:aws:iam::111122223333:role/{role}\nsource_profile = base\nregion = us-east-1\n"
+        )
+    };
+    let go = |scenario: &str, role: &str| {
+        let (_rt, sim) = start_sim(Scenario::load(scenario).unwrap());
+        let env = Env::new();
+        env.aws_file("config", &config(role));
+        let mut c = env.cmd_with(&[
+            "--profile",
+            "dev",
+            "--model",
+            NOVA,
+            "-o",
+            "json",
+            "--no-invoke",
+        ]);
+        c.env("AWS_ENDPOINT_URL", sim.url());
+        let o = run(c);
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(
+            !all.contains(FAKE_SECRET),
+            "the source profile's secret was printed"
+        );
+        (report(&o), sim.log())
+    };
+    let (r, log) = go("role-profile", "BedrockDeveloper");
+    assert_eq!(status_of(&r, "credentials"), "pass");
+    assert!(r
+        .target
+        .principal
+        .as_deref()
+        .unwrap_or_default()
+        .starts_with("arn:aws:sts::111122223333:assumed-role/BedrockDeveloper/"));
+    assert_eq!(
+        log.iter().filter(|e| e.operation == "AssumeRole").count(),
+        1
+    );
+
+    let (r, _) = go("role-untrusted", "BedrockDeveloper");
+    let f = &r
+        .checks
+        .iter()
+        .find(|c| c.id == "credentials")
+        .unwrap()
+        .findings[0];
+    assert_eq!(f.cause.code(), "role-not-assumable");
+    assert!(
+        f.summary
+            .contains("does not trust arn:aws:iam::111122223333:user/dev-alice"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remediation[0].contains("update-assume-role-policy"),
+        "{:?}",
+        f.remediation
+    );
+
+    let (r, _) = go("role-no-permission", "BedrockDeveloper");
+    let f = &r
+        .checks
+        .iter()
+        .find(|c| c.id == "credentials")
+        .unwrap()
+        .findings[0];
+    assert_eq!(f.cause.code(), "iam-not-authorized");
+    assert!(
+        f.remediation[0].contains(r#""Action":"sts:AssumeRole""#),
+        "{:?}",
+        f.remediation
+    );
+}
