@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "us.anthropic.claude-sonnet-4-6"
+SECOND_MODEL = "amazon.nova-lite-v1:0"
 ROLE = "BedrockDeveloper"
 
 
@@ -46,7 +47,7 @@ class Sim:
     """`bedrock-doctor sim serve` on a free loopback port, logging every request."""
 
     def __init__(self, binary, latency_ms, workdir, scenario="healthy"):
-        self.log = Path(workdir) / f"requests-{scenario}.jsonl"
+        self.log = Path(workdir) / f"requests-{Path(scenario).stem}.jsonl"
         self.proc = subprocess.Popen(
             [binary, "sim", "serve", "--scenario", scenario, "--port", "0",
              "--latency-ms", str(latency_ms), "--log", str(self.log)],
@@ -220,6 +221,60 @@ def aws_cli_sequence(sim, env, workdir):
     return len(sequence), one_pass
 
 
+def organization_scenario(path, accounts):
+    """`org-onboarding` with its [[accounts]] replaced by `accounts` generated ones, spread
+    over five OUs; every 50th has no role to enter (as a StackSet that missed it)."""
+    base = (ROOT / "src/sim/scenarios/org-onboarding.toml").read_text()
+    base = base.split("[[accounts]]")[0].replace('name = "org-onboarding"', 'name = "org-bench"')
+    ous = [f"ou-sim0-bench{i:03d}" for i in range(5)]
+    base = base.replace("[organizations.parents]\n", "[organizations.parents]\n" +
+                        "".join(f'"{ou}" = "r-sim0"\n' for ou in ous))
+    out = [base]
+    for i in range(accounts):
+        out.append(f'[[accounts]]\nid = "{500000000000 + i}"\nname = "bench-{i:03d}"\nparent = "{ous[i % 5]}"\n')
+        if i % 50 == 49:
+            out.append("[accounts.iam]\nroles = []\n")
+    Path(path).write_text("\n".join(out))
+
+
+def organization_case(args, work, home, accounts=500):
+    """`--accounts org` over a generated organization of `accounts` member accounts (and its
+    management account), two models each: wall time, peak memory, and the calls that list
+    the organization (one walk: ceil(all / 20) ListAccounts pages)."""
+    scenario = Path(work) / "org-bench.toml"
+    organization_scenario(scenario, accounts)
+    sim = Sim(args.bin, args.latency_ms, work, scenario=str(scenario))
+    try:
+        env = environment(sim, home)
+        argv = [args.bin, "--output", "json", "-q", "--accounts", "org", "--assume-role",
+                "BedrockDoctorAudit", "--model", MODEL, "--model", SECOND_MODEL,
+                "--timeout", "600s"]
+        walls, listing, entered = [], [], []
+        for _ in range(max(1, min(args.runs, 3))):
+            sim.clear()
+            took, code, out, err = timed(argv, env)
+            if code not in (0, 1):
+                sys.exit(f"bench: --accounts org exited {code}:\n{err[-2000:]}")
+            report = json.loads(out)
+            if len(report["accounts"]) != accounts + 1:
+                sys.exit(f"bench: --accounts org reported {len(report['accounts'])} accounts")
+            requests = sim.requests()
+            walls.append(took)
+            listing.append(sum(1 for r in requests if r["operation"] == "ListAccounts"))
+            entered.append(sum(1 for r in requests if r["operation"] == "AssumeRole"))
+        rss = peak_rss_mb(argv, env)
+    finally:
+        sim.stop()
+    return {
+        "accounts": accounts + 1,
+        "median_s": statistics.median(walls),
+        "runs_s": walls,
+        "list_accounts_calls": max(listing),
+        "assume_role_calls": max(entered),
+        "peak_rss_mb": rss,
+    }
+
+
 def main():
     args = parse_args()
     if not Path(args.bin).exists():
@@ -239,6 +294,9 @@ def main():
         figures["regions_all"] = doctor_case(args, sim, env, ["--model", MODEL, "--regions", "all"])
 
         figures["streaming"] = streaming_case(args, work, str(home))
+        figures["two_models"] = doctor_case(args, sim, env, ["--model", MODEL, "--model", SECOND_MODEL])
+        figures["organization"] = organization_case(args, work, str(home),
+                                                    accounts=20 if args.smoke else 500)
 
         if not args.no_aws_cli:
             count, one_pass = aws_cli_sequence(sim, env, work)
@@ -276,6 +334,11 @@ def main():
     print(f"--stream (stream-paced)   : median {c['median_s']:.3f} s; first token {c['first_token_ms']:.0f} ms "
           f"measured vs {c['first_token_set_ms']} ms set (+{c['first_token_ms'] - c['first_token_set_ms']:.0f} ms), "
           f"stream {c['stream_ms']:.0f} ms, the rest of the run {c['median_s'] * 1000 - c['stream_ms']:.0f} ms")
+    c, two = figures["organization"], figures["two_models"]
+    print(f"--accounts org, 2 models  : {c['accounts']} accounts, median {c['median_s']:.3f} s, "
+          f"{c['median_s'] / two['median_s']:.1f}x one account's run ({two['median_s']:.3f} s), "
+          f"peak RSS {c['peak_rss_mb']:.1f} MB, {c['list_accounts_calls']} ListAccounts pages, "
+          f"{c['assume_role_calls']} AssumeRole calls")
     if "aws_cli" in figures:
         c = figures["aws_cli"]
         print(f"AWS CLI, same calls       : median {c['median_s']:.3f} s for {c['commands']} commands "

@@ -108,20 +108,32 @@ pub async fn run(
             |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
         )
         .map(|m| {
-            let clients = &clients;
-            let role = &role;
+            // Each account is a task of its own, so the runtime spreads the accounts' work
+            // over every core.
+            let (task_args, environment) = (args.clone(), environment.clone());
+            let (clients, role) = (clients.clone(), role.clone());
             async move {
-                let report = one_account(args, environment, clients, role, &m).await;
-                let r = AccountReport {
+                let run = tokio::spawn({
+                    let m = m.clone();
+                    async move { one_account(&task_args, &environment, &clients, &role, &m).await }
+                });
+                let report = run.await.unwrap_or_else(|e| {
+                    let row = entry_row(
+                        Status::Error,
+                        format!("the doctor failed while checking this account: {e}"),
+                        vec![],
+                    );
+                    Report::new(account_target(args, &m.id), vec![row], 0)
+                });
+                AccountReport {
                     id: m.id.clone(),
                     name: m.name.clone(),
                     report,
-                };
-                progress.finished(&r);
-                r
+                }
             }
         })
         .buffered(bound)
+        .inspect(|r| progress.finished(r))
         .collect::<Vec<AccountReport>>();
     let (listed, accounts) = tokio::join!(listing, checking);
     let mut header = Vec::new();
@@ -228,14 +240,7 @@ async fn one_account(
     m: &Member,
 ) -> Report {
     let started = tokio::time::Instant::now();
-    let target = Target {
-        region: args.region.clone(),
-        profile: None,
-        account: Some(m.id.clone()),
-        principal: None,
-        models: args.models.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-    };
+    let target = account_target(args, &m.id);
     if m.state != "ACTIVE" {
         let row = entry_row(
             Status::Skip,
@@ -305,6 +310,18 @@ async fn one_account(
             let row = entry_row(Status::Error, why, vec![]);
             Report::new(target, vec![row], started.elapsed().as_millis() as u64)
         }
+    }
+}
+
+/// What an account's report is about before its run says more.
+fn account_target(args: &DoctorArgs, id: &str) -> Target {
+    Target {
+        region: args.region.clone(),
+        profile: None,
+        account: Some(id.to_string()),
+        principal: None,
+        models: args.models.clone(),
+        endpoint_url: args.endpoint_url.clone(),
     }
 }
 

@@ -478,6 +478,12 @@ pub async fn sdk_config(
     if let Some(url) = endpoint_flag {
         loader = loader.endpoint_url(url);
     }
+    // One HTTP client per process: its TLS configuration (the root certificates, read and
+    // parsed when it first connects) and connection pool serve every run of the process, so
+    // --accounts does not pay them again for each account. Credentials are per request.
+    if let Some(http) = SHARED_HTTP.get() {
+        loader = loader.http_client(http.clone());
+    }
     let sdk = match environment {
         Environment::Process => loader.load().await,
         // The service settings (AWS_BEARER_TOKEN_BEDROCK, AWS_ENDPOINT_URL_<SERVICE>) from
@@ -507,6 +513,9 @@ pub async fn sdk_config(
                 .build()
         }
     };
+    if let Some(http) = sdk.http_client() {
+        let _ = SHARED_HTTP.set(http);
+    }
     match role {
         None => sdk,
         Some(request) => {
@@ -589,6 +598,9 @@ async fn role_source(
         _ => SharedCredentialsProvider::new(GivenCredentials::from(environment)),
     }
 }
+
+static SHARED_HTTP: std::sync::OnceLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
+    std::sync::OnceLock::new();
 
 /// The simulated machine's home directory (its ~/.aws/config is the scenario's).
 const GIVEN_HOME: &str = "/home/simulated";
