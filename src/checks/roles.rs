@@ -221,7 +221,11 @@ pub async fn diagnose(
                             } else {
                                 "role-permission"
                             },
-                            &[("principal", &principal), ("statement", &statement)],
+                            &[
+                                ("principal", &principal),
+                                ("statement", &statement),
+                                ("account", &caller_account),
+                            ],
                         )),
                     );
                 }

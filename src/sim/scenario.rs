@@ -1055,6 +1055,7 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "role-mfa",
     "role-duration",
     "role-sts-region-disabled",
+    "role-scp-deny",
     "org-onboarding",
 ];
 
