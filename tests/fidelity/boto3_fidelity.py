@@ -434,5 +434,36 @@ def stream_exception():
 check("bedrock-runtime ConverseStream -> modelStreamErrorException inside the stream", stream_exception)
 broken.stop()
 
+org = Sim("org-onboarding")
+org_sts = org.client("sts")
+org_orgs = org.client("organizations")
+ROLE = "arn:aws:iam::333344445555:role/BedrockDoctorAudit"
+
+
+def assume_and_act():
+    creds = org_sts.assume_role(RoleArn=ROLE, RoleSessionName="fidelity")["Credentials"]
+    assert_true(creds["AccessKeyId"].startswith("ASIA"), creds["AccessKeyId"])
+    inside = boto3.client(
+        "sts", endpoint_url=org.url, region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"])
+    assert_eq(inside.get_caller_identity()["Arn"], "arn:aws:sts::333344445555:assumed-role/BedrockDoctorAudit/fidelity")
+
+
+def paged_accounts():
+    pages = org_orgs.get_paginator("list_accounts").paginate(PaginationConfig={"PageSize": 3})
+    ids = [a["Id"] for page in pages for a in page["Accounts"]]
+    assert_eq(ids, ["111122223333", "222233334444", "333344445555", "444455556666"])
+
+
+check("sts AssumeRole, then the session acts in the role's account", assume_and_act)
+check("sts AssumeRole of a missing role -> AccessDenied", lambda: expect_error("AccessDenied", lambda: org_sts.assume_role(RoleArn="arn:aws:iam::444455556666:role/BedrockDoctorAudit", RoleSessionName="fidelity")))
+check("sts AssumeRole over MaxSessionDuration -> ValidationError", lambda: expect_error("ValidationError", lambda: org_sts.assume_role(RoleArn=ROLE, RoleSessionName="fidelity", DurationSeconds=7200)))
+check("organizations ListAccounts, paged", paged_accounts)
+check("organizations ListAccountsForParent", lambda: assert_eq([a["Id"] for a in org_orgs.list_accounts_for_parent(ParentId="ou-sim0-dev00001")["Accounts"]], ["222233334444", "444455556666"]))
+check("organizations ListChildren (OUs of the root)", lambda: assert_eq(sorted(c["Id"] for c in org_orgs.list_children(ParentId="r-sim0", ChildType="ORGANIZATIONAL_UNIT")["Children"]), ["ou-sim0-dev00001", "ou-sim0-prod0001"]))
+check("organizations ListChildren of an unknown OU -> ParentNotFoundException", lambda: expect_error("ParentNotFoundException", lambda: org_orgs.list_children(ParentId="ou-sim0-nothere00", ChildType="ACCOUNT")))
+org.stop()
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
