@@ -79,13 +79,30 @@ pub async fn run(
     let sdk = aws::sdk_config(&setup, environment, args.endpoint_url.as_deref(), limits).await;
     let calls = crate::calls::CallLog::default();
     let clients = aws::Clients::new(&sdk, &calls, usize::from(args.concurrency));
-    let caller = clients
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .ok()
-        .and_then(|o| o.arn().map(str::to_string));
+    let caller = match clients.sts.get_caller_identity().send().await {
+        Ok(out) => out.arn().map(str::to_string),
+        // Without the caller's own identity no account can be listed or entered: one row
+        // that says why, not a refusal per account.
+        Err(e) => {
+            let failure = CallFailure::from_sdk(&e);
+            let row = caller_failed(&failure);
+            let target = account_target(args, "");
+            let mut report = Report::new(target, vec![row], started.elapsed().as_millis() as u64);
+            report.target.account = None;
+            return Ok(report);
+        }
+    };
+    // Each account's run: the same checks in the caller's region, as the role, with none of
+    // the caller's profile.
+    let mut member_args = args.clone();
+    if member_args.region.is_none() && member_args.regions.is_empty() {
+        member_args.region = setup.region_name().map(str::to_string);
+    }
+    member_args.accounts = None;
+    member_args.profile = None;
+    let member_args = &member_args;
+    let misuse = std::sync::Mutex::new(None::<String>);
+    let misuse = &misuse;
 
     // Accounts are entered as the listing's pages arrive: a large organization's listing
     // (20 accounts a page, one page after another) overlaps the checks instead of
@@ -110,21 +127,31 @@ pub async fn run(
         .map(|m| {
             // Each account is a task of its own, so the runtime spreads the accounts' work
             // over every core.
-            let (task_args, environment) = (args.clone(), environment.clone());
+            let (task_args, environment) = (member_args.clone(), environment.clone());
             let (clients, role) = (clients.clone(), role.clone());
             async move {
                 let run = tokio::spawn({
                     let m = m.clone();
                     async move { one_account(&task_args, &environment, &clients, &role, &m).await }
                 });
-                let report = run.await.unwrap_or_else(|e| {
-                    let row = entry_row(
-                        Status::Error,
-                        format!("the doctor failed while checking this account: {e}"),
-                        vec![],
-                    );
-                    Report::new(account_target(args, &m.id), vec![row], 0)
-                });
+                let report = match run.await {
+                    Ok(Ok(report)) => report,
+                    // Bad usage (an unreadable --body...) is the same in every account: the
+                    // whole run stops with it.
+                    Ok(Err(UsageError(why))) => {
+                        misuse
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_or_insert(why.clone());
+                        let row = entry_row(Status::Error, why, vec![]);
+                        Report::new(account_target(member_args, &m.id), vec![row], 0)
+                    }
+                    Err(e) => {
+                        let why = format!("the doctor failed while checking this account: {e}");
+                        let row = entry_row(Status::Error, why, vec![]);
+                        Report::new(account_target(member_args, &m.id), vec![row], 0)
+                    }
+                };
                 AccountReport {
                     id: m.id.clone(),
                     name: m.name.clone(),
@@ -136,6 +163,9 @@ pub async fn run(
         .inspect(|r| progress.finished(r))
         .collect::<Vec<AccountReport>>();
     let (listed, accounts) = tokio::join!(listing, checking);
+    if let Some(why) = misuse.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(UsageError(why));
+    }
     let mut header = Vec::new();
     if let Err(failure) = listed {
         header.push(listing_failed(&set, &failure, caller.as_deref())?);
@@ -148,7 +178,8 @@ pub async fn run(
             .and_then(|a| a.split(':').nth(4))
             .map(str::to_string),
         principal: caller,
-        models: args.models.clone(),
+        // The columns: every model any account checked (`--model all` lists each region's).
+        models: models_of(&accounts),
         endpoint_url: args.endpoint_url.clone(),
     };
     let mut report = Report::new(target, header, started.elapsed().as_millis() as u64);
@@ -157,7 +188,6 @@ pub async fn run(
     Ok(report)
 }
 
-/// The accounts `--accounts` names.
 /// The accounts `--accounts` names, each given to `found` as soon as its page arrives.
 async fn list(
     orgs: &aws_sdk_organizations::Client,
@@ -238,10 +268,11 @@ async fn one_account(
     clients: &aws::Clients,
     role: &str,
     m: &Member,
-) -> Report {
+) -> Result<Report, UsageError> {
     let started = tokio::time::Instant::now();
     let target = account_target(args, &m.id);
-    if m.state != "ACTIVE" {
+    // A closing account still works until it is closed (Organizations' account states).
+    if m.state != "ACTIVE" && m.state != "PENDING_CLOSURE" {
         let row = entry_row(
             Status::Skip,
             format!(
@@ -250,7 +281,7 @@ async fn one_account(
             ),
             vec![],
         );
-        return Report::new(target, vec![row], 0);
+        return Ok(Report::new(target, vec![row], 0));
     }
     let request = RoleRequest {
         role_arn: format!("arn:aws:iam::{}:role/{role}", m.id),
@@ -268,13 +299,8 @@ async fn one_account(
         Ok(c) => c,
         Err(failure) => {
             let findings = roles::diagnose(&clients.sts, &clients.iam, &request, &failure).await;
-            let status = if findings.is_empty() {
-                Status::Error
-            } else {
-                Status::Fail
-            };
             let row = entry_row(
-                status,
+                Status::Fail,
                 format!(
                     "could not enter {}: {}",
                     request.role_arn,
@@ -282,7 +308,11 @@ async fn one_account(
                 ),
                 findings,
             );
-            return Report::new(target, vec![row], started.elapsed().as_millis() as u64);
+            return Ok(Report::new(
+                target,
+                vec![row],
+                started.elapsed().as_millis() as u64,
+            ));
         }
     };
     // The account's run: the same checks, as the role, with no profile of the caller's.
@@ -301,16 +331,41 @@ async fn one_account(
     );
     vars.insert("AWS_PROFILE".to_string(), String::new());
     let inside = environment.with(&vars);
-    let mut account_args = args.clone();
-    account_args.accounts = None;
-    account_args.profile = None;
-    match doctor::run(&account_args, &inside, &doctor::Silent).await {
-        Ok(r) => r,
-        Err(UsageError(why)) => {
-            let row = entry_row(Status::Error, why, vec![]);
-            Report::new(target, vec![row], started.elapsed().as_millis() as u64)
+    doctor::run(args, &inside, &doctor::Silent).await
+}
+
+/// Every model the accounts' runs checked, in the order first seen.
+fn models_of(accounts: &[AccountReport]) -> Vec<String> {
+    let mut models: Vec<String> = Vec::new();
+    for m in accounts.iter().flat_map(|a| &a.report.target.models) {
+        if !models.contains(m) {
+            models.push(m.clone());
         }
     }
+    models
+}
+
+/// The caller's own identity could not be established (sts:GetCallerIdentity).
+fn caller_failed(failure: &CallFailure) -> CheckResult {
+    use crate::causes::Cause;
+    use crate::report::{Finding, Severity};
+    let summary = format!(
+        "the caller's identity could not be established, so no account was listed or entered: {}",
+        failure.describe()
+    );
+    let mut row = entry_row(Status::Error, summary.clone(), vec![]);
+    row.id = "identity".into();
+    row.title = "Caller identity (STS)".into();
+    if matches!(failure, CallFailure::NotSent(_)) {
+        row.status = Status::Fail;
+        row.findings.push(
+            Finding::new(Cause::CredentialsMissing, Severity::Error, "no credentials to list or enter the accounts with")
+                .evidence(format!("sts:GetCallerIdentity: {}", failure.describe()))
+                .fix("run the doctor with the management account's (or a delegated administrator's) credentials: --profile NAME, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+                .doc("https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html"),
+        );
+    }
+    row
 }
 
 /// What an account's report is about before its run says more.
@@ -429,7 +484,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
         }
         // A single-account report is one account; an --accounts report brings its accounts
         // and its rows about the organization (a listing that failed).
-        let (rows, accounts) = if report.accounts.is_empty() {
+        let (rows, accounts) = if !report.is_accounts_run() {
             let id = report.target.account.clone().ok_or_else(|| {
                 format!("`{file}` names no account (its run did not get as far as the caller's identity)")
             })?;

@@ -348,6 +348,14 @@ impl AwsSetup {
         }
     }
 
+    /// A setting of the selected profile (one of those worth showing).
+    pub fn profile_setting(&self, key: &str) -> Option<String> {
+        self.profile_settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
     pub fn profile_name(&self) -> Option<&str> {
         self.profile.as_ref().map(|p| p.value.as_str())
     }
@@ -425,7 +433,7 @@ pub async fn sdk_config(
 ) -> SdkConfig {
     use aws_credential_types::provider::SharedCredentialsProvider;
     let region = setup.region_name().map(|r| Region::new(r.to_string()));
-    let role = role_of_profile(setup);
+    let role = role_of_profile(setup, environment);
     let chain = match environment {
         // A profile with role_arn: the source identity's credentials here; the role is
         // entered below, by the doctor, so a refusal can be diagnosed.
@@ -532,17 +540,15 @@ pub async fn sdk_config(
 }
 
 /// The role a selected profile enters with a source identity (`role_arn` with
-/// `source_profile` or `credential_source`; a web identity role is the SDK's own).
-fn role_of_profile(setup: &AwsSetup) -> Option<crate::checks::roles::RoleRequest> {
-    let get = |k: &str| {
-        setup
-            .profile_settings
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
+/// `source_profile` or `credential_source`; a web identity role is the SDK's own). Keys in
+/// the environment come first in the SDK's chain, so with them no profile role is entered.
+fn role_of_profile(
+    setup: &AwsSetup,
+    environment: &Environment,
+) -> Option<crate::checks::roles::RoleRequest> {
+    let get = |k: &str| setup.profile_setting(k);
     let role_arn = get("role_arn")?;
-    if get("web_identity_token_file").is_some() {
+    if get("web_identity_token_file").is_some() || environment.var("AWS_ACCESS_KEY_ID").is_some() {
         return None;
     }
     Some(crate::checks::roles::RoleRequest {
@@ -565,13 +571,7 @@ async fn role_source(
     region: Option<Region>,
 ) -> aws_credential_types::provider::SharedCredentialsProvider {
     use aws_credential_types::provider::SharedCredentialsProvider;
-    let get = |k: &str| {
-        setup
-            .profile_settings
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |k: &str| setup.profile_setting(k);
     if let Some(source) = get("source_profile") {
         if let Environment::Given(m) = environment {
             return SharedCredentialsProvider::new(GivenCredentials::of_profile(m, &source).await);

@@ -84,7 +84,7 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
-    /// JSON reports written by `bedrock-doctor -o json` (two or more)
+    /// JSON reports written by `bedrock-doctor -o json` (one or more)
     #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
     pub reports: Vec<std::path::PathBuf>,
 
@@ -319,7 +319,7 @@ pub struct DoctorArgs {
     /// With --accounts: at most N accounts checked at once (each still at most --concurrency
     /// requests per service), so a large organization neither exhausts memory nor trips STS
     /// rate limits
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024), requires = "accounts")]
     pub account_concurrency: u16,
 
     /// Send this request body (JSON) with InvokeModel instead of the minimal probe, to

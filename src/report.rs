@@ -206,6 +206,15 @@ impl Report {
         report
     }
 
+    /// A report of an `--accounts` run (or `merge`): it has accounts, or it has none because
+    /// the listing found none or failed. A single account's run always has checks, and no
+    /// row about the organization.
+    pub fn is_accounts_run(&self) -> bool {
+        !self.accounts.is_empty()
+            || self.checks.is_empty()
+            || self.checks.iter().any(|c| c.id == "accounts")
+    }
+
     /// Every check of the run: its own, then each account's (`--accounts`).
     pub fn all_checks(&self) -> impl Iterator<Item = &CheckResult> {
         self.checks

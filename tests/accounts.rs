@@ -12,17 +12,29 @@ const ROLE: &str = "BedrockDoctorAudit";
 const NOVA: &str = "amazon.nova-lite-v1:0";
 const SONNET: &str = "us.anthropic.claude-sonnet-4-6";
 
-/// The doctor as the organization's administrator (keys in the environment), against `sim`.
+/// The doctor as the organization's administrator (keys in the environment), against `sim`,
+/// with `args` (and the region).
+fn caller_cmd(
+    env: &Env,
+    sim: &bedrock_doctor::sim::Running,
+    args: &[&str],
+) -> std::process::Command {
+    let mut c = env.cmd_with(&["--region", "us-east-1"]);
+    c.args(args)
+        .env("AWS_ENDPOINT_URL", sim.url())
+        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    c
+}
+
+/// `caller_cmd` with the two models of org-onboarding.
 fn fleet_cmd(
     env: &Env,
     sim: &bedrock_doctor::sim::Running,
     args: &[&str],
 ) -> std::process::Command {
-    let mut c = env.cmd_with(&["--region", "us-east-1", "--model", NOVA, "--model", SONNET]);
-    c.args(args)
-        .env("AWS_ENDPOINT_URL", sim.url())
-        .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET);
+    let mut c = caller_cmd(env, sim, &["--model", NOVA, "--model", SONNET]);
+    c.args(args);
     c
 }
 
@@ -259,6 +271,12 @@ fn bad_account_flags_are_one_line_and_exit_2() {
         let o = run(env.cmd_with(&args));
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(named), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).trim_end().lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&o)
+        );
         assert!(stdout(&o).is_empty(), "{args:?}");
     }
 }
@@ -377,5 +395,189 @@ fn a_role_profile_is_entered_and_a_refusal_is_diagnosed() {
         f.remediation[0].contains(r#""Action":"sts:AssumeRole""#),
         "{:?}",
         f.remediation
+    );
+}
+
+/// An organization larger than a page (ListAccounts answers 20 at a time), with an OU inside
+/// an OU: every account is found once, and `ou:` walks down to the leaves.
+#[test]
+fn a_large_organization_is_listed_page_by_page_and_ous_recursively() {
+    let mut text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/sim/scenarios/org-onboarding.toml"
+    ))
+    .unwrap();
+    text = text.split("[[accounts]]").next().unwrap().to_string();
+    text = text.replace(
+        "[organizations.parents]\n",
+        "[organizations.parents]\n\"ou-sim0-team0001\" = \"ou-sim0-dev00001\"\n",
+    );
+    for i in 0..44 {
+        let parent = if i % 2 == 0 {
+            "ou-sim0-team0001"
+        } else {
+            "ou-sim0-prod0001"
+        };
+        text.push_str(&format!(
+            "[[accounts]]\nid = \"{}\"\nparent = \"{parent}\"\n",
+            600000000000u64 + i
+        ));
+    }
+    let (_rt, sim) = start_sim(Scenario::parse(&text).unwrap());
+    let env = Env::new();
+    let go = |set: &str| {
+        let args = [
+            "--model",
+            NOVA,
+            "--no-invoke",
+            "-o",
+            "json",
+            "--accounts",
+            set,
+            "--assume-role",
+            ROLE,
+        ];
+        report(&run(caller_cmd(&env, &sim, &args)))
+    };
+    let all = go("org");
+    assert_eq!(all.accounts.len(), 45);
+    let mut unique: Vec<&str> = ids(&all);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 45);
+    let pages = sim
+        .log()
+        .iter()
+        .filter(|e| e.operation == "ListAccounts")
+        .count();
+    assert_eq!(pages, 3, "45 accounts, 20 a page");
+    // The dev OU has no account of its own; its child OU has the even ones.
+    assert_eq!(go("ou:ou-sim0-dev00001").accounts.len(), 22);
+}
+
+/// `--model all` in each account: the matrix's columns are the models the accounts checked.
+#[test]
+fn model_all_gives_the_matrix_its_columns() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let args = [
+        "--model",
+        "all",
+        "--no-invoke",
+        "-o",
+        "csv",
+        "--accounts",
+        "222233334444",
+        "--assume-role",
+        ROLE,
+    ];
+    let o = run(caller_cmd(&env, &sim, &args));
+    let text = stdout(&o);
+    let head = text.lines().next().unwrap_or_default();
+    assert!(!head.contains(",all"), "{head}");
+    assert!(head.split(',').count() > 10, "{head}");
+    assert!(text.contains("model-access-not-granted"), "{text}");
+}
+
+/// The caller's [default] profile enters a role of its own; the keys of each account's
+/// session must win over it, as keys in the environment win in the SDK's chain.
+#[test]
+fn each_account_runs_as_its_role_whatever_the_default_profile_says() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    env.aws_file(
+        "config",
+        "[default]\nrole_arn = arn:aws:iam::111122223333:role/Other\ncredential_source = Environment\n",
+    );
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &[
+            "--accounts",
+            "333344445555",
+            "--assume-role",
+            ROLE,
+            "-o",
+            "json",
+            "--no-invoke",
+        ],
+    ));
+    let r = report(&o);
+    let principal = r.accounts[0]
+        .report
+        .target
+        .principal
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        principal.starts_with(&format!("arn:aws:sts::333344445555:assumed-role/{ROLE}/")),
+        "{principal}"
+    );
+}
+
+/// A shard whose OU holds no account is still a shard: merged, it adds nothing.
+#[test]
+fn an_empty_shard_merges_as_no_accounts() {
+    let mut scenario = Scenario::load("org-onboarding").unwrap();
+    scenario
+        .organizations
+        .parents
+        .insert("ou-sim0-empty0001".into(), "r-sim0".into());
+    let (_rt, sim) = start_sim(scenario);
+    let env = Env::new();
+    let shard = |ou: &str, file: &str| {
+        let path = env.home.path().join(file);
+        run(fleet_cmd(
+            &env,
+            &sim,
+            &[
+                "--accounts",
+                ou,
+                "--assume-role",
+                ROLE,
+                "--no-invoke",
+                "-o",
+                "json",
+                "--output-file",
+                path.to_str().unwrap(),
+            ],
+        ));
+        path
+    };
+    let empty = shard("ou:ou-sim0-empty0001", "empty.json");
+    let root = shard("ou:r-sim0", "root.json");
+    let o = run(env.cmd_with(&[
+        "merge",
+        empty.to_str().unwrap(),
+        root.to_str().unwrap(),
+        "-o",
+        "json",
+    ]));
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(report(&o).accounts.len(), 4);
+}
+
+/// Bad usage inside the accounts' runs (an unreadable --body) stops the whole run once.
+#[test]
+fn bad_usage_in_the_accounts_runs_is_exit_2() {
+    let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &[
+            "--accounts",
+            "333344445555",
+            "--assume-role",
+            ROLE,
+            "--body",
+            "/nonexistent/body.json",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/body.json"),
+        "{}",
+        stderr(&o)
     );
 }

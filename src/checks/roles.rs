@@ -181,6 +181,19 @@ pub async fn diagnose(
         }
     };
     let (simulated, read) = tokio::join!(simulate, get_role);
+    let trust = match &read {
+        Some(Ok(out)) => out
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .map(url_decode),
+        _ => None,
+    };
+    let reading = trust
+        .as_deref()
+        .map(|t| read_trust(t, &principal, &caller, &caller_account));
+    // In the role's own account a trust policy naming the caller's ARN needs no identity
+    // policy: an implicit deny there is not the cause (an explicit one still is).
+    let arn_is_enough = same_account && reading.as_ref().is_some_and(|t| t.by_arn);
 
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
@@ -198,7 +211,7 @@ pub async fn diagnose(
                         Cause::IamExplicitDeny,
                         "a policy of the caller explicitly denies",
                     )
-                } else if decision == "implicitDeny" {
+                } else if decision == "implicitDeny" && !arn_is_enough {
                     (Cause::IamNotAuthorized, "no policy of the caller allows")
                 } else {
                     (Cause::RoleNotAssumable, "")
@@ -238,15 +251,24 @@ pub async fn diagnose(
     }
     match read {
         Some(Ok(out)) => {
-            let r = out.role();
-            let trust = r
-                .and_then(|r| r.assume_role_policy_document())
-                .map(url_decode)
-                .unwrap_or_default();
-            let max = r.and_then(|r| r.max_session_duration()).unwrap_or(3600);
-            let t = read_trust(&trust, &principal, &caller, &caller_account);
+            let max = out
+                .role()
+                .and_then(|r| r.max_session_duration())
+                .unwrap_or(3600);
+            let trust = trust.unwrap_or_default();
+            let t = reading.unwrap_or_default();
             let evidence = format!("trust policy of {role}: {}", one_line(&trust));
-            if !t.names_caller {
+            if t.denies_caller {
+                findings.push(
+                    base(format!("the trust policy of {role} denies {principal}"))
+                        .evidence(evidence)
+                        .fixes(fixes(
+                            "credentials",
+                            "role-trust",
+                            &[("role", role_name), ("statement", &trust_statement)],
+                        )),
+                );
+            } else if !t.names_caller {
                 findings.push(
                     base(format!("the trust policy of {role} does not trust {principal}"))
                         .evidence(evidence)
@@ -256,27 +278,45 @@ pub async fn diagnose(
                             &[("role", role_name), ("statement", &trust_statement)],
                         )),
                 );
-            } else if t.external_ids.iter().all(|id| Some(id) != req.external_id.as_ref()) && !t.external_ids.is_empty() {
+            } else if !t.external_ids.is_empty()
+                && !t.external_ids.iter().any(|id| Some(id) == req.external_id.as_ref())
+            {
+                let sent = if req.external_id.is_some() {
+                    "sends another"
+                } else {
+                    "sends none"
+                };
                 findings.push(
                     base(format!(
-                        "the trust policy of {role} requires an external id, and {} {}",
-                        req.origin,
-                        if req.external_id.is_some() { "sends another" } else { "sends none" }
+                        "the trust policy of {role} requires an external id, and {} {sent}",
+                        req.origin
                     ))
                     .evidence(evidence)
-                    .fixes(fixes("credentials", "role-external-id", &[("origin", &req.origin)])),
+                    .fixes(fixes(
+                        "credentials",
+                        "role-external-id",
+                        &[("origin", &req.origin)],
+                    )),
                 );
-            } else if t.needs_mfa && req.mfa_serial.is_none() {
+            } else if t.needs_mfa {
+                // The doctor never sends an MFA code, whatever mfa_serial says.
                 findings.push(
-                    base(format!("the trust policy of {role} requires MFA, and {} sets no mfa_serial", req.origin))
+                    base(format!("the trust policy of {role} requires MFA, and the doctor cannot enter a code"))
                         .evidence(evidence)
                         .fixes(fixes("credentials", "role-mfa", &[("origin", &req.origin)])),
                 );
             } else if req.duration_secs.is_some_and(|d| d > max) {
                 findings.push(
-                    base(format!("{} asks for a longer session than the role's maximum ({max}s)", req.origin))
-                        .evidence(evidence)
-                        .fixes(fixes("credentials", "role-duration", &[("origin", &req.origin), ("role", role_name)])),
+                    base(format!(
+                        "{} asks for a longer session than the role's maximum ({max}s)",
+                        req.origin
+                    ))
+                    .evidence(evidence)
+                    .fixes(fixes(
+                        "credentials",
+                        "role-duration",
+                        &[("origin", &req.origin), ("role", role_name)],
+                    )),
                 );
             }
         }
@@ -444,9 +484,14 @@ fn one_line(document: &str) -> String {
 struct TrustReading {
     /// An Allow of sts:AssumeRole names the caller (its ARN, session, account or `*`).
     names_caller: bool,
-    /// External ids a StringEquals on sts:ExternalId accepts (empty: none asked).
+    /// ... by its own ARN (its role, user or session), not only by its account.
+    by_arn: bool,
+    /// A Deny of sts:AssumeRole names the caller.
+    denies_caller: bool,
+    /// External ids a StringEquals on sts:ExternalId accepts, when every Allow naming the
+    /// caller asks for one (empty: entering needs none).
     external_ids: Vec<String>,
-    /// aws:MultiFactorAuthPresent must be true.
+    /// Every Allow naming the caller requires aws:MultiFactorAuthPresent.
     needs_mfa: bool,
 }
 
@@ -471,42 +516,71 @@ fn read_trust(document: &str, principal: &str, session: &str, account: &str) -> 
         other => vec![other.clone()],
     };
     let root = format!("arn:aws:iam::{account}:root");
+    // A role ARN names the caller's role whatever its path (a session's ARN has none).
+    let role_name = |arn: &str| -> Option<String> {
+        let rest = arn.strip_prefix(&format!("arn:aws:iam::{account}:role/"))?;
+        rest.rsplit('/').next().map(str::to_string)
+    };
+    let my_role = role_name(principal);
     let mut out = TrustReading::default();
+    let mut allows = Vec::new();
     for st in statements {
-        let allows = st["Effect"] == "Allow"
-            && list(&st["Action"])
-                .iter()
-                .any(|a| crate::policy::wildcard(&a.to_ascii_lowercase(), "sts:assumerole"));
+        let assume = list(&st["Action"])
+            .iter()
+            .any(|a| crate::policy::wildcard(&a.to_ascii_lowercase(), "sts:assumerole"));
         let names: Vec<String> = if st["Principal"] == "*" {
             vec!["*".into()]
         } else {
             list(&st["Principal"]["AWS"])
         };
-        let named = names
-            .iter()
-            .any(|n| n == "*" || n == principal || n == session || n == account || *n == root);
-        if !(allows && named) {
+        let by_arn = names.iter().any(|n| {
+            n == principal || n == session || (my_role.is_some() && role_name(n) == my_role)
+        });
+        let by_account = names.iter().any(|n| n == "*" || n == account || *n == root);
+        if !assume || !(by_arn || by_account) {
             continue;
         }
-        out.names_caller = true;
+        match st["Effect"].as_str() {
+            Some("Deny") => out.denies_caller = true,
+            Some("Allow") => {
+                out.names_caller = true;
+                out.by_arn |= by_arn;
+                allows.push(st);
+            }
+            _ => {}
+        }
+    }
+    // What every naming Allow requires is required; one without a condition needs nothing.
+    let mut ids_everywhere = !allows.is_empty();
+    let mut mfa_everywhere = !allows.is_empty();
+    for st in &allows {
+        let mut ids = Vec::new();
+        let mut mfa = false;
         if let Value::Object(ops) = &st["Condition"] {
             for (op, keys) in ops {
                 let Value::Object(keys) = keys else { continue };
                 for (key, wanted) in keys {
                     if key.eq_ignore_ascii_case("sts:ExternalId") && op.starts_with("StringEquals")
                     {
-                        out.external_ids.extend(list(wanted));
+                        ids.extend(list(wanted));
                     }
                     if key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent")
                         && op.starts_with("Bool")
                         && list(wanted).iter().any(|w| w == "true")
                     {
-                        out.needs_mfa = true;
+                        mfa = true;
                     }
                 }
             }
         }
+        ids_everywhere &= !ids.is_empty();
+        mfa_everywhere &= mfa;
+        out.external_ids.extend(ids);
     }
+    if !ids_everywhere {
+        out.external_ids.clear();
+    }
+    out.needs_mfa = mfa_everywhere;
     out
 }
 
@@ -542,13 +616,19 @@ mod tests {
             TrustReading {
                 names_caller: true,
                 external_ids: vec!["a1".into(), "b2".into()],
-                needs_mfa: false
+                ..Default::default()
             }
         );
+        // One Allow without the condition: no external id is needed.
+        let either = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"a1"}}},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(r(either).external_ids.is_empty() && r(either).by_arn);
+        // The caller's role named with a path it has.
+        let pathed = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/team/Admin"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(r(pathed).by_arn);
         let mfa = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":"sts:*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
         assert!(r(mfa).names_caller && r(mfa).needs_mfa);
         let denied = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
-        assert!(!r(denied).names_caller);
+        assert!(!r(denied).names_caller && r(denied).denies_caller);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::report::{AccountReport, Report};
 
 pub fn render(report: &Report) -> String {
     let single;
-    let accounts: &[AccountReport] = if report.accounts.is_empty() {
+    let accounts: &[AccountReport] = if !report.is_accounts_run() {
         single = [AccountReport {
             id: report.target.account.clone().unwrap_or_default(),
             name: None,

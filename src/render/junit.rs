@@ -33,7 +33,7 @@ fn body(c: &CheckResult) -> String {
 /// id and name), after the organization's own rows.
 pub fn render(report: &Report) -> String {
     let mut report_xml = JReport::new("bedrock-doctor");
-    if report.accounts.is_empty() || !report.checks.is_empty() {
+    if !report.is_accounts_run() || !report.checks.is_empty() {
         report_xml.add_test_suite(suite("bedrock-doctor", &report.checks));
     }
     for a in &report.accounts {

@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
     for n in &report.notices {
         out.push_str(&format!("> **Notice**: {n}\n\n"));
     }
-    if !report.accounts.is_empty() {
+    if report.is_accounts_run() {
         accounts(&mut out, report);
         return out;
     }

@@ -240,7 +240,7 @@ fn hanging_at(out: &mut String, lead: &str, indent: usize, text: &str, width: us
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
-    if !report.accounts.is_empty() {
+    if report.is_accounts_run() {
         return accounts(report, style);
     }
     let mut out = String::new();
@@ -446,6 +446,19 @@ fn findings(out: &mut String, checks: &[CheckResult], many: bool, style: &Style,
     }
 }
 
+/// The cause codes the checks found (not muted), sorted, once each, comma-separated.
+fn causes_of(checks: &[&CheckResult]) -> String {
+    let mut causes: Vec<&str> = checks
+        .iter()
+        .flat_map(|c| c.findings.iter())
+        .filter(|f| f.muted.is_none())
+        .map(|f| f.cause.code())
+        .collect();
+    causes.sort_unstable();
+    causes.dedup();
+    causes.join(", ")
+}
+
 /// The verdict of one model in one account of an `--accounts` run: `usable`, the cause codes
 /// its checks found, or why it was not checked.
 pub fn model_cell(account: &Report, model: &str) -> String {
@@ -457,15 +470,9 @@ pub fn model_cell(account: &Report, model: &str) -> String {
     if checks.is_empty() {
         return "not checked".into();
     }
-    let mut causes: Vec<&str> = checks
-        .iter()
-        .flat_map(|c| c.findings.iter())
-        .filter(|f| f.muted.is_none())
-        .map(|f| f.cause.code())
-        .collect();
-    causes.dedup();
+    let causes = causes_of(&checks);
     if !causes.is_empty() {
-        return causes.join(", ");
+        return causes;
     }
     match verdict(&checks).0 {
         Status::Error => "unknown (check error)".into(),
@@ -481,13 +488,7 @@ pub fn account_cell(account: &Report) -> String {
         .iter()
         .filter(|c| c.model.is_none())
         .collect();
-    let mut causes: Vec<&str> = rows
-        .iter()
-        .flat_map(|c| c.findings.iter())
-        .filter(|f| f.muted.is_none())
-        .map(|f| f.cause.code())
-        .collect();
-    causes.dedup();
+    let causes = causes_of(&rows);
     if let Some(skipped) = rows
         .iter()
         .find(|c| c.id == "credentials" && c.status == Status::Skip)
@@ -495,7 +496,7 @@ pub fn account_cell(account: &Report) -> String {
         return skipped.summary.clone();
     }
     if !causes.is_empty() {
-        return causes.join(", ");
+        return causes;
     }
     if rows.iter().any(|c| c.status == Status::Error) {
         return "unknown (check error)".into();

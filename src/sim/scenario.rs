@@ -1088,6 +1088,9 @@ impl Scenario {
             if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("[[accounts]] id `{id}` is not 12 digits"));
             }
+            if id == scenario.identity.account || scenario.accounts.iter().any(|a| a.id == id) {
+                return Err(format!("[[accounts]] id `{id}` is given twice"));
+            }
             let name = take("name")?.unwrap_or_else(|| format!("account-{id}"));
             let parent = take("parent")?.unwrap_or_else(|| root.clone());
             let status = take("status")?.unwrap_or_else(|| "ACTIVE".into());

@@ -92,28 +92,22 @@ impl World<'_> {
                 }
             }
             "ListAccounts" => page(&req, "Accounts", self.org_accounts(None)),
+            "ListAccountsForParent" | "ListChildren"
+                if !self.org_parent_exists(req["ParentId"].as_str().unwrap_or("")) =>
+            {
+                protocol.error(
+                    400,
+                    "ParentNotFoundException",
+                    "We can't find a root or OU with the ParentId that you specified.",
+                    rid,
+                )
+            }
             "ListAccountsForParent" => {
                 let parent = req["ParentId"].as_str().unwrap_or("");
-                if !self.org_parent_exists(parent) {
-                    return protocol.error(
-                        400,
-                        "ParentNotFoundException",
-                        "We can't find a root or OU with the ParentId that you specified.",
-                        rid,
-                    );
-                }
                 page(&req, "Accounts", self.org_accounts(Some(parent)))
             }
             "ListChildren" => {
                 let parent = req["ParentId"].as_str().unwrap_or("");
-                if !self.org_parent_exists(parent) {
-                    return protocol.error(
-                        400,
-                        "ParentNotFoundException",
-                        "We can't find a root or OU with the ParentId that you specified.",
-                        rid,
-                    );
-                }
                 let wanted = req["ChildType"].as_str().unwrap_or("");
                 let children: Vec<Value> = match wanted {
                     "ORGANIZATIONAL_UNIT" => o
@@ -198,7 +192,7 @@ fn page(req: &Value, key: &str, items: Vec<Value>) -> Reply {
         .and_then(|t| t.strip_prefix("sim-page-"))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    let end = (start + size).min(items.len());
+    let end = start.saturating_add(size).min(items.len());
     let mut answer = json!({ key: items.get(start..end).unwrap_or_default() });
     if end < items.len() {
         answer["NextToken"] = json!(format!("sim-page-{end}"));

@@ -34,8 +34,12 @@ impl World<'_> {
         let duration: u32 = match form.get("DurationSeconds").map(str::parse) {
             None => 3600,
             Some(Ok(d)) if (900..=43200).contains(&d) => d,
-            Some(_) => {
-                return invalid(format!("1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200", form.get("DurationSeconds").unwrap_or("")));
+            Some(given) => {
+                let bound = match given {
+                    Ok(d) if d < 900 => "greater than or equal to 900",
+                    _ => "less than or equal to 43200",
+                };
+                return invalid(format!("1 validation error detected: Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value {bound}", form.get("DurationSeconds").unwrap_or("")));
             }
         };
         if s.sts_disabled_regions.iter().any(|r| r == self.region()) {
@@ -105,7 +109,11 @@ impl World<'_> {
             Trust::Denied | Trust::NotTrusted => false,
             // The caller's ARN in the role's own account's trust policy needs no identity
             // policy; any other trust (an account, cross-account) needs both sides.
-            Trust::ByArn if same_account => true,
+            // Still, an explicit Deny (a policy or an SCP) refuses it.
+            Trust::ByArn if same_account => {
+                iam::authorize(s, &principal, "sts:AssumeRole", role_arn, &context).decision
+                    != Verdict::ExplicitDeny
+            }
             Trust::ByArn | Trust::ByAccount => {
                 iam::authorize(s, &principal, "sts:AssumeRole", role_arn, &context).decision
                     == Verdict::Allowed
