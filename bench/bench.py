@@ -98,7 +98,16 @@ def timed(argv, env, stdin=None):
 
 
 def peak_rss_mb(argv, env):
-    """Peak resident set of one run, from wait4's rusage (Linux reports KiB)."""
+    """Peak resident set of one run, measured by GNU time from its own small process: a child
+    forked from this Python process would count Python's own pages in its peak (the kernel
+    keeps the high-water mark across exec), which inflated every figure before 2026-12-02."""
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    if gnu_time:
+        with tempfile.NamedTemporaryFile(mode="r") as out:
+            subprocess.run([gnu_time, "-o", out.name, "-f", "%M", *argv], env=env,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            return int(out.read().split()[-1]) / 1024.0
     pid = os.fork()
     if pid == 0:
         devnull = os.open(os.devnull, os.O_RDWR)
