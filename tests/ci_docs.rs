@@ -18,42 +18,50 @@ fn commands() -> Vec<String> {
         .collect()
 }
 
+/// A command of docs/ci.md through a shell (for its redirections and globs), in the harness's
+/// clean environment, as the CI job's identity against `running`, the binary on PATH.
+fn shell(
+    env: &Env,
+    running: &bedrock_doctor::sim::Running,
+    summary: &std::path::Path,
+    cmd: &str,
+) -> std::process::Output {
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
+    let mut c = env.cmd();
+    c.env(
+        "PATH",
+        format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    )
+    .env("AWS_ENDPOINT_URL", running.url())
+    .env("AWS_REGION", "us-east-1")
+    .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+    .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+    .env("MODEL", "us.anthropic.claude-sonnet-4-6")
+    .env("GITHUB_STEP_SUMMARY", summary);
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c").arg(cmd).env_clear();
+    for (k, v) in c.get_envs() {
+        if let Some(v) = v {
+            sh.env(k, v);
+        }
+    }
+    sh.current_dir(env.home.path());
+    sh.output().unwrap()
+}
+
 #[test]
 fn every_command_in_ci_md_runs_against_the_simulator() {
     let cmds = commands();
     assert!(cmds.len() >= 3, "{cmds:?}");
     let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
     let env = Env::new();
-    let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
     let summary = env.home.path().join("summary.md");
     for cmd in &cmds {
-        let mut c = env.cmd();
-        c.current_dir(env.home.path())
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    bin_dir.display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("AWS_ENDPOINT_URL", running.url())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-            .env("MODEL", "us.anthropic.claude-sonnet-4-6")
-            .env("GITHUB_STEP_SUMMARY", &summary);
-        let mut sh = std::process::Command::new("sh");
-        sh.arg("-c").arg(cmd);
-        // Same clean environment as the harness, through a shell for the redirections.
-        sh.env_clear();
-        for (k, v) in c.get_envs() {
-            if let Some(v) = v {
-                sh.env(k, v);
-            }
-        }
-        sh.current_dir(env.home.path());
-        let o = sh.output().unwrap();
+        let o = shell(&env, &running, &summary, cmd);
         assert_eq!(
             o.status.code(),
             Some(0),
@@ -97,33 +105,8 @@ fn the_organization_example_in_ci_md_runs_against_the_simulated_organization() {
     assert_eq!(cmds.len(), 4, "{cmds:?}");
     let (_rt, running) = start_sim(Scenario::load("org-onboarding").unwrap());
     let env = Env::new();
-    let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
     let summary = env.home.path().join("summary.md");
-    let sh = |cmd: &str| {
-        let mut sh = std::process::Command::new("sh");
-        sh.arg("-c")
-            .arg(cmd)
-            .env_clear()
-            .current_dir(env.home.path())
-            .env("HOME", env.home.path())
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    bin_dir.display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", running.url())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-            .env("MODEL", "us.anthropic.claude-sonnet-4-6")
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .env("NO_COLOR", "1");
-        sh.output().unwrap()
-    };
+    let sh = |cmd: &str| shell(&env, &running, &summary, cmd);
     for ou in ["ou-sim0-prod0001", "ou-sim0-dev00001"] {
         let o = sh(&cmds[0].replace("${{ matrix.ou }}", ou));
         assert_eq!(o.status.code(), Some(0), "{}: {}", cmds[0], stderr(&o));

@@ -101,11 +101,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         if ctx.env.settings.no_invoke {
             return Outcome::skip("--no-invoke: no runtime call made");
         }
-        let model = ctx
-            .model
-            .as_ref()
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+        let model = ctx.model_text();
         let resolved = ctx.facts.get::<ResolvedModel>().cloned();
         if let Some(NotCallable(why)) = ctx.facts.get::<NotCallable>() {
             return Outcome::skip(format!(

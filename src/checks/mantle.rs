@@ -19,11 +19,7 @@ use aws_credential_types::provider::ProvideCredentials;
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        let model = ctx
-            .model
-            .as_ref()
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+        let model = ctx.model_text();
         let region = ctx.region().to_string();
         let api_key = ctx.env.setup.api_key_token.clone();
         let account = ctx.facts.get::<CallerIdentity>().map(|c| c.account.clone());

@@ -44,6 +44,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The model as the person gave it (empty for an account check).
+    pub fn model_text(&self) -> String {
+        self.model
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    }
+
     pub fn region(&self) -> &str {
         &self.region
     }

@@ -68,11 +68,7 @@ pub(crate) fn daily<'a>(quotas: &'a [Quota], model_name: &str, model: &str) -> V
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        let model = ctx
-            .model
-            .as_ref()
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+        let model = ctx.model_text();
         if let Some(o) = ctx
             .facts
             .get::<ResolvedModel>()

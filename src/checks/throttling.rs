@@ -12,11 +12,7 @@ const FAIL_RATE: f64 = 0.05;
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
-        let model = ctx
-            .model
-            .as_ref()
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+        let model = ctx.model_text();
         let all = match ctx.env.shared.metrics(&ctx.env, ctx.region()).await {
             Ok(m) => m,
             Err(f) => {

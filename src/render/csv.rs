@@ -22,19 +22,8 @@ pub fn render(report: &Report) -> String {
     head.extend(models.iter().map(String::as_str));
     line(&mut out, &head);
     for a in accounts {
-        let entered = a.report.checks.iter().any(|c| c.model.is_some());
-        let mut row = vec![
-            a.id.clone(),
-            a.name.clone().unwrap_or_default(),
-            super::table::account_cell(&a.report),
-        ];
-        row.extend(models.iter().map(|m| {
-            if entered {
-                super::table::model_cell(&a.report, m)
-            } else {
-                "not checked".to_string()
-            }
-        }));
+        let mut row = vec![a.id.clone(), a.name.clone().unwrap_or_default()];
+        row.extend(super::table::matrix_cells(&a.report, models, "not checked"));
         line(
             &mut out,
             &row.iter().map(String::as_str).collect::<Vec<_>>(),

@@ -62,22 +62,15 @@ fn accounts(out: &mut String, report: &Report) {
     out.push_str(&" --- |".repeat(report.target.models.len()));
     out.push('\n');
     for a in &report.accounts {
-        let entered = a.report.checks.iter().any(|c| c.model.is_some());
         out.push_str(&format!(
-            "| `{}`{} | {} |",
+            "| `{}`{} |",
             a.id,
             a.name
                 .as_ref()
                 .map(|n| format!(" {}", cell(n)))
                 .unwrap_or_default(),
-            cell(&super::table::account_cell(&a.report))
         ));
-        for m in &report.target.models {
-            let verdict = if entered {
-                super::table::model_cell(&a.report, m)
-            } else {
-                "—".into()
-            };
+        for verdict in super::table::matrix_cells(&a.report, &report.target.models, "—") {
             out.push_str(&format!(" {} |", cell(&verdict)));
         }
         out.push('\n');

@@ -446,6 +446,21 @@ fn findings(out: &mut String, checks: &[CheckResult], many: bool, style: &Style,
     }
 }
 
+/// An account's row of the matrix after its id and name: its account-wide verdict, then one
+/// cell per model (`not_entered` for each when the account was not entered).
+pub fn matrix_cells(account: &Report, models: &[String], not_entered: &str) -> Vec<String> {
+    let entered = account.checks.iter().any(|c| c.model.is_some());
+    let mut cells = vec![account_cell(account)];
+    cells.extend(models.iter().map(|m| {
+        if entered {
+            model_cell(account, m)
+        } else {
+            not_entered.to_string()
+        }
+    }));
+    cells
+}
+
 /// The cause codes the checks found (not muted), sorted, once each, comma-separated.
 fn causes_of(checks: &[&CheckResult]) -> String {
     let mut causes: Vec<&str> = checks
@@ -565,19 +580,8 @@ fn matrix(out: &mut String, report: &Report, style: &Style, width: usize) {
         if style.quiet && worst <= Status::Pass {
             continue;
         }
-        let entered = a.report.checks.iter().any(|c| c.model.is_some());
-        let mut row = vec![
-            a.id.clone(),
-            a.name.clone().unwrap_or_default(),
-            account_cell(&a.report),
-        ];
-        row.extend(models.iter().map(|m| {
-            if entered {
-                model_cell(&a.report, m)
-            } else {
-                "—".into()
-            }
-        }));
+        let mut row = vec![a.id.clone(), a.name.clone().unwrap_or_default()];
+        row.extend(matrix_cells(&a.report, models, "—"));
         rows.push((worst, row));
     }
     let natural: usize = (0..head.len())
