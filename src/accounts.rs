@@ -3,23 +3,26 @@
 //! identity, at most `--account-concurrency` accounts at once; one report with every
 //! account's (docs/accounts.md).
 //!
-//! The organization is listed once (ListAccounts, or ListChildren and ListAccountsForParent
-//! under an OU, recursively), by the management account or a delegated administrator
-//! (API_ListAccounts.html). Accounts whose state is not ACTIVE are listed in the report and
-//! not entered. An account that cannot be entered gets its own verdict, with the cause
+//! The organization is walked once (ListRoots, then ListAccountsForParent and ListChildren
+//! from the root or the OU down, each OU side by side), by the management account or a
+//! delegated administrator (API_ListAccountsForParent.html). The same identity reads the
+//! organization's structure and SCPs for every account's `scp` check, once per run.
+//! Accounts whose state is not ACTIVE are listed in the report and not entered. An account that cannot be entered gets its own verdict, with the cause
 //! (checks/roles.rs); nothing is skipped silently.
 
 use crate::aws::{self, AwsSetup, CallFailure, CallLimits};
+use crate::checks::organization::Organization;
 use crate::checks::roles::{self, RoleRequest};
 use crate::cli::{AccountSet, DoctorArgs};
 use crate::doctor::{self, UsageError};
 use crate::report::{AccountReport, CheckResult, Report, Status, Target};
 use futures::StreamExt;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The calls that list an organization (for the doctor's own policy).
 pub const ORGANIZATION_LISTING: [&str; 3] = [
-    "organizations:ListAccounts",
+    "organizations:ListRoots",
     "organizations:ListAccountsForParent",
     "organizations:ListChildren",
 ];
@@ -108,10 +111,17 @@ pub async fn run(
     // (20 accounts a page, one page after another) overlaps the checks instead of
     // preceding them.
     let (found, listed) = tokio::sync::mpsc::unbounded_channel::<Member>();
-    let (orgs, set_ref) = (&clients.organizations, &set);
+    // Accounts found by walking the organization are read about with the caller's identity
+    // (their structure and SCPs, once for all of them): a member may not read them itself.
+    // Accounts named by id may belong to another organization, so each reads its own.
+    let organization = match set {
+        AccountSet::Ids(_) => None,
+        _ => Some(Arc::new(Organization::new(clients.organizations.clone()))),
+    };
+    let (orgs, set_ref, org_ref) = (&clients.organizations, &set, organization.as_ref());
     let listing = async move {
         let mut seen = 0;
-        list(orgs, set_ref, |m| {
+        list(orgs, set_ref, org_ref, |m| {
             seen += 1;
             progress.start(seen);
             let _ = found.send(m);
@@ -129,10 +139,14 @@ pub async fn run(
             // over every core.
             let (task_args, environment) = (member_args.clone(), environment.clone());
             let (clients, role) = (clients.clone(), role.clone());
+            let organization = organization.clone();
             async move {
                 let run = tokio::spawn({
                     let m = m.clone();
-                    async move { one_account(&task_args, &environment, &clients, &role, &m).await }
+                    async move {
+                        one_account(&task_args, &environment, &clients, &role, &m, organization)
+                            .await
+                    }
                 });
                 let report = match run.await {
                     Ok(Ok(report)) => report,
@@ -184,17 +198,22 @@ pub async fn run(
     };
     let mut report = Report::new(target, header, started.elapsed().as_millis() as u64);
     report.accounts = accounts;
+    // OUs are walked side by side, so the accounts arrive in no fixed order.
+    report.accounts.sort_by(|a, b| a.id.cmp(&b.id));
     report.recount();
     Ok(report)
 }
 
 /// The accounts `--accounts` names, each given to `found` as soon as its page arrives.
+/// `org` and `ou:ID` walk the tree, each OU side by side with the others (a flat listing,
+/// ListAccounts, is one chain of pages of 20), and tell `organization` every parent seen.
 async fn list(
     orgs: &aws_sdk_organizations::Client,
     set: &AccountSet,
+    organization: Option<&Arc<Organization>>,
     mut found: impl FnMut(Member),
 ) -> Result<(), CallFailure> {
-    match set {
+    let top = match set {
         AccountSet::Ids(ids) => {
             for id in ids {
                 found(Member {
@@ -203,47 +222,94 @@ async fn list(
                     state: "ACTIVE".into(),
                 });
             }
-            Ok(())
+            return Ok(());
         }
         AccountSet::Organization => {
-            let mut pages = orgs.list_accounts().into_paginator().send();
+            let roots = orgs
+                .list_roots()
+                .send()
+                .await
+                .map_err(|e| CallFailure::from_sdk(&e))?;
+            // An organization has exactly one root (API_ListRoots.html).
+            match roots.roots().first().and_then(|r| r.id()) {
+                Some(root) => root.to_string(),
+                None => return Ok(()),
+            }
+        }
+        AccountSet::OrganizationalUnit(ou) => ou.clone(),
+    };
+    let organization = organization
+        .cloned()
+        .unwrap_or_else(|| Arc::new(Organization::new(orgs.clone())));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    walk_under(orgs.clone(), top, organization, tx);
+    // The walk ends when every parent's task has ended (each holds a sender).
+    let mut failure = None;
+    while let Some(seen) = rx.recv().await {
+        match seen {
+            Ok(m) => found(m),
+            Err(f) => {
+                failure.get_or_insert(f);
+            }
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+type Walked = tokio::sync::mpsc::UnboundedSender<Result<Member, CallFailure>>;
+
+/// One parent's accounts and child OUs, every page; each child OU is walked the same way in
+/// a task of its own, so the OUs of a level are listed side by side.
+fn walk_under(
+    orgs: aws_sdk_organizations::Client,
+    parent: String,
+    organization: Arc<Organization>,
+    tx: Walked,
+) {
+    tokio::spawn(async move {
+        let accounts = async {
+            let mut pages = orgs
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
-                page.accounts().iter().map(member).for_each(&mut found);
+                for a in page.accounts() {
+                    let m = member(a);
+                    organization.learn_parent(&m.id, &parent);
+                    let _ = tx.send(Ok(m));
+                }
             }
             Ok(())
-        }
-        AccountSet::OrganizationalUnit(ou) => {
-            // The OU's own accounts, then each child OU's, down to the leaves.
-            let mut parents = vec![ou.clone()];
-            while let Some(parent) = parents.pop() {
-                let mut pages = orgs
-                    .list_accounts_for_parent()
-                    .parent_id(&parent)
-                    .into_paginator()
-                    .send();
-                while let Some(page) = pages.next().await {
-                    let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
-                    page.accounts().iter().map(member).for_each(&mut found);
-                }
-                let mut pages = orgs
-                    .list_children()
-                    .parent_id(&parent)
-                    .child_type(aws_sdk_organizations::types::ChildType::OrganizationalUnit)
-                    .into_paginator()
-                    .send();
-                while let Some(page) = pages.next().await {
-                    let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
-                    parents.extend(
-                        page.children()
-                            .iter()
-                            .filter_map(|c| c.id().map(str::to_string)),
+        };
+        let children = async {
+            let mut pages = orgs
+                .list_children()
+                .parent_id(&parent)
+                .child_type(aws_sdk_organizations::types::ChildType::OrganizationalUnit)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+                for ou in page.children().iter().filter_map(|c| c.id()) {
+                    organization.learn_parent(ou, &parent);
+                    walk_under(
+                        orgs.clone(),
+                        ou.to_string(),
+                        organization.clone(),
+                        tx.clone(),
                     );
                 }
             }
             Ok(())
+        };
+        let (a, c): (Result<(), CallFailure>, Result<(), CallFailure>) =
+            tokio::join!(accounts, children);
+        if let Err(f) = a.and(c) {
+            let _ = tx.send(Err(f));
         }
-    }
+    });
 }
 
 /// An account as listed: its State (Status is being retired, Organizations' API reference
@@ -268,6 +334,7 @@ async fn one_account(
     clients: &aws::Clients,
     role: &str,
     m: &Member,
+    organization: Option<Arc<Organization>>,
 ) -> Result<Report, UsageError> {
     let started = tokio::time::Instant::now();
     let target = account_target(args, &m.id);
@@ -331,7 +398,7 @@ async fn one_account(
     );
     vars.insert("AWS_PROFILE".to_string(), String::new());
     let inside = environment.with(&vars);
-    doctor::run(args, &inside, &doctor::Silent).await
+    doctor::run(args, &inside, &doctor::Silent, organization).await
 }
 
 /// Every model the accounts' runs checked, in the order first seen.
@@ -429,7 +496,7 @@ fn listing_failed(
         AccountSet::OrganizationalUnit(_) => {
             "organizations:ListAccountsForParent and organizations:ListChildren"
         }
-        _ => "organizations:ListAccounts",
+        _ => "organizations:ListRoots, organizations:ListAccountsForParent and organizations:ListChildren",
     };
     let (status, summary) = if failure.is_access_denied() {
         (
@@ -461,9 +528,9 @@ fn listing_failed(
         row.findings.push(
             Finding::new(Cause::IamNotAuthorized, Severity::Error, summary)
                 .evidence(format!("{call} answered {}", failure.describe()))
-                .fix("list the organization from its management account, or from a member account registered as a delegated administrator, with an identity allowed organizations:ListAccounts, organizations:ListAccountsForParent and organizations:ListChildren (bedrock-doctor policy prints the doctor's whole policy)")
+                .fix("list the organization from its management account, or from a member account registered as a delegated administrator, with an identity allowed organizations:ListRoots, organizations:ListAccountsForParent and organizations:ListChildren (bedrock-doctor policy prints the doctor's whole policy)")
                 .fix("or name the accounts yourself: --accounts 111122223333,444455556666")
-                .doc("https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html"),
+                .doc("https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html"),
         );
     }
     Ok(row)

@@ -2,6 +2,7 @@
 
 use crate::aws::{self, AwsSetup, CallLimits, Clients};
 use crate::checks::identity::CallerIdentity;
+use crate::checks::organization::Organization;
 use crate::checks::{self, RunEnv};
 use crate::cli::DoctorArgs;
 use crate::report::{CheckResult, Report, Status, Target};
@@ -25,14 +26,17 @@ pub struct Silent;
 impl Progress for Silent {}
 
 /// A run, then with `--wait` the failing checks again until they pass or time is up; the
-/// config file's mutes are applied to the final report.
+/// config file's mutes are applied to the final report. `organization` reads the
+/// organization instead of the run's own identity (`--accounts org|ou:ID` passes the
+/// caller's, which every account's run shares).
 pub async fn run(
     args: &DoctorArgs,
     environment: &aws::Environment,
     progress: &dyn Progress,
+    organization: Option<Arc<Organization>>,
 ) -> Result<Report, UsageError> {
     let started = Instant::now();
-    let mut report = run_once(args, environment, progress).await?;
+    let mut report = run_once(args, environment, progress, organization.clone()).await?;
     if let Some(wait) = args.wait {
         let pause = (wait / 4).clamp(
             std::time::Duration::from_millis(200),
@@ -61,7 +65,7 @@ pub async fn run(
             let mut again = args.clone();
             again.only = failing;
             again.skip.clear();
-            let newer = run_once(&again, environment, progress).await?;
+            let newer = run_once(&again, environment, progress, organization.clone()).await?;
             for c in newer.checks {
                 if let Some(old) = report
                     .checks
@@ -83,6 +87,7 @@ async fn run_once(
     args: &DoctorArgs,
     environment: &aws::Environment,
     progress: &dyn Progress,
+    organization: Option<Arc<Organization>>,
 ) -> Result<Report, UsageError> {
     let started = Instant::now();
     let selected = checks::select(&args.only, &args.skip)
@@ -177,7 +182,10 @@ async fn run_once(
         None => None,
     };
     let args = &args;
+    let organization =
+        organization.unwrap_or_else(|| Arc::new(Organization::new(clients.organizations.clone())));
     let mut env = RunEnv {
+        organization,
         clients,
         models: args.models.clone(),
         credentials: credentials.clone(),

@@ -313,7 +313,7 @@ fn run_doctor_in(
         report
     } else {
         let progress = Bar::new(args.quiet == 0 && std::io::stderr().is_terminal());
-        let report = rt.block_on(doctor::run(args, environment, &progress));
+        let report = rt.block_on(doctor::run(args, environment, &progress, None));
         progress.done();
         report
     };

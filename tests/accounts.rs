@@ -91,10 +91,14 @@ fn every_account_of_the_organization_gets_its_verdict() {
     // The account without the role: its own verdict, naming what only that account can show.
     let sandbox = causes_in(&r, "444455556666");
     assert_eq!(sandbox, ["credentials:role-not-assumable"]);
-    // The organization is listed once; every account is entered once.
+    // The organization is walked once (the root and its two OUs, each listed once); every
+    // account is entered once.
     let log = sim.log();
     let count = |op: &str| log.iter().filter(|e| e.operation == op).count();
-    assert_eq!(count("ListAccounts"), 1);
+    assert_eq!(count("ListRoots"), 1);
+    assert_eq!(count("ListAccountsForParent"), 3);
+    assert_eq!(count("ListChildren"), 3);
+    assert_eq!(count("ListAccounts"), 0);
     assert_eq!(count("AssumeRole"), 4);
     // No session credentials STS handed out reach any output.
     let all = format!("{}{}", stdout(&o), stderr(&o));
@@ -398,8 +402,9 @@ fn a_role_profile_is_entered_and_a_refusal_is_diagnosed() {
     );
 }
 
-/// An organization larger than a page (ListAccounts answers 20 at a time), with an OU inside
-/// an OU: every account is found once, and `ou:` walks down to the leaves.
+/// An organization larger than a page (Organizations answers 20 at a time), with an OU inside
+/// an OU: every account is found once, every parent listed once, and `ou:` walks down to the
+/// leaves.
 #[test]
 fn a_large_organization_is_listed_page_by_page_and_ous_recursively() {
     let mut text = std::fs::read_to_string(concat!(
@@ -445,12 +450,16 @@ fn a_large_organization_is_listed_page_by_page_and_ous_recursively() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), 45);
-    let pages = sim
-        .log()
-        .iter()
-        .filter(|e| e.operation == "ListAccounts")
-        .count();
-    assert_eq!(pages, 3, "45 accounts, 20 a page");
+    let log = sim.log();
+    let count = |op: &str| log.iter().filter(|e| e.operation == op).count();
+    // The root (the management account), the dev OU (none), its team OU (22: two pages) and
+    // the prod OU (22: two pages).
+    assert_eq!(
+        count("ListAccountsForParent"),
+        6,
+        "22 accounts an OU, 20 a page"
+    );
+    assert_eq!(count("ListChildren"), 4, "the root and three OUs");
     // The dev OU has no account of its own; its child OU has the even ones.
     assert_eq!(go("ou:ou-sim0-dev00001").accounts.len(), 22);
 }
@@ -579,5 +588,88 @@ fn bad_usage_in_the_accounts_runs_is_exit_2() {
         stderr(&o).contains("/nonexistent/body.json"),
         "{}",
         stderr(&o)
+    );
+}
+
+/// Member accounts may not read the organization, so the caller reads its structure and SCPs
+/// for them, once per run: both accounts under the regulated OU get the SCP named, and the
+/// OU's and the root's policies are read once, not once per account.
+#[test]
+fn the_callers_reading_of_the_scps_serves_every_account() {
+    let (_rt, sim) = start_sim(Scenario::load("org-scp-deny").unwrap());
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &["--accounts", "org", "--assume-role", ROLE, "-o", "json"],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&o);
+    for regulated in ["222233334444", "333344445555"] {
+        let a = r.accounts.iter().find(|a| a.id == regulated).unwrap();
+        let scp: Vec<_> = a
+            .report
+            .findings()
+            .filter(|(c, f)| c.id == "scp" && f.cause.code() == "scp-deny")
+            .map(|(_, f)| f.summary.clone())
+            .collect();
+        assert_eq!(
+            scp,
+            ["denied by SCP NoAnthropicModels (p-noanthropic) attached to ou-sim0-regulated, statement DenyAnthropic"],
+            "{regulated}"
+        );
+    }
+    for free in ["111122223333", "444455556666"] {
+        assert_eq!(causes_in(&r, free), Vec::<String>::new(), "{free}");
+    }
+    let log = sim.log();
+    let count = |op: &str| log.iter().filter(|e| e.operation == op).count();
+    // Two accounts' paths share the OU and the root: 2 accounts + OU + root = 4 targets, each
+    // listed once; FullAWSAccess and the OU's policy, each described once. The walk already
+    // told the parents, so none is asked.
+    assert_eq!(count("ListPoliciesForTarget"), 4);
+    assert_eq!(count("DescribePolicy"), 2);
+    assert_eq!(count("ListParents"), 0);
+    // Every call to Organizations was the caller's, none a member's session.
+    let by_sessions: Vec<_> = log
+        .iter()
+        .filter(|e| e.service == "organizations" && e.identity.starts_with("ASIA"))
+        .map(|e| e.operation.clone())
+        .collect();
+    assert_eq!(by_sessions, Vec::<String>::new());
+}
+
+/// Accounts named by id may be in another organization: each reads its own, and a member
+/// that may not read it says so instead of naming the policy.
+#[test]
+fn accounts_named_by_id_read_their_own_organization() {
+    let (_rt, sim) = start_sim(Scenario::load("org-scp-deny").unwrap());
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &[
+            "--accounts",
+            "222233334444",
+            "--assume-role",
+            ROLE,
+            "-o",
+            "json",
+        ],
+    ));
+    let r = report(&o);
+    let a = &r.accounts[0];
+    let (_, f) = a
+        .report
+        .findings()
+        .find(|(c, _)| c.id == "scp")
+        .expect("an scp finding");
+    assert_eq!(f.cause.code(), "scp-deny");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("the policy could not be named")),
+        "{:?}",
+        f.evidence
     );
 }

@@ -110,7 +110,7 @@ const READS: [(&str, &str); 30] = [
     ("sts", "GetCallerIdentity"),
     // entering a role (a role_arn profile, --assume-role) changes nothing in the account
     ("sts", "AssumeRole"),
-    ("organizations", "ListAccounts"),
+    ("organizations", "ListRoots"),
     ("organizations", "ListAccountsForParent"),
     ("organizations", "ListChildren"),
     ("iam", "GetRole"),

@@ -17,6 +17,7 @@ mod marketplace;
 pub mod metrics;
 pub mod model_access;
 pub mod model_catalog;
+pub mod organization;
 pub mod owned_models;
 pub mod principal;
 mod quotas;
@@ -71,6 +72,9 @@ pub struct RunEnv {
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// Account data fetched once and shared by the checks that need it.
     pub shared: shared::Shared,
+    /// The organization, read with the run's identity or, for `--accounts org|ou:ID`, the
+    /// caller's (shared by every account's run).
+    pub organization: std::sync::Arc<organization::Organization>,
     /// The run's settings as asked: the flags, filled from the config file where the command
     /// line left them at their default (config_file::apply). Checks read a setting here.
     pub settings: crate::cli::DoctorArgs,
@@ -95,6 +99,9 @@ impl RunEnv {
     #[cfg(test)]
     pub fn for_tests(setup: AwsSetup, clients: Clients, models: Vec<String>) -> RunEnv {
         RunEnv {
+            organization: std::sync::Arc::new(organization::Organization::new(
+                clients.organizations.clone(),
+            )),
             setup,
             clients,
             models,

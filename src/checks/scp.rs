@@ -6,21 +6,10 @@ use super::identity::CallerIdentity;
 use super::inference_profile::ProfileRoute;
 use super::principal::Principal;
 use super::Ctx;
-use crate::aws::CallFailure;
 use crate::causes::Cause;
 use crate::policy::{self, Request};
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
-
-/// The SCPs that apply to the account: every policy attached to it, its OUs and the root.
-#[derive(Debug, Clone)]
-pub struct OrgPolicies {
-    pub management_account: String,
-    /// (target id, policy id, policy name, document)
-    pub policies: Vec<(String, String, String, String)>,
-    /// The account's parents, nearest first, up to the root.
-    pub path: Vec<String>,
-}
 
 pub fn run(ctx: Ctx) -> CheckFuture {
     Box::pin(async move {
@@ -31,70 +20,6 @@ pub fn run(ctx: Ctx) -> CheckFuture {
             return Outcome::pass("the simulation found no SCP denying these calls");
         }
         check(&ctx, &sim).await
-    })
-}
-
-/// Walk the organization once per run (shared by every model's scp check).
-pub async fn org_policies(ctx: &Ctx, account: &str) -> Result<OrgPolicies, CallFailure> {
-    let orgs = &ctx.env.clients.organizations;
-    let management_account = ctx
-        .env
-        .shared
-        .management_account(&ctx.env.clients)
-        .await?
-        .unwrap_or_default();
-    let mut targets = vec![account.to_string()];
-    let mut child = account.to_string();
-    for _ in 0..10 {
-        let parents = orgs
-            .list_parents()
-            .child_id(&child)
-            .send()
-            .await
-            .map_err(|e| CallFailure::from_sdk(&e))?;
-        let Some(p) = parents.parents().first().and_then(|p| p.id()) else {
-            break;
-        };
-        targets.push(p.to_string());
-        if p.starts_with("r-") {
-            break;
-        }
-        child = p.to_string();
-    }
-    let mut policies = Vec::new();
-    for t in &targets {
-        let listed = orgs
-            .list_policies_for_target()
-            .target_id(t)
-            .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
-            .send()
-            .await
-            .map_err(|e| CallFailure::from_sdk(&e))?;
-        for p in listed.policies() {
-            let id = p.id().unwrap_or_default();
-            let described = orgs
-                .describe_policy()
-                .policy_id(id)
-                .send()
-                .await
-                .map_err(|e| CallFailure::from_sdk(&e))?;
-            let content = described
-                .policy()
-                .and_then(|p| p.content())
-                .unwrap_or_default()
-                .to_string();
-            policies.push((
-                t.clone(),
-                id.to_string(),
-                p.name().unwrap_or(id).to_string(),
-                content,
-            ));
-        }
-    }
-    Ok(OrgPolicies {
-        management_account,
-        policies,
-        path: targets[1..].to_vec(),
     })
 }
 
@@ -130,7 +55,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
         })
         .collect();
 
-    let org = ctx.env.shared.org_policies(ctx, &account).await;
+    let org = ctx.env.organization.policies(&account).await;
     let org = match org {
         Ok(o) => o,
         Err(f) => {

@@ -1,5 +1,6 @@
 //! Account data several checks need, fetched once per run (and region) and shared: the
-//! model lists, the inference profiles, metrics, quotas, the SCPs, the use-case form.
+//! model lists, the inference profiles, metrics, quotas, the use-case form (the organization's
+//! structure and SCPs: organization.rs).
 
 use crate::aws::{CallFailure, Clients};
 use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary};
@@ -17,20 +18,18 @@ pub struct Quota {
     pub adjustable: bool,
 }
 
-type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
+pub(super) type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
 
 #[derive(Default)]
 pub struct Shared {
     models: Mutex<HashMap<String, Cached<Vec<FoundationModelSummary>>>>,
     profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
     use_case: OnceCell<Result<bool, CallFailure>>,
-    org: OnceCell<Result<super::scp::OrgPolicies, CallFailure>>,
-    management_account: OnceCell<Result<Option<String>, CallFailure>>,
     metrics: Mutex<HashMap<String, Cached<HashMap<String, super::metrics::ModelMetrics>>>>,
     quotas: Mutex<HashMap<String, Cached<Vec<Quota>>>>,
 }
 
-fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
+pub(super) fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
     map.lock()
         .unwrap_or_else(|p| p.into_inner())
         .entry(region.to_string())
@@ -151,45 +150,6 @@ impl Shared {
                     }));
                 }
                 Ok(Arc::new(all))
-            })
-            .await
-            .clone()
-    }
-
-    /// The organization's SCPs on the account's path, read once per run.
-    pub async fn org_policies(
-        &self,
-        ctx: &super::Ctx,
-        account: &str,
-    ) -> Result<super::scp::OrgPolicies, CallFailure> {
-        self.org
-            .get_or_init(|| super::scp::org_policies(ctx, account))
-            .await
-            .clone()
-    }
-
-    /// The organization's management account (DescribeOrganization, which any member account
-    /// may call), or None when the account belongs to no organization. Asked once per run.
-    pub async fn management_account(
-        &self,
-        clients: &Clients,
-    ) -> Result<Option<String>, CallFailure> {
-        self.management_account
-            .get_or_init(|| async {
-                match clients.organizations.describe_organization().send().await {
-                    Ok(o) => Ok(o
-                        .organization()
-                        .and_then(|o| o.master_account_id())
-                        .map(str::to_string)),
-                    Err(e) => {
-                        let f = CallFailure::from_sdk(&e);
-                        if f.code() == Some("AWSOrganizationsNotInUseException") {
-                            Ok(None)
-                        } else {
-                            Err(f)
-                        }
-                    }
-                }
             })
             .await
             .clone()

@@ -264,6 +264,7 @@ pub fn confirm(args: &ExplainArgs, c: &Classification) -> Result<Confirmation, S
             &cli.doctor,
             &crate::aws::Environment::Process,
             &crate::doctor::Silent,
+            None,
         ))
         .map_err(|e| e.0)?;
     Ok(judge(c, Some(&report), aim))

@@ -1057,6 +1057,7 @@ pub const LIBRARY: &[(&str, &str)] = library![
     "role-sts-region-disabled",
     "role-scp-deny",
     "org-onboarding",
+    "org-scp-deny",
 ];
 
 impl Scenario {

@@ -462,6 +462,7 @@ check("sts AssumeRole over MaxSessionDuration -> ValidationError", lambda: expec
 check("organizations ListAccounts, paged", paged_accounts)
 check("organizations ListAccountsForParent", lambda: assert_eq([a["Id"] for a in org_orgs.list_accounts_for_parent(ParentId="ou-sim0-dev00001")["Accounts"]], ["222233334444", "444455556666"]))
 check("organizations ListChildren (OUs of the root)", lambda: assert_eq(sorted(c["Id"] for c in org_orgs.list_children(ParentId="r-sim0", ChildType="ORGANIZATIONAL_UNIT")["Children"]), ["ou-sim0-dev00001", "ou-sim0-prod0001"]))
+check("organizations ListRoots", lambda: assert_eq([r["Id"] for r in org_orgs.list_roots()["Roots"]], ["r-sim0"]))
 check("organizations ListChildren of an unknown OU -> ParentNotFoundException", lambda: expect_error("ParentNotFoundException", lambda: org_orgs.list_children(ParentId="ou-sim0-nothere00", ChildType="ACCOUNT")))
 org.stop()
 

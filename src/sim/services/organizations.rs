@@ -91,6 +91,15 @@ impl World<'_> {
                     ),
                 }
             }
+            "ListRoots" => {
+                let root = o.root_id.as_deref().unwrap_or("r-sim0");
+                awsjson(json!({ "Roots": [{
+                    "Id": root,
+                    "Arn": format!("arn:aws:organizations::{mgmt}:root/o-sim0example/{root}"),
+                    "Name": "Root",
+                    "PolicyTypes": [{ "Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED" }],
+                }]}))
+            }
             "ListAccounts" => page(&req, "Accounts", self.org_accounts(None)),
             "ListAccountsForParent" | "ListChildren"
                 if !self.org_parent_exists(req["ParentId"].as_str().unwrap_or("")) =>
