@@ -768,6 +768,37 @@ fn a_throttling_storm_is_retried_with_backoff_and_the_run_still_finishes() {
     );
 }
 
+/// `--concurrency N` is at most N requests of a service in flight, as the simulator sees them
+/// arrive: `--model all` simulates IAM for every model at once, so without the bound the
+/// requests would all overlap (they did, until the clients shared one HTTP client to wrap).
+#[test]
+fn concurrency_bounds_each_service_as_aws_sees_it() {
+    let mut scenario = Scenario::load("healthy").unwrap();
+    scenario.latency_ms = 20;
+    let (_rt, running) = start_sim(scenario);
+    let env = Env::new();
+    let mut c = env.cmd_with(&[
+        "--output",
+        "json",
+        "--model",
+        "all",
+        "--only",
+        "iam-permissions",
+        "--concurrency",
+        "3",
+    ]);
+    aim(&mut c, &running);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let simulated = running
+        .log()
+        .iter()
+        .filter(|e| e.operation == "SimulatePrincipalPolicy")
+        .count();
+    assert!(simulated > 50, "{simulated}");
+    assert_eq!(running.peak_in_flight("iam"), 3);
+}
+
 /// Every model of the healthy account's region is usable or at worst Legacy: a model past its
 /// end-of-life date is no longer offered (the simulator plays time), so the onboarding view of
 /// a healthy account exits 0.

@@ -54,6 +54,38 @@ pub struct Sim {
     request_count: AtomicU64,
     /// Sessions AssumeRole issued, by access key id: the account each acts in, as whom.
     sessions: Mutex<std::collections::HashMap<String, Arc<Scenario>>>,
+    /// Per service: requests being answered now, and the most at once (a client's
+    /// concurrency bound, seen from the server's side).
+    in_flight: Mutex<std::collections::HashMap<String, (usize, usize)>>,
+}
+
+/// One request being answered, counted in `Sim::in_flight` until dropped (also when the
+/// client hangs up mid-answer).
+struct InFlight<'a> {
+    sim: &'a Sim,
+    service: String,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(sim: &'a Sim, service: &str) -> InFlight<'a> {
+        let mut counts = sim.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let c = counts.entry(service.to_string()).or_default();
+        c.0 += 1;
+        c.1 = c.1.max(c.0);
+        InFlight {
+            sim,
+            service: service.to_string(),
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut counts = self.sim.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = counts.get_mut(&self.service) {
+            c.0 = c.0.saturating_sub(1);
+        }
+    }
 }
 
 pub struct Running {
@@ -77,6 +109,12 @@ impl Running {
 
     pub fn stop(self) {
         self.task.abort();
+    }
+
+    /// The most requests of `service` (as the log names it) answered at once.
+    pub fn peak_in_flight(&self, service: &str) -> usize {
+        let counts = self.sim.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        counts.get(service).map_or(0, |c| c.1)
     }
 }
 
@@ -104,6 +142,7 @@ pub async fn start(scenario: Scenario, options: Options) -> std::io::Result<Runn
         log_file,
         request_count: AtomicU64::new(0),
         sessions: Mutex::new(Default::default()),
+        in_flight: Mutex::new(Default::default()),
     });
     let served = sim.clone();
     let task = tokio::spawn(async move {
@@ -266,6 +305,7 @@ impl Sim {
             delay += Duration::from_millis(f.ms);
         }
         if !delay.is_zero() {
+            let _answering = InFlight::enter(&self, &call.service);
             tokio::time::sleep(delay).await;
         }
         let reply = match fault {
