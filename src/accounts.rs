@@ -176,7 +176,9 @@ pub async fn run(
         .buffered(bound)
         .inspect(|r| progress.finished(r))
         .collect::<Vec<AccountReport>>();
-    let (listed, accounts) = tokio::join!(listing, checking);
+    let (listed, mut accounts) = tokio::join!(listing, checking);
+    // In id order: OUs are walked side by side, so the accounts arrive in no fixed order.
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
     if let Some(why) = misuse.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(UsageError(why));
     }
@@ -192,14 +194,13 @@ pub async fn run(
             .and_then(|a| a.split(':').nth(4))
             .map(str::to_string),
         principal: caller,
-        // The columns: every model any account checked (`--model all` lists each region's).
+        // The columns: every model any account checked (`--model all` lists each region's),
+        // in the accounts' id order, so the same organization gives the same columns.
         models: models_of(&accounts),
         endpoint_url: args.endpoint_url.clone(),
     };
     let mut report = Report::new(target, header, started.elapsed().as_millis() as u64);
     report.accounts = accounts;
-    // OUs are walked side by side, so the accounts arrive in no fixed order.
-    report.accounts.sort_by(|a, b| a.id.cmp(&b.id));
     report.recount();
     Ok(report)
 }
@@ -242,7 +243,7 @@ async fn list(
         .cloned()
         .unwrap_or_else(|| Arc::new(Organization::new(orgs.clone())));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    walk_under(orgs.clone(), top, organization, tx);
+    walk_under(orgs.clone(), top, 0, organization, tx);
     // The walk ends when every parent's task has ended (each holds a sender).
     let mut failure = None;
     while let Some(seen) = rx.recv().await {
@@ -258,58 +259,91 @@ async fn list(
 
 type Walked = tokio::sync::mpsc::UnboundedSender<Result<Member, CallFailure>>;
 
+/// OUs nest at most five deep (API_CreateOrganizationalUnit.html); a walk deeper than this
+/// is a looping answer, and stops.
+const MAX_DEPTH: usize = 10;
+
 /// One parent's accounts and child OUs, every page; each child OU is walked the same way in
-/// a task of its own, so the OUs of a level are listed side by side.
+/// a task of its own, so the OUs of a level are listed side by side. `depth` 0 is the parent
+/// the person named (or the root).
 fn walk_under(
     orgs: aws_sdk_organizations::Client,
     parent: String,
+    depth: usize,
     organization: Arc<Organization>,
     tx: Walked,
 ) {
     tokio::spawn(async move {
-        let accounts = async {
-            let mut pages = orgs
-                .list_accounts_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
-                for a in page.accounts() {
-                    let m = member(a);
-                    organization.learn_parent(&m.id, &parent);
-                    let _ = tx.send(Ok(m));
-                }
+        let failed = tx.clone();
+        let walked =
+            std::panic::AssertUnwindSafe(walk_one(orgs, parent.clone(), depth, organization, tx));
+        // A task that panics must not take its subtree away unnoticed: the listing fails.
+        if futures::FutureExt::catch_unwind(walked).await.is_err() {
+            let _ = failed.send(Err(CallFailure::BadResponse(format!(
+                "the walk under {parent} stopped on an internal error"
+            ))));
+        }
+    });
+}
+
+async fn walk_one(
+    orgs: aws_sdk_organizations::Client,
+    parent: String,
+    depth: usize,
+    organization: Arc<Organization>,
+    tx: Walked,
+) {
+    let accounts = async {
+        let mut pages = orgs
+            .list_accounts_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+            for a in page.accounts() {
+                let m = member(a);
+                organization.learn_parent(&m.id, &parent);
+                let _ = tx.send(Ok(m));
             }
-            Ok(())
-        };
-        let children = async {
-            let mut pages = orgs
-                .list_children()
-                .parent_id(&parent)
-                .child_type(aws_sdk_organizations::types::ChildType::OrganizationalUnit)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
-                for ou in page.children().iter().filter_map(|c| c.id()) {
-                    organization.learn_parent(ou, &parent);
+        }
+        Ok(())
+    };
+    let children = async {
+        let mut pages = orgs
+            .list_children()
+            .parent_id(&parent)
+            .child_type(aws_sdk_organizations::types::ChildType::OrganizationalUnit)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| CallFailure::from_sdk(&e))?;
+            for ou in page.children().iter().filter_map(|c| c.id()) {
+                organization.learn_parent(ou, &parent);
+                if depth < MAX_DEPTH {
                     walk_under(
                         orgs.clone(),
                         ou.to_string(),
+                        depth + 1,
                         organization.clone(),
                         tx.clone(),
                     );
                 }
             }
-            Ok(())
-        };
-        let (a, c): (Result<(), CallFailure>, Result<(), CallFailure>) =
-            tokio::join!(accounts, children);
-        if let Err(f) = a.and(c) {
+        }
+        Ok(())
+    };
+    let (a, c): (Result<(), CallFailure>, Result<(), CallFailure>) =
+        tokio::join!(accounts, children);
+    match a.and(c) {
+        // An OU deleted while the walk ran (it had to be empty to be deleted): nothing
+        // is lost. Only the parent the person named is bad input when it is not found.
+        Err(f) if depth > 0 && f.code() == Some("ParentNotFoundException") => {}
+        Err(f) => {
             let _ = tx.send(Err(f));
         }
-    });
+        Ok(()) => {}
+    }
 }
 
 /// An account as listed: its State (Status is being retired, Organizations' API reference

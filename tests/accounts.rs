@@ -630,13 +630,65 @@ fn the_callers_reading_of_the_scps_serves_every_account() {
     assert_eq!(count("ListPoliciesForTarget"), 4);
     assert_eq!(count("DescribePolicy"), 2);
     assert_eq!(count("ListParents"), 0);
-    // Every call to Organizations was the caller's, none a member's session.
+    // The structure and the SCPs were read by the caller; a member session only asked who
+    // manages the organization (DescribeOrganization, open to every member), once for each
+    // of the two denied accounts.
     let by_sessions: Vec<_> = log
         .iter()
         .filter(|e| e.service == "organizations" && e.identity.starts_with("ASIA"))
         .map(|e| e.operation.clone())
         .collect();
-    assert_eq!(by_sessions, Vec::<String>::new());
+    assert_eq!(
+        by_sessions,
+        ["DescribeOrganization", "DescribeOrganization"]
+    );
+}
+
+/// A read of the organization that fails is not remembered for every account: the next
+/// account that needs it asks again. Both denied accounts need the same two policy
+/// documents; one refused DescribePolicy leaves one of them without the policy's name, not
+/// both (remembered, the refusal would have reached the other too).
+#[test]
+fn a_failed_read_of_the_organization_is_asked_again() {
+    let mut scenario = Scenario::load("org-scp-deny").unwrap();
+    let refusal: bedrock_doctor::sim::scenario::Fault = toml::from_str(
+        r#"
+        service = "organizations"
+        operation = "DescribePolicy"
+        kind = "status"
+        status = 400
+        code = "AccessDeniedException"
+        message = "You don't have permissions to access this resource."
+        times = 1
+        "#,
+    )
+    .unwrap();
+    scenario.faults.push(refusal);
+    let (_rt, sim) = start_sim(scenario);
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &["--accounts", "org", "--assume-role", ROLE, "-o", "json"],
+    ));
+    let r = report(&o);
+    let named: Vec<bool> = ["222233334444", "333344445555"]
+        .iter()
+        .map(|id| {
+            let a = r.accounts.iter().find(|a| a.id == *id).unwrap();
+            let (_, f) = a
+                .report
+                .findings()
+                .find(|(c, _)| c.id == "scp")
+                .expect("an scp finding");
+            f.summary.starts_with("denied by SCP NoAnthropicModels")
+        })
+        .collect();
+    assert_eq!(
+        named.iter().filter(|n| **n).count(),
+        1,
+        "one account met the refusal, the other read again: {named:?}"
+    );
 }
 
 /// Accounts named by id may be in another organization: each reads its own, and a member

@@ -15,7 +15,7 @@ async fn missing_form(ctx: &Ctx, model_id: &str) -> Finding {
         .facts
         .get::<super::identity::CallerIdentity>()
         .map(|c| c.account.clone());
-    let management = ctx.env.organization.management_account().await;
+    let management = ctx.env.shared.management_account(&ctx.env.clients).await;
     let seen = "GetUseCaseForModelAccess answered ResourceNotFoundException: no form on record for this account";
     let base = |severity, summary: String| {
         Finding::new(Cause::UseCaseFormRequired, severity, summary)

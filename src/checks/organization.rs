@@ -1,14 +1,16 @@
-//! The organization as one identity reads it: its management account, each account's and
-//! OU's parent, the SCPs attached to each target and each policy's document.
+//! The organization as one identity reads it: each account's and OU's parent, the SCPs
+//! attached to each target and each policy's document. (The management account is each
+//! run's own question: DescribeOrganization is open to every member, shared.rs.)
 //!
-//! Every piece is asked at most once per reader, and every reader is one run's: a single run
+//! Every piece is read at most once per reader (a failed read is asked again by the next
+//! account that needs it: a throttled call must not leave a whole OU unnamed), and every
+//! reader is one run's: a single run
 //! reads with its own identity; `--accounts org|ou:ID` gives one reader, the caller's, to all
 //! its accounts, because a member account may not read the organization (ListParents,
 //! ListPoliciesForTarget and DescribePolicy "can be called only from the organization's
 //! management account or by a member account that is a delegated administrator",
 //! API_ListPoliciesForTarget.html). So 500 accounts under one OU read that OU's SCPs once.
 
-use super::shared::{cell, Cached};
 use crate::aws::CallFailure;
 use aws_sdk_organizations::types::PolicyType;
 use std::collections::HashMap;
@@ -18,7 +20,6 @@ use tokio::sync::OnceCell;
 /// The SCPs that apply to an account: every policy attached to it, its OUs and the root.
 #[derive(Debug, Clone)]
 pub struct OrgPolicies {
-    pub management_account: String,
     /// (target id, policy id, policy name, document)
     pub policies: Vec<(String, String, String, String)>,
     /// The account's parents, nearest first, up to the root.
@@ -32,22 +33,31 @@ type Attached = Vec<(String, String)>;
 /// a walk up from an account ends within six steps; ten bounds a looping answer.
 const MAX_DEPTH: usize = 10;
 
+/// One key's answer, once it has been read successfully.
+type Memo<T> = Mutex<HashMap<String, Arc<OnceCell<Arc<T>>>>>;
+
+fn slot<T>(memo: &Memo<T>, key: &str) -> Arc<OnceCell<Arc<T>>> {
+    memo.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key.to_string())
+        .or_default()
+        .clone()
+}
+
 pub struct Organization {
     client: aws_sdk_organizations::Client,
-    management: OnceCell<Result<Option<String>, CallFailure>>,
     /// child id → its parent (None for a root).
-    parents: Mutex<HashMap<String, Cached<Option<String>>>>,
+    parents: Memo<Option<String>>,
     /// target id → (policy id, name) of the SCPs attached to it directly.
-    attached: Mutex<HashMap<String, Cached<Attached>>>,
+    attached: Memo<Attached>,
     /// policy id → its document.
-    documents: Mutex<HashMap<String, Cached<String>>>,
+    documents: Memo<String>,
 }
 
 impl Organization {
     pub fn new(client: aws_sdk_organizations::Client) -> Organization {
         Organization {
             client,
-            management: OnceCell::new(),
             parents: Default::default(),
             attached: Default::default(),
             documents: Default::default(),
@@ -57,38 +67,12 @@ impl Organization {
     /// Record a parent the listing already saw (ListAccountsForParent, ListChildren), so the
     /// walk up from an account does not ask again.
     pub fn learn_parent(&self, child: &str, parent: &str) {
-        let c = cell(&self.parents, child);
-        let _ = c.set(Ok(Arc::new(Some(parent.to_string()))));
-    }
-
-    /// The management account (DescribeOrganization, which any member account may call), or
-    /// None when the account belongs to no organization.
-    pub async fn management_account(&self) -> Result<Option<String>, CallFailure> {
-        self.management
-            .get_or_init(|| async {
-                match self.client.describe_organization().send().await {
-                    Ok(o) => Ok(o
-                        .organization()
-                        .and_then(|o| o.master_account_id())
-                        .map(str::to_string)),
-                    Err(e) => {
-                        let f = CallFailure::from_sdk(&e);
-                        if f.code() == Some("AWSOrganizationsNotInUseException") {
-                            Ok(None)
-                        } else {
-                            Err(f)
-                        }
-                    }
-                }
-            })
-            .await
-            .clone()
+        let _ = slot(&self.parents, child).set(Arc::new(Some(parent.to_string())));
     }
 
     /// The SCPs on the account's path, from the account up to the root.
     pub async fn policies(&self, account: &str) -> Result<OrgPolicies, CallFailure> {
-        let (management, path) = tokio::join!(self.management_account(), self.path_of(account));
-        let path = path?;
+        let path = self.path_of(account).await?;
         let mut targets = vec![account.to_string()];
         targets.extend(path.iter().cloned());
         // Each target's list, then each policy's document, asked side by side.
@@ -114,11 +98,7 @@ impl Organization {
                 )
             })
             .collect();
-        Ok(OrgPolicies {
-            management_account: management?.unwrap_or_default(),
-            policies,
-            path,
-        })
+        Ok(OrgPolicies { policies, path })
     }
 
     /// The account's parents, nearest first, ending at the root.
@@ -139,8 +119,8 @@ impl Organization {
     }
 
     async fn parent_of(&self, child: &str) -> Result<Arc<Option<String>>, CallFailure> {
-        cell(&self.parents, child)
-            .get_or_init(|| async {
+        slot(&self.parents, child)
+            .get_or_try_init(|| async {
                 let out = self
                     .client
                     .list_parents()
@@ -152,14 +132,14 @@ impl Organization {
                 Ok(Arc::new(parent.map(str::to_string)))
             })
             .await
-            .clone()
+            .cloned()
     }
 
     /// The SCPs attached to the target itself, every page (a page may come back empty while
     /// more remain, says the API reference).
     async fn attached_to(&self, target: &str) -> Result<Arc<Attached>, CallFailure> {
-        cell(&self.attached, target)
-            .get_or_init(|| async {
+        slot(&self.attached, target)
+            .get_or_try_init(|| async {
                 let mut pages = self
                     .client
                     .list_policies_for_target()
@@ -178,12 +158,12 @@ impl Organization {
                 Ok(Arc::new(all))
             })
             .await
-            .clone()
+            .cloned()
     }
 
     async fn document(&self, policy: &str) -> Result<Arc<String>, CallFailure> {
-        cell(&self.documents, policy)
-            .get_or_init(|| async {
+        slot(&self.documents, policy)
+            .get_or_try_init(|| async {
                 let out = self
                     .client
                     .describe_policy()
@@ -195,6 +175,6 @@ impl Organization {
                 Ok(Arc::new(content.to_string()))
             })
             .await
-            .clone()
+            .cloned()
     }
 }

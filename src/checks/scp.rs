@@ -75,7 +75,15 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
             return Outcome::default().finding(finding);
         }
     };
-    if !org.management_account.is_empty() && org.management_account == account {
+    // Any member may ask who manages its organization; unknown is not a reason to stop.
+    let management = ctx
+        .env
+        .shared
+        .management_account(&ctx.env.clients)
+        .await
+        .ok()
+        .flatten();
+    if management.as_deref() == Some(account.as_str()) {
         return Outcome::pass(
             "this is the organization's management account, which SCPs never restrict",
         )

@@ -18,18 +18,19 @@ pub struct Quota {
     pub adjustable: bool,
 }
 
-pub(super) type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
+type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
 
 #[derive(Default)]
 pub struct Shared {
     models: Mutex<HashMap<String, Cached<Vec<FoundationModelSummary>>>>,
     profiles: Mutex<HashMap<String, Cached<Vec<InferenceProfileSummary>>>>,
     use_case: OnceCell<Result<bool, CallFailure>>,
+    management_account: OnceCell<Result<Option<String>, CallFailure>>,
     metrics: Mutex<HashMap<String, Cached<HashMap<String, super::metrics::ModelMetrics>>>>,
     quotas: Mutex<HashMap<String, Cached<Vec<Quota>>>>,
 }
 
-pub(super) fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
+fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
     map.lock()
         .unwrap_or_else(|p| p.into_inner())
         .entry(region.to_string())
@@ -150,6 +151,33 @@ impl Shared {
                     }));
                 }
                 Ok(Arc::new(all))
+            })
+            .await
+            .clone()
+    }
+
+    /// The organization's management account (DescribeOrganization, which any member account
+    /// may call), or None when the account belongs to no organization. Asked once per run.
+    pub async fn management_account(
+        &self,
+        clients: &Clients,
+    ) -> Result<Option<String>, CallFailure> {
+        self.management_account
+            .get_or_init(|| async {
+                match clients.organizations.describe_organization().send().await {
+                    Ok(o) => Ok(o
+                        .organization()
+                        .and_then(|o| o.master_account_id())
+                        .map(str::to_string)),
+                    Err(e) => {
+                        let f = CallFailure::from_sdk(&e);
+                        if f.code() == Some("AWSOrganizationsNotInUseException") {
+                            Ok(None)
+                        } else {
+                            Err(f)
+                        }
+                    }
+                }
             })
             .await
             .clone()
