@@ -2,20 +2,20 @@
 //! attached to each target and each policy's document. (The management account is each
 //! run's own question: DescribeOrganization is open to every member, shared.rs.)
 //!
-//! Every piece is read at most once per reader (a failed read is asked again by the next
-//! account that needs it: a throttled call must not leave a whole OU unnamed), and every
-//! reader is one run's: a single run
+//! Every piece is asked at most once per reader, a failure too: it comes after the SDK's
+//! retries, and 500 accounts asking a failing API again would only hammer it. Every reader
+//! is one run's: a single run
 //! reads with its own identity; `--accounts org|ou:ID` gives one reader, the caller's, to all
 //! its accounts, because a member account may not read the organization (ListParents,
 //! ListPoliciesForTarget and DescribePolicy "can be called only from the organization's
 //! management account or by a member account that is a delegated administrator",
 //! API_ListPoliciesForTarget.html). So 500 accounts under one OU read that OU's SCPs once.
 
+use super::shared::{cell, Cached};
 use crate::aws::CallFailure;
 use aws_sdk_organizations::types::PolicyType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::OnceCell;
 
 /// The SCPs that apply to an account: every policy attached to it, its OUs and the root.
 #[derive(Debug, Clone)]
@@ -33,16 +33,8 @@ type Attached = Vec<(String, String)>;
 /// a walk up from an account ends within six steps; ten bounds a looping answer.
 const MAX_DEPTH: usize = 10;
 
-/// One key's answer, once it has been read successfully.
-type Memo<T> = Mutex<HashMap<String, Arc<OnceCell<Arc<T>>>>>;
-
-fn slot<T>(memo: &Memo<T>, key: &str) -> Arc<OnceCell<Arc<T>>> {
-    memo.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(key.to_string())
-        .or_default()
-        .clone()
-}
+/// One key's answer (or failure), once asked.
+type Memo<T> = Mutex<HashMap<String, Cached<T>>>;
 
 pub struct Organization {
     client: aws_sdk_organizations::Client,
@@ -67,7 +59,7 @@ impl Organization {
     /// Record a parent the listing already saw (ListAccountsForParent, ListChildren), so the
     /// walk up from an account does not ask again.
     pub fn learn_parent(&self, child: &str, parent: &str) {
-        let _ = slot(&self.parents, child).set(Arc::new(Some(parent.to_string())));
+        let _ = cell(&self.parents, child).set(Ok(Arc::new(Some(parent.to_string()))));
     }
 
     /// The SCPs on the account's path, from the account up to the root.
@@ -119,8 +111,8 @@ impl Organization {
     }
 
     async fn parent_of(&self, child: &str) -> Result<Arc<Option<String>>, CallFailure> {
-        slot(&self.parents, child)
-            .get_or_try_init(|| async {
+        cell(&self.parents, child)
+            .get_or_init(|| async {
                 let out = self
                     .client
                     .list_parents()
@@ -132,14 +124,14 @@ impl Organization {
                 Ok(Arc::new(parent.map(str::to_string)))
             })
             .await
-            .cloned()
+            .clone()
     }
 
     /// The SCPs attached to the target itself, every page (a page may come back empty while
     /// more remain, says the API reference).
     async fn attached_to(&self, target: &str) -> Result<Arc<Attached>, CallFailure> {
-        slot(&self.attached, target)
-            .get_or_try_init(|| async {
+        cell(&self.attached, target)
+            .get_or_init(|| async {
                 let mut pages = self
                     .client
                     .list_policies_for_target()
@@ -158,12 +150,12 @@ impl Organization {
                 Ok(Arc::new(all))
             })
             .await
-            .cloned()
+            .clone()
     }
 
     async fn document(&self, policy: &str) -> Result<Arc<String>, CallFailure> {
-        slot(&self.documents, policy)
-            .get_or_try_init(|| async {
+        cell(&self.documents, policy)
+            .get_or_init(|| async {
                 let out = self
                     .client
                     .describe_policy()
@@ -175,6 +167,6 @@ impl Organization {
                 Ok(Arc::new(content.to_string()))
             })
             .await
-            .cloned()
+            .clone()
     }
 }

@@ -18,7 +18,7 @@ pub struct Quota {
     pub adjustable: bool,
 }
 
-type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
+pub(super) type Cached<T> = Arc<OnceCell<Result<Arc<T>, CallFailure>>>;
 
 #[derive(Default)]
 pub struct Shared {
@@ -30,7 +30,7 @@ pub struct Shared {
     quotas: Mutex<HashMap<String, Cached<Vec<Quota>>>>,
 }
 
-fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
+pub(super) fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, region: &str) -> Cached<T> {
     map.lock()
         .unwrap_or_else(|p| p.into_inner())
         .entry(region.to_string())
