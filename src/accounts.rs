@@ -114,11 +114,9 @@ pub async fn run(
     // Accounts found by walking the organization are read about with the caller's identity
     // (their structure and SCPs, once for all of them): a member may not read them itself.
     // Accounts named by id may belong to another organization, so each reads its own.
-    let organization = match set {
-        AccountSet::Ids(_) => None,
-        _ => Some(Arc::new(Organization::new(clients.organizations.clone()))),
-    };
-    let (orgs, set_ref, org_ref) = (&clients.organizations, &set, organization.as_ref());
+    let walked = Arc::new(Organization::new(clients.organizations.clone()));
+    let organization = (!matches!(set, AccountSet::Ids(_))).then(|| walked.clone());
+    let (orgs, set_ref, org_ref) = (&clients.organizations, &set, &walked);
     let listing = async move {
         let mut seen = 0;
         list(orgs, set_ref, org_ref, |m| {
@@ -211,7 +209,7 @@ pub async fn run(
 async fn list(
     orgs: &aws_sdk_organizations::Client,
     set: &AccountSet,
-    organization: Option<&Arc<Organization>>,
+    organization: &Arc<Organization>,
     mut found: impl FnMut(Member),
 ) -> Result<(), CallFailure> {
     let top = match set {
@@ -239,11 +237,8 @@ async fn list(
         }
         AccountSet::OrganizationalUnit(ou) => ou.clone(),
     };
-    let organization = organization
-        .cloned()
-        .unwrap_or_else(|| Arc::new(Organization::new(orgs.clone())));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    walk_under(orgs.clone(), top, 0, organization, tx);
+    walk_under(orgs.clone(), top, 0, organization.clone(), tx);
     // The walk ends when every parent's task has ended (each holds a sender).
     let mut failure = None;
     while let Some(seen) = rx.recv().await {

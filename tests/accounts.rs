@@ -42,6 +42,17 @@ fn ids(r: &Report) -> Vec<&str> {
     r.accounts.iter().map(|a| a.id.as_str()).collect()
 }
 
+/// The `scp` row's finding in one account's report.
+fn scp_finding<'r>(r: &'r Report, account: &str) -> &'r bedrock_doctor::report::Finding {
+    let a = r.accounts.iter().find(|a| a.id == account).unwrap();
+    let (_, f) = a
+        .report
+        .findings()
+        .find(|(c, _)| c.id == "scp")
+        .expect("an scp finding");
+    f
+}
+
 fn causes_in(r: &Report, account: &str) -> Vec<String> {
     let a = r.accounts.iter().find(|a| a.id == account).unwrap();
     a.report
@@ -673,12 +684,7 @@ fn a_failed_read_of_the_organization_is_reported_not_repeated() {
     ));
     let r = report(&o);
     for id in ["222233334444", "333344445555"] {
-        let a = r.accounts.iter().find(|a| a.id == id).unwrap();
-        let (_, f) = a
-            .report
-            .findings()
-            .find(|(c, _)| c.id == "scp")
-            .expect("an scp finding");
+        let f = scp_finding(&r, id);
         assert_eq!(f.cause.code(), "scp-deny", "{id}");
         assert!(
             f.evidence
@@ -718,12 +724,7 @@ fn accounts_named_by_id_read_their_own_organization() {
         ],
     ));
     let r = report(&o);
-    let a = &r.accounts[0];
-    let (_, f) = a
-        .report
-        .findings()
-        .find(|(c, _)| c.id == "scp")
-        .expect("an scp finding");
+    let f = scp_finding(&r, "222233334444");
     assert_eq!(f.cause.code(), "scp-deny");
     assert!(
         f.evidence

@@ -258,19 +258,14 @@ pub async fn diagnose(
             let trust = trust.unwrap_or_default();
             let t = reading.unwrap_or_default();
             let evidence = format!("trust policy of {role}: {}", one_line(&trust));
-            if t.denies_caller {
+            if t.denies_caller || !t.names_caller {
+                let verb = if t.denies_caller {
+                    "denies"
+                } else {
+                    "does not trust"
+                };
                 findings.push(
-                    base(format!("the trust policy of {role} denies {principal}"))
-                        .evidence(evidence)
-                        .fixes(fixes(
-                            "credentials",
-                            "role-trust",
-                            &[("role", role_name), ("statement", &trust_statement)],
-                        )),
-                );
-            } else if !t.names_caller {
-                findings.push(
-                    base(format!("the trust policy of {role} does not trust {principal}"))
+                    base(format!("the trust policy of {role} {verb} {principal}"))
                         .evidence(evidence)
                         .fixes(fixes(
                             "credentials",
