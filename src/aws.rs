@@ -479,6 +479,18 @@ pub async fn sdk_config(
                 .connect_timeout(limits.connect_timeout)
                 .operation_timeout(limits.operation_timeout)
                 .build(),
+        )
+        // The SDK's upload stall check times the connector's whole future, so a request
+        // held back by `--concurrency` (in `BoundedConnector`) read as a stalled upload after
+        // the 5 s grace period and was failed and retried without ever being sent. The
+        // doctor's request bodies are a few KB written at once; the download check, which
+        // catches a response that stops arriving, stays on with the SDK's default grace
+        // period (the builder's own default is 20 s).
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .grace_period(Duration::from_secs(5))
+                .build(),
         );
     if let Some(p) = setup.profile_name() {
         loader = loader.profile_name(p);
@@ -878,6 +890,9 @@ impl aws_smithy_runtime_api::client::http::HttpConnector for BoundedConnector {
         aws_smithy_runtime_api::client::http::HttpConnectorFuture::new(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = permits.acquire_owned().await.ok();
+            if let Some(sent) = request.extension::<crate::calls::SentAt>() {
+                sent.mark();
+            }
             inner.call(request).await
         })
     }
@@ -1174,5 +1189,32 @@ mod bounded_tests {
         assert_eq!(peak.load(Ordering::SeqCst), 3);
         // Ten calls three at a time: four rounds of 100 ms on the paused clock.
         assert_eq!(began.elapsed(), Duration::from_millis(400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_counts_as_sent_only_once_it_has_a_slot() {
+        let bounded = BoundedConnector {
+            inner: SharedHttpConnector::new(Counting::default()),
+            permits: Arc::new(tokio::sync::Semaphore::new(1)),
+        };
+        let marks = [
+            crate::calls::SentAt::default(),
+            crate::calls::SentAt::default(),
+        ];
+        let calls: Vec<_> = marks
+            .iter()
+            .map(|m| {
+                let mut request = HttpRequest::empty();
+                request.add_extension(m.clone());
+                tokio::spawn(bounded.call(request))
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(marks[0].get().is_some(), "the first request has the slot");
+        assert!(marks[1].get().is_none(), "the second still waits for it");
+        for call in calls {
+            assert!(call.await.unwrap().is_ok());
+        }
+        assert!(marks[1].get().is_some());
     }
 }

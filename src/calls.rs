@@ -6,7 +6,8 @@
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -15,7 +16,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::retry::RetryConfig;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 tokio::task_local! {
@@ -39,30 +40,66 @@ pub struct Call {
     /// `service:Operation`, e.g. `sts:GetCallerIdentity`.
     pub operation: String,
     pub attempt: u32,
+    /// When the request was sent (after any wait for a `--concurrency` slot).
     pub start: Instant,
     pub end: Instant,
+    /// How long it waited for a slot before it was sent.
+    pub queued: Duration,
 }
 
-/// A request sent and not yet answered: what a check that ran out of time was waiting on.
+/// When a request left for AWS. The HTTP client marks it once the request has a slot under
+/// `--concurrency` (see `aws::BoundedConnector`), so time spent queued behind the run's own
+/// requests is not counted as a slow answer. Unmarked (clients without the bound, as in
+/// unit tests), the request counts as sent when the SDK handed it over.
+#[derive(Debug, Clone, Default)]
+pub struct SentAt(Arc<OnceLock<Instant>>);
+
+impl SentAt {
+    pub fn mark(&self) {
+        let _ = self.0.set(Instant::now());
+    }
+
+    pub(crate) fn get(&self) -> Option<Instant> {
+        self.0.get().copied()
+    }
+}
+
+/// A request not yet answered: what a check that ran out of time was waiting on.
 #[derive(Debug, Clone)]
 pub struct InFlight {
     pub job: Option<usize>,
     pub operation: String,
     /// scheme://host:port of the request (no path or query).
     pub endpoint: String,
+    /// When the SDK handed the request over (it may then wait for a slot).
     pub start: Instant,
+    sent: SentAt,
 }
 
 impl InFlight {
+    /// Whether the request has left, or still waits for a slot under `--concurrency`.
+    pub fn sent(&self) -> bool {
+        self.sent.get().is_some()
+    }
+
     /// `bedrock:ListFoundationModels at https://bedrock.us-east-1.amazonaws.com (no answer
-    /// after 3.0 s)`
+    /// after 3.0 s)`, or, for a request still queued behind the run's own, how long it
+    /// waited to be sent.
     pub fn describe(&self) -> String {
-        format!(
-            "{} at {} (no answer after {:.1} s)",
-            self.operation,
-            self.endpoint,
-            self.start.elapsed().as_secs_f64()
-        )
+        match self.sent.get() {
+            Some(sent) => format!(
+                "{} at {} (no answer after {:.1} s)",
+                self.operation,
+                self.endpoint,
+                sent.elapsed().as_secs_f64()
+            ),
+            None => format!(
+                "{} at {} (not sent yet: waited {:.1} s for a free slot among its client's --concurrency requests)",
+                self.operation,
+                self.endpoint,
+                self.start.elapsed().as_secs_f64()
+            ),
+        }
     }
 }
 
@@ -95,7 +132,7 @@ impl CallLog {
 }
 
 #[derive(Debug)]
-struct Sent(Instant, u64);
+struct Sent(Instant, SentAt, u64);
 impl Storable for Sent {
     type Storer = StoreReplace<Self>;
 }
@@ -168,12 +205,14 @@ impl Intercept for CallLog {
         Ok(())
     }
 
-    fn read_before_transmit(
+    fn modify_before_transmit(
         &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let sent = SentAt::default();
+        context.request_mut().add_extension(sent.clone());
         let id = NEXT_REQUEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let start = Instant::now();
         let endpoint = http::Uri::try_from(context.request().uri())
@@ -191,12 +230,13 @@ impl Intercept for CallLog {
             operation: operation(cfg),
             endpoint,
             start,
+            sent: sent.clone(),
         };
         self.1
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push((id, flight));
-        cfg.interceptor_state().store_put(Sent(start, id));
+        cfg.interceptor_state().store_put(Sent(start, sent, id));
         Ok(())
     }
 
@@ -207,23 +247,26 @@ impl Intercept for CallLog {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Attempts that failed before sending (e.g. no credentials) made no round trip.
-        let Some(Sent(start, id)) = cfg.load::<Sent>() else {
+        let Some(Sent(handed_over, sent, id)) = cfg.load::<Sent>() else {
             return Ok(());
         };
         self.1
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|(i, _)| i != id);
+        let start = sent.get().unwrap_or(*handed_over);
         let call = Call {
             job: JOB.try_with(|j| *j).ok(),
             operation: operation(cfg),
             attempt: attempts(cfg).0,
-            start: *start,
+            // The round trip, not the wait for a slot before it.
+            start,
             end: Instant::now(),
+            queued: start.duration_since(*handed_over),
         };
         let outcome = match (context.response(), context.output_or_error()) {
             (Some(r), _) => format!("HTTP {}", r.status().as_u16()),
-            (None, Some(Err(e))) => format!("no response ({e})"),
+            (None, Some(Err(e))) => format!("no response ({})", error_chain(e)),
             _ => "no response".into(),
         };
         tracing::debug!(
@@ -245,6 +288,8 @@ pub struct Timing {
     pub path: Vec<Call>,
     /// The round trips' durations added up.
     pub busy: Duration,
+    /// The waits for a `--concurrency` slot added up.
+    pub queued: Duration,
     pub wall: Duration,
 }
 
@@ -282,6 +327,7 @@ impl Timing {
         Timing {
             calls: calls.len(),
             busy: calls.iter().map(|c| c.end.duration_since(c.start)).sum(),
+            queued: calls.iter().map(|c| c.queued).sum(),
             path,
             wall,
         }
@@ -298,8 +344,16 @@ impl Timing {
             })
             .collect();
         let overlap = self.busy.as_secs_f64() / self.wall.as_secs_f64().max(1e-9);
+        let queued = if self.queued.is_zero() {
+            String::new()
+        } else {
+            format!(
+                "; requests waited {:.2} s in all for a --concurrency slot",
+                self.queued.as_secs_f64()
+            )
+        };
         format!(
-            "critical path {} calls: {}; {} calls in {:.2} s, {:.2} s of round trips (overlap {:.1}x)",
+            "critical path {} calls: {}; {} calls in {:.2} s, {:.2} s of round trips (overlap {:.1}x){queued}",
             self.path.len(),
             if chain.is_empty() {
                 "none".to_string()
@@ -365,6 +419,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_queued_request_is_not_described_as_unanswered() {
+        let flight = InFlight {
+            job: Some(0),
+            operation: "iam:SimulatePrincipalPolicy".into(),
+            endpoint: "https://iam.amazonaws.com".into(),
+            start: Instant::now(),
+            sent: SentAt::default(),
+        };
+        assert!(!flight.sent());
+        assert!(
+            flight.describe().contains("not sent yet"),
+            "{}",
+            flight.describe()
+        );
+        flight.sent.mark();
+        assert!(flight.sent());
+        assert!(
+            flight.describe().contains("(no answer after 0.0 s)"),
+            "{}",
+            flight.describe()
+        );
+    }
+
+    #[test]
     fn an_error_listed_over_several_lines_reads_as_one() {
         let chain = "no credentials found in chain. Attempted:\n  Environment: environment variable not set\n  Profile: the credential provider was not enabled\n";
         assert_eq!(
@@ -380,6 +458,7 @@ mod tests {
             attempt: 1,
             start: t0 + Duration::from_millis(from_ms),
             end: t0 + Duration::from_millis(to_ms),
+            queued: Duration::ZERO,
         }
     }
 

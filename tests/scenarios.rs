@@ -799,6 +799,57 @@ fn concurrency_bounds_each_service_as_aws_sees_it() {
     assert_eq!(running.peak_in_flight("iam"), 3);
 }
 
+/// A request held back by `--concurrency` is not a stalled upload: the SDK's upload stall
+/// check used to fail a request that waited more than its 5 s grace period for a slot, and
+/// the SDK retried it without it ever having been sent. Here one IAM request at a time, at
+/// 400 ms each, keeps the last of 21 simulations waiting about 8 s.
+#[test]
+fn a_request_waiting_for_a_slot_is_not_failed_as_stalled() {
+    let mut scenario = Scenario::load("healthy").unwrap();
+    scenario.latency_ms = 400;
+    let (_rt, running) = start_sim(scenario);
+    let env = Env::new();
+    let mut args = vec!["-v", "--output", "json", "--only", "iam-permissions"];
+    for model in [
+        "us.amazon.nova-2-lite-v1:0",
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "us.deepseek.r1-v1:0",
+        "us.meta.llama3-3-70b-instruct-v1:0",
+        "us.meta.llama4-scout-17b-instruct-v1:0",
+        "us.meta.llama3-1-8b-instruct-v1:0",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ] {
+        args.extend(["--model", model]);
+    }
+    args.extend([
+        "--concurrency",
+        "1",
+        "--check-timeout",
+        "30s",
+        "--timeout",
+        "60s",
+    ]);
+    let mut c = env.cmd_with(&args);
+    aim(&mut c, &running);
+    let o = run(c);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("retrying"),
+        "a queued request was retried:\n{err}"
+    );
+    let simulated = running
+        .log()
+        .iter()
+        .filter(|e| e.operation == "SimulatePrincipalPolicy")
+        .count();
+    assert!(simulated >= 19, "{simulated}");
+    assert!(
+        err.contains("for a --concurrency slot"),
+        "-v says how long requests queued:\n{err}"
+    );
+}
+
 /// Every model of the healthy account's region is usable or at worst Legacy: a model past its
 /// end-of-life date is no longer offered (the simulator plays time), so the onboarding view of
 /// a healthy account exits 0.
