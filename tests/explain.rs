@@ -18,6 +18,9 @@ struct Entry {
     text: String,
     #[serde(default)]
     extract: BTreeMap<String, String>,
+    /// Which collection round a split message came from (none: round 2's held-out split).
+    #[serde(default)]
+    split_note: Option<String>,
 }
 
 fn corpus() -> Vec<Entry> {
@@ -261,9 +264,18 @@ impl Score {
 #[test]
 fn generalisation_on_the_held_out_split() {
     let dev = Score::of(&split("dev"));
-    let held = Score::of(&split("heldout"));
+    let held_out = split("heldout");
+    let held = Score::of(&held_out);
     println!("{}", dev.line("development split"));
     println!("{}", held.line("held-out split"));
+    // Each round's held-out part on its own: a later round is text newer than every rule.
+    let (round4, round2): (Vec<Entry>, Vec<Entry>) = held_out.into_iter().partition(|e| {
+        e.split_note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("round 4"))
+    });
+    println!("{}", Score::of(&round2).line("  of it round 2"));
+    println!("{}", Score::of(&round4).line("  of it round 4"));
     if std::env::var_os("EXPLAIN_DEV_MISSES").is_some() {
         for m in &dev.misses {
             println!("  miss {m}");
@@ -287,10 +299,10 @@ fn generalisation_on_the_held_out_split() {
     );
 }
 
-const HELD_OUT_TOP1: f64 = 0.87;
-const HELD_OUT_ANYWHERE: f64 = 0.87;
-const HELD_OUT_CONFIDENT_WRONG: f64 = 0.018;
-const DEV_TOP1: f64 = 0.94;
+const HELD_OUT_TOP1: f64 = 0.90;
+const HELD_OUT_ANYWHERE: f64 = 0.90;
+const HELD_OUT_CONFIDENT_WRONG: f64 = 0.015;
+const DEV_TOP1: f64 = 0.95;
 
 /// Every family of families.toml answers for at least one message of the corpus, the written
 /// messages or the development split: no rule exists without a message it was made for.
