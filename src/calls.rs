@@ -105,20 +105,26 @@ impl InFlight {
 
 /// Shared by every client of a run (an SDK interceptor).
 #[derive(Debug, Clone, Default)]
-pub struct CallLog(Arc<Mutex<Vec<Call>>>, Arc<Mutex<Vec<(u64, InFlight)>>>);
+pub struct CallLog {
+    calls: Arc<Mutex<Vec<Call>>>,
+    in_flight: Arc<Mutex<Vec<(u64, InFlight)>>>,
+    /// Requests abandoned (an SDK or check timeout) before they ever got a slot.
+    never_sent: Arc<Mutex<Vec<InFlight>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 impl CallLog {
     pub fn calls(&self) -> Vec<Call> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.calls).clone()
     }
 
     /// The requests of `job` still waiting for an answer; when it has none, the requests it
     /// may be waiting on through a shared answer (those of other jobs, or of none).
     pub fn in_flight(&self, job: Option<usize>) -> Vec<InFlight> {
-        let all: Vec<InFlight> = self
-            .1
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let all: Vec<InFlight> = lock(&self.in_flight)
             .iter()
             .map(|(_, c)| c.clone())
             .collect();
@@ -129,12 +135,57 @@ impl CallLog {
             mine
         }
     }
+
+    /// Every request not yet answered, whichever job made it.
+    pub fn all_in_flight(&self) -> Vec<InFlight> {
+        lock(&self.in_flight)
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    /// The requests of `job` that were given up while still queued for a `--concurrency`
+    /// slot: the SDK's timeout then names no slow service, only the bound.
+    pub fn never_sent(&self, job: usize) -> Vec<InFlight> {
+        lock(&self.never_sent)
+            .iter()
+            .filter(|f| f.job == Some(job))
+            .cloned()
+            .collect()
+    }
 }
 
+/// One attempt from the moment the SDK hands it over, kept in the attempt's config bag. An
+/// attempt whose future is dropped (a check aborted at its deadline) stays in the in-flight
+/// list: it is what the check was waiting on when it was stopped.
 #[derive(Debug)]
-struct Sent(Instant, SentAt, u64);
-impl Storable for Sent {
+struct Attempt {
+    id: u64,
+    handed_over: Instant,
+    sent: SentAt,
+}
+
+impl Storable for Attempt {
     type Storer = StoreReplace<Self>;
+}
+
+impl CallLog {
+    /// Take request `id` off the in-flight list (its attempt ended, answered or not); one
+    /// that never got a slot is kept among the never sent. Whether it was sent.
+    fn settle(&self, id: u64) -> bool {
+        let flight = {
+            let mut live = lock(&self.in_flight);
+            let Some(at) = live.iter().position(|(i, _)| *i == id) else {
+                return false;
+            };
+            live.remove(at).1
+        };
+        if flight.sent() {
+            return true;
+        }
+        lock(&self.never_sent).push(flight);
+        false
+    }
 }
 
 static NEXT_REQUEST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -232,11 +283,12 @@ impl Intercept for CallLog {
             start,
             sent: sent.clone(),
         };
-        self.1
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((id, flight));
-        cfg.interceptor_state().store_put(Sent(start, sent, id));
+        lock(&self.in_flight).push((id, flight));
+        cfg.interceptor_state().store_put(Attempt {
+            id,
+            handed_over: start,
+            sent,
+        });
         Ok(())
     }
 
@@ -247,14 +299,15 @@ impl Intercept for CallLog {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Attempts that failed before sending (e.g. no credentials) made no round trip.
-        let Some(Sent(handed_over, sent, id)) = cfg.load::<Sent>() else {
+        let Some(attempt) = cfg.load::<Attempt>() else {
             return Ok(());
         };
-        self.1
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|(i, _)| i != id);
-        let start = sent.get().unwrap_or(*handed_over);
+        // An attempt given up while queued (the operation timed out) made no round trip.
+        if !self.settle(attempt.id) {
+            return Ok(());
+        }
+        let handed_over = attempt.handed_over;
+        let start = attempt.sent.get().unwrap_or(handed_over);
         let call = Call {
             job: JOB.try_with(|j| *j).ok(),
             operation: operation(cfg),
@@ -262,7 +315,7 @@ impl Intercept for CallLog {
             // The round trip, not the wait for a slot before it.
             start,
             end: Instant::now(),
-            queued: start.duration_since(*handed_over),
+            queued: start.duration_since(handed_over),
         };
         let outcome = match (context.response(), context.output_or_error()) {
             (Some(r), _) => format!("HTTP {}", r.status().as_u16()),
@@ -275,7 +328,7 @@ impl Intercept for CallLog {
             call.attempt,
             call.end.duration_since(call.start).as_millis()
         );
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(call);
+        lock(&self.calls).push(call);
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! level by level), independent jobs run concurrently, each has a deadline, and a panic or
 //! a timeout becomes that job's `error` result instead of taking the run down.
 
+use crate::calls::InFlight;
 use crate::facts::Facts;
 use crate::report::{CheckResult, Finding, Status};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -313,6 +314,10 @@ async fn supervise(
     let handle = tokio::spawn(crate::calls::in_job(i, start(input)));
     let abort = handle.abort_handle();
     let outcome = match tokio::time::timeout_at(deadline, handle).await {
+        Ok(Ok(outcome)) if outcome.status == Some(Status::Error) => match &calls {
+            Some(c) => blame_the_queue(outcome, c, i, began.elapsed()),
+            None => outcome,
+        },
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join)) if join.is_panic() => {
             let msg = panic_message(join.into_panic());
@@ -320,33 +325,105 @@ async fn supervise(
         }
         Ok(Err(_)) => Outcome::error("the check was cancelled"),
         Err(_) => {
-            abort.abort();
             let waited = began.elapsed();
+            // Read before aborting: the aborted check's requests are what it waited on.
             // Its own requests, or (waiting on an answer another check asked for) those that
             // were in flight for most of its wait.
-            let waiting: Vec<String> = calls
+            let (waiting, everyone): (Vec<InFlight>, Vec<InFlight>) = calls
                 .map(|c| {
-                    c.in_flight(Some(i))
-                        .iter()
+                    let waiting = c
+                        .in_flight(Some(i))
+                        .into_iter()
                         .filter(|f| f.job == Some(i) || f.start.elapsed() >= waited / 2)
-                        .map(|f| f.describe())
-                        .collect()
+                        .collect();
+                    (waiting, c.all_in_flight())
                 })
                 .unwrap_or_default();
+            abort.abort();
             let took = began.elapsed().as_secs_f64();
-            let what = if waiting.is_empty() {
+            let mut what = if waiting.is_empty() {
                 "it did not finish in time (no request of it was left unanswered: a busy machine?)"
                     .to_string()
             } else {
-                waiting.join("; ")
+                waiting
+                    .iter()
+                    .map(|f| f.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             };
-            Outcome::error(format!(
-                "no verdict within {took:.1}s: {what} (raise --check-timeout or --timeout)"
-            ))
-            .fact(Stuck(what))
+            if let Some(holder) = holding_the_slots(&waiting, &everyone) {
+                what.push_str(&format!(
+                    "; its client's slots are held by requests still unanswered, e.g. {}",
+                    holder.describe()
+                ));
+            }
+            // A request still queued behind the run's own is a sign the bound, not AWS, was slow.
+            let raise = if waiting.iter().any(|f| !f.sent()) {
+                "raise --concurrency, --check-timeout or --timeout"
+            } else {
+                "raise --check-timeout or --timeout"
+            };
+            Outcome::error(format!("no verdict within {took:.1}s: {what} ({raise})"))
+                .fact(Stuck(what))
         }
     };
     (i, outcome, began.elapsed())
+}
+
+/// When every request a check waited on is still queued, the longest-unanswered sent request
+/// of the same client (service and endpoint): what holds the slots, e.g. a service that
+/// stopped answering.
+fn holding_the_slots<'a>(waiting: &[InFlight], everyone: &'a [InFlight]) -> Option<&'a InFlight> {
+    if waiting.is_empty() || waiting.iter().any(|f| f.sent()) {
+        return None;
+    }
+    let client = |f: &InFlight| {
+        (
+            f.operation.split(':').next().unwrap_or("").to_string(),
+            f.endpoint.clone(),
+        )
+    };
+    let queued_on: std::collections::BTreeSet<_> = waiting.iter().map(client).collect();
+    everyone
+        .iter()
+        .filter(|f| f.sent() && queued_on.contains(&client(f)))
+        .min_by_key(|f| f.start)
+}
+
+/// A check that failed after its requests spent much of its time queued for a slot under
+/// `--concurrency` failed on the run's own bound, not on AWS, though the SDK's "operation
+/// timeout" does not say which.
+fn blame_the_queue(
+    mut outcome: Outcome,
+    calls: &crate::calls::CallLog,
+    job: usize,
+    took: Duration,
+) -> Outcome {
+    let never_sent = calls.never_sent(job);
+    let longest: Duration = calls
+        .calls()
+        .iter()
+        .filter(|c| c.job == Some(job))
+        .map(|c| c.queued)
+        .chain(never_sent.iter().map(|f| f.start.elapsed()))
+        .max()
+        .unwrap_or_default();
+    if longest.is_zero() || longest < took / 4 {
+        return outcome;
+    }
+    let unsent: std::collections::BTreeSet<&str> =
+        never_sent.iter().map(|f| f.operation.as_str()).collect();
+    let unsent = if unsent.is_empty() {
+        String::new()
+    } else {
+        let ops: Vec<&str> = unsent.into_iter().collect();
+        format!(", and {} never left", ops.join(", "))
+    };
+    outcome.summary.push_str(&format!(
+        " (a request of it waited {:.1} s for a free slot among this run's --concurrency requests{unsent}: raise --concurrency, --check-timeout or --timeout)",
+        longest.as_secs_f64()
+    ));
+    outcome
 }
 
 fn past_tense(s: Status) -> &'static str {

@@ -850,6 +850,43 @@ fn a_request_waiting_for_a_slot_is_not_failed_as_stalled() {
     );
 }
 
+/// A check that runs out of time while its requests wait for a `--concurrency` slot says so,
+/// and points at the bound rather than at AWS (the SDK's "operation timeout" names neither).
+#[test]
+fn a_check_timing_out_in_the_queue_blames_the_bound() {
+    let mut scenario = Scenario::load("healthy").unwrap();
+    scenario.latency_ms = 300;
+    let (_rt, running) = start_sim(scenario);
+    let env = Env::new();
+    let mut args = vec!["--output", "json", "--only", "iam-permissions"];
+    for model in [
+        "us.amazon.nova-2-lite-v1:0",
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "us.deepseek.r1-v1:0",
+        "us.meta.llama3-3-70b-instruct-v1:0",
+    ] {
+        args.extend(["--model", model]);
+    }
+    args.extend(["--concurrency", "1", "--check-timeout", "1500ms"]);
+    let mut c = env.cmd_with(&args);
+    aim(&mut c, &running);
+    let r = report(&run(c));
+    // The models' simulations queue behind each other's; those that ran out of time say so.
+    let errors: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| c.id == "iam-permissions" && c.status == bedrock_doctor::report::Status::Error)
+        .map(|c| c.summary.as_str())
+        .collect();
+    assert!(errors.len() >= 2, "{:#?}", r.checks);
+    assert!(
+        errors
+            .iter()
+            .all(|s| s.contains("for a free slot") && s.contains("raise --concurrency")),
+        "{errors:#?}"
+    );
+}
+
 /// Every model of the healthy account's region is usable or at worst Legacy: a model past its
 /// end-of-life date is no longer offered (the simulator plays time), so the onboarding view of
 /// a healthy account exits 0.
