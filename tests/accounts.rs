@@ -156,6 +156,56 @@ fn an_ou_is_walked_down_to_its_accounts() {
     assert_eq!(ids(&dev("ou:r-sim0")).len(), 4);
 }
 
+/// An OU deleted while the walk runs: its parent's listing still names it, and listing it
+/// answers ParentNotFoundException. An OU must be empty to be deleted
+/// (API_DeleteOrganizationalUnit.html), so no account is lost and the run goes on.
+#[test]
+fn an_ou_deleted_during_the_walk_loses_nothing() {
+    let mut scenario = Scenario::load("org-onboarding").unwrap();
+    scenario
+        .organizations
+        .parents
+        .insert("ou-sim0-gone0001".into(), "r-sim0".into());
+    for operation in ["ListAccountsForParent", "ListChildren"] {
+        let gone: bedrock_doctor::sim::scenario::Fault = toml::from_str(&format!(
+            r#"
+            service = "organizations"
+            operation = "{operation}"
+            kind = "status"
+            status = 400
+            code = "ParentNotFoundException"
+            message = "We can't find a root or OU with the ParentId that you specified."
+            when_request_contains = "ou-sim0-gone0001"
+            "#
+        ))
+        .unwrap();
+        scenario.faults.push(gone);
+    }
+    let (_rt, sim) = start_sim(scenario);
+    let env = Env::new();
+    let o = run(fleet_cmd(
+        &env,
+        &sim,
+        &[
+            "--accounts",
+            "org",
+            "--assume-role",
+            ROLE,
+            "-o",
+            "json",
+            "--no-invoke",
+        ],
+    ));
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(ids(&report(&o)).len(), 4, "{}", stderr(&o));
+    let asked_gone = sim
+        .log()
+        .iter()
+        .filter(|e| e.operation == "ListChildren" && e.status == 400)
+        .count();
+    assert_eq!(asked_gone, 1, "the vanished OU was listed once");
+}
+
 #[test]
 fn named_accounts_are_entered_as_given_and_the_csv_is_the_matrix() {
     let (_rt, sim) = start_sim(Scenario::load("org-onboarding").unwrap());

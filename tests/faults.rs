@@ -184,6 +184,7 @@ impl Kind {
                 message: Some("injected by the fault matrix".into()),
                 ms,
                 times: 0,
+                when_request_contains: None,
             })
             .collect()
     }

@@ -287,7 +287,7 @@ impl Sim {
                 .map(crate::secrets::mask_key_id)
                 .unwrap_or_else(|| "anonymous".into())
         };
-        let fault = self.take_fault(&call.service, &operation);
+        let fault = self.take_fault(&call.service, &operation, &call.body);
         let status = match &fault {
             Some(f) if matches!(f.kind.as_str(), "blackhole" | "reset") => 0,
             Some(f) if f.kind.as_str() == "status" => f.status.unwrap_or(500),
@@ -430,11 +430,16 @@ impl Sim {
         )
     }
 
-    fn take_fault(&self, service: &str, operation: &str) -> Option<scenario::Fault> {
+    fn take_fault(&self, service: &str, operation: &str, body: &[u8]) -> Option<scenario::Fault> {
         let mut hits = self.fault_hits.lock().unwrap_or_else(|p| p.into_inner());
         for (i, f) in self.scenario.faults.iter().enumerate() {
+            let mentioned = f.when_request_contains.as_ref().is_none_or(|text| {
+                body.windows(text.len().max(1))
+                    .any(|w| w == text.as_bytes())
+            });
             if glob(&f.service, service)
                 && glob(&f.operation, operation)
+                && mentioned
                 && (f.times == 0 || hits[i] < f.times)
             {
                 hits[i] += 1;

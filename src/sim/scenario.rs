@@ -761,6 +761,9 @@ pub struct Fault {
     /// Only the first N matching calls (0: all).
     #[serde(default)]
     pub times: u32,
+    /// Only calls whose request body contains this text (e.g. one OU's id as ParentId).
+    #[serde(default)]
+    pub when_request_contains: Option<String>,
 }
 
 /// The scenario's enumerations are types, so a typo is an error naming the line rather than
