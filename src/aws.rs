@@ -888,10 +888,14 @@ impl aws_smithy_runtime_api::client::http::HttpConnector for BoundedConnector {
         let inner = self.inner.clone();
         let permits = self.permits.clone();
         aws_smithy_runtime_api::client::http::HttpConnectorFuture::new(async move {
+            let slot = request.extension::<crate::calls::SentAt>().cloned();
+            if let Some(s) = &slot {
+                s.mark_queued();
+            }
             // The semaphore is never closed, so acquiring only waits.
             let _permit = permits.acquire_owned().await.ok();
-            if let Some(sent) = request.extension::<crate::calls::SentAt>() {
-                sent.mark();
+            if let Some(s) = &slot {
+                s.mark();
             }
             inner.call(request).await
         })

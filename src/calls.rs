@@ -47,20 +47,32 @@ pub struct Call {
     pub queued: Duration,
 }
 
-/// When a request left for AWS. The HTTP client marks it once the request has a slot under
-/// `--concurrency` (see `aws::BoundedConnector`), so time spent queued behind the run's own
-/// requests is not counted as a slow answer. Unmarked (clients without the bound, as in
-/// unit tests), the request counts as sent when the SDK handed it over.
+/// A request's passage through the `--concurrency` bound (`aws::BoundedConnector`): when it
+/// joined the queue for a slot and when it got one and left for AWS. Time queued behind the
+/// run's own requests is then not counted as a slow answer. A client without the bound (unit
+/// tests' given clients) marks neither: its requests count as sent when handed over.
 #[derive(Debug, Clone, Default)]
-pub struct SentAt(Arc<OnceLock<Instant>>);
+pub struct SentAt {
+    queued: Arc<OnceLock<Instant>>,
+    sent: Arc<OnceLock<Instant>>,
+}
 
 impl SentAt {
+    pub fn mark_queued(&self) {
+        let _ = self.queued.set(Instant::now());
+    }
+
     pub fn mark(&self) {
-        let _ = self.0.set(Instant::now());
+        let _ = self.sent.set(Instant::now());
     }
 
     pub(crate) fn get(&self) -> Option<Instant> {
-        self.0.get().copied()
+        self.sent.get().copied()
+    }
+
+    /// Waiting for a slot: queued and not yet sent.
+    fn waiting(&self) -> bool {
+        self.queued.get().is_some() && self.sent.get().is_none()
     }
 }
 
@@ -77,23 +89,28 @@ pub struct InFlight {
 }
 
 impl InFlight {
-    /// Whether the request has left, or still waits for a slot under `--concurrency`.
+    /// Whether the request has left (false only while it waits for a `--concurrency` slot).
     pub fn sent(&self) -> bool {
-        self.sent.get().is_some()
+        !self.sent.waiting()
+    }
+
+    /// When it left for AWS (or, through a client without the bound, was handed over).
+    fn sent_at(&self) -> Instant {
+        self.sent.get().unwrap_or(self.start)
     }
 
     /// `bedrock:ListFoundationModels at https://bedrock.us-east-1.amazonaws.com (no answer
     /// after 3.0 s)`, or, for a request still queued behind the run's own, how long it
     /// waited to be sent.
     pub fn describe(&self) -> String {
-        match self.sent.get() {
-            Some(sent) => format!(
+        match self.sent() {
+            true => format!(
                 "{} at {} (no answer after {:.1} s)",
                 self.operation,
                 self.endpoint,
-                sent.elapsed().as_secs_f64()
+                self.sent_at().elapsed().as_secs_f64()
             ),
-            None => format!(
+            false => format!(
                 "{} at {} (not sent yet: waited {:.1} s for a free slot among its client's --concurrency requests)",
                 self.operation,
                 self.endpoint,
@@ -108,8 +125,12 @@ impl InFlight {
 pub struct CallLog {
     calls: Arc<Mutex<Vec<Call>>>,
     in_flight: Arc<Mutex<Vec<(u64, InFlight)>>>,
-    /// Requests abandoned (an SDK or check timeout) before they ever got a slot.
-    never_sent: Arc<Mutex<Vec<InFlight>>>,
+    /// Requests given up (the SDK's operation timeout) while queued for a slot, with how
+    /// long they had waited.
+    never_sent: Arc<Mutex<Vec<(InFlight, Duration)>>>,
+    /// Requests of checks stopped at their deadline, and when: they held their slots until
+    /// then, but are no longer waited on.
+    abandoned: Arc<Mutex<Vec<(InFlight, Instant)>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -146,12 +167,52 @@ impl CallLog {
 
     /// The requests of `job` that were given up while still queued for a `--concurrency`
     /// slot: the SDK's timeout then names no slow service, only the bound.
-    pub fn never_sent(&self, job: usize) -> Vec<InFlight> {
+    pub fn never_sent(&self, job: usize) -> Vec<(InFlight, Duration)> {
         lock(&self.never_sent)
             .iter()
-            .filter(|f| f.job == Some(job))
+            .filter(|(f, _)| f.job == Some(job))
             .cloned()
             .collect()
+    }
+
+    /// Forget the requests of `job`, a check the runner stopped at its deadline: its dropped
+    /// requests hold no slot and will never be answered.
+    pub fn forget(&self, job: usize) {
+        let now = Instant::now();
+        let mut gone = Vec::new();
+        lock(&self.in_flight).retain(|(_, f)| {
+            let mine = f.job == Some(job);
+            if mine {
+                gone.push((f.clone(), now));
+            }
+            !mine
+        });
+        lock(&self.abandoned).extend(gone);
+    }
+
+    /// The sent, unanswered request that has waited longest on the client (service and
+    /// endpoint) of `queued`: what held that client's slots while `queued` waited (including
+    /// requests of checks stopped since it began waiting).
+    pub fn holding_slots_of(&self, queued: &InFlight) -> Option<InFlight> {
+        let client = |f: &InFlight| {
+            (
+                f.operation.split(':').next().map(str::to_string),
+                f.endpoint.clone(),
+            )
+        };
+        let live: Vec<InFlight> = lock(&self.in_flight)
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        let stopped: Vec<InFlight> = lock(&self.abandoned)
+            .iter()
+            .filter(|(_, when)| *when >= queued.start)
+            .map(|(f, _)| f.clone())
+            .collect();
+        live.into_iter()
+            .chain(stopped)
+            .filter(|f| f.sent() && client(f) == client(queued))
+            .min_by_key(|f| f.sent_at())
     }
 }
 
@@ -171,7 +232,7 @@ impl Storable for Attempt {
 
 impl CallLog {
     /// Take request `id` off the in-flight list (its attempt ended, answered or not); one
-    /// that never got a slot is kept among the never sent. Whether it was sent.
+    /// given up while queued for a slot is kept among the never sent. Whether it was sent.
     fn settle(&self, id: u64) -> bool {
         let flight = {
             let mut live = lock(&self.in_flight);
@@ -183,7 +244,8 @@ impl CallLog {
         if flight.sent() {
             return true;
         }
-        lock(&self.never_sent).push(flight);
+        let waited = flight.start.elapsed();
+        lock(&self.never_sent).push((flight, waited));
         false
     }
 }
@@ -359,7 +421,8 @@ impl Timing {
         let mut before: Vec<Option<usize>> = vec![None; calls.len()];
         for b in 0..calls.len() {
             for a in 0..b {
-                let follows = calls[a].end <= calls[b].start
+                // Against when b was handed over: a wait for a slot is not a dependency.
+                let follows = calls[a].end <= calls[b].start - calls[b].queued
                     && match (calls[a].job, calls[b].job) {
                         (Some(x), Some(y)) => x == y || upstream[y].contains(&x),
                         _ => false,
@@ -480,6 +543,8 @@ mod tests {
             start: Instant::now(),
             sent: SentAt::default(),
         };
+        assert!(flight.sent(), "a client without the bound sends at once");
+        flight.sent.mark_queued();
         assert!(!flight.sent());
         assert!(
             flight.describe().contains("not sent yet"),

@@ -315,7 +315,7 @@ async fn supervise(
     let abort = handle.abort_handle();
     let outcome = match tokio::time::timeout_at(deadline, handle).await {
         Ok(Ok(outcome)) if outcome.status == Some(Status::Error) => match &calls {
-            Some(c) => blame_the_queue(outcome, c, i, began.elapsed()),
+            Some(c) => blame_the_queue(outcome, &c.never_sent(i)),
             None => outcome,
         },
         Ok(Ok(outcome)) => outcome,
@@ -329,17 +329,26 @@ async fn supervise(
             // Read before aborting: the aborted check's requests are what it waited on.
             // Its own requests, or (waiting on an answer another check asked for) those that
             // were in flight for most of its wait.
-            let (waiting, everyone): (Vec<InFlight>, Vec<InFlight>) = calls
+            let waiting: Vec<InFlight> = calls
+                .as_ref()
                 .map(|c| {
-                    let waiting = c
-                        .in_flight(Some(i))
+                    c.in_flight(Some(i))
                         .into_iter()
                         .filter(|f| f.job == Some(i) || f.start.elapsed() >= waited / 2)
-                        .collect();
-                    (waiting, c.all_in_flight())
+                        .collect()
                 })
                 .unwrap_or_default();
+            // When all it waited on is queued, what holds its client's slots is the fault.
+            let holder = match (&calls, waiting.first()) {
+                (Some(c), Some(first)) if waiting.iter().all(|f| !f.sent()) => {
+                    c.holding_slots_of(first)
+                }
+                _ => None,
+            };
             abort.abort();
+            if let Some(c) = &calls {
+                c.forget(i);
+            }
             let took = began.elapsed().as_secs_f64();
             let mut what = if waiting.is_empty() {
                 "it did not finish in time (no request of it was left unanswered: a busy machine?)"
@@ -351,7 +360,7 @@ async fn supervise(
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            if let Some(holder) = holding_the_slots(&waiting, &everyone) {
+            if let Some(holder) = holder {
                 what.push_str(&format!(
                     "; its client's slots are held by requests still unanswered, e.g. {}",
                     holder.describe()
@@ -370,57 +379,20 @@ async fn supervise(
     (i, outcome, began.elapsed())
 }
 
-/// When every request a check waited on is still queued, the longest-unanswered sent request
-/// of the same client (service and endpoint): what holds the slots, e.g. a service that
-/// stopped answering.
-fn holding_the_slots<'a>(waiting: &[InFlight], everyone: &'a [InFlight]) -> Option<&'a InFlight> {
-    if waiting.is_empty() || waiting.iter().any(|f| f.sent()) {
-        return None;
-    }
-    let client = |f: &InFlight| {
-        (
-            f.operation.split(':').next().unwrap_or("").to_string(),
-            f.endpoint.clone(),
-        )
-    };
-    let queued_on: std::collections::BTreeSet<_> = waiting.iter().map(client).collect();
-    everyone
-        .iter()
-        .filter(|f| f.sent() && queued_on.contains(&client(f)))
-        .min_by_key(|f| f.start)
-}
-
-/// A check that failed after its requests spent much of its time queued for a slot under
-/// `--concurrency` failed on the run's own bound, not on AWS, though the SDK's "operation
-/// timeout" does not say which.
-fn blame_the_queue(
-    mut outcome: Outcome,
-    calls: &crate::calls::CallLog,
-    job: usize,
-    took: Duration,
-) -> Outcome {
-    let never_sent = calls.never_sent(job);
-    let longest: Duration = calls
-        .calls()
-        .iter()
-        .filter(|c| c.job == Some(job))
-        .map(|c| c.queued)
-        .chain(never_sent.iter().map(|f| f.start.elapsed()))
-        .max()
-        .unwrap_or_default();
-    if longest.is_zero() || longest < took / 4 {
+/// A check whose call the SDK gave up on (its operation timeout) while the request still
+/// waited for a slot under `--concurrency` failed on the run's own bound, not on AWS, though
+/// the SDK's "operation timeout" does not say which.
+fn blame_the_queue(mut outcome: Outcome, never_sent: &[(InFlight, Duration)]) -> Outcome {
+    let Some(longest) = never_sent.iter().map(|(_, waited)| *waited).max() else {
         return outcome;
-    }
-    let unsent: std::collections::BTreeSet<&str> =
-        never_sent.iter().map(|f| f.operation.as_str()).collect();
-    let unsent = if unsent.is_empty() {
-        String::new()
-    } else {
-        let ops: Vec<&str> = unsent.into_iter().collect();
-        format!(", and {} never left", ops.join(", "))
     };
+    let operations: std::collections::BTreeSet<&str> = never_sent
+        .iter()
+        .map(|(f, _)| f.operation.as_str())
+        .collect();
     outcome.summary.push_str(&format!(
-        " (a request of it waited {:.1} s for a free slot among this run's --concurrency requests{unsent}: raise --concurrency, --check-timeout or --timeout)",
+        " ({} never left: queued {:.1} s for a free slot among this run's --concurrency requests; raise --concurrency, --check-timeout or --timeout)",
+        operations.into_iter().collect::<Vec<_>>().join(", "),
         longest.as_secs_f64()
     ));
     outcome

@@ -878,12 +878,16 @@ fn a_check_timing_out_in_the_queue_blames_the_bound() {
         .filter(|c| c.id == "iam-permissions" && c.status == bedrock_doctor::report::Status::Error)
         .map(|c| c.summary.as_str())
         .collect();
-    assert!(errors.len() >= 2, "{:#?}", r.checks);
+    // At least the last two models' requests were still queued when their time ran out
+    // (given up by the SDK's operation timeout, or stopped at the check's deadline).
+    let queued: Vec<&&str> = errors
+        .iter()
+        .filter(|s| s.contains("never left") || s.contains("not sent yet"))
+        .collect();
+    assert!(queued.len() >= 2, "{errors:#?}");
     assert!(
-        errors
-            .iter()
-            .all(|s| s.contains("for a free slot") && s.contains("raise --concurrency")),
-        "{errors:#?}"
+        queued.iter().all(|s| s.contains("raise --concurrency")),
+        "{queued:#?}"
     );
 }
 

@@ -761,7 +761,8 @@ pub struct Fault {
     /// Only the first N matching calls (0: all).
     #[serde(default)]
     pub times: u32,
-    /// Only calls whose request body contains this text (e.g. one OU's id as ParentId).
+    /// Only calls whose raw request body contains this text (e.g. one OU's id as ParentId;
+    /// awsQuery form bodies are percent-encoded, so match their encoded form).
     #[serde(default)]
     pub when_request_contains: Option<String>,
 }
