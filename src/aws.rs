@@ -480,7 +480,9 @@ pub async fn sdk_config(
                 .operation_timeout(limits.operation_timeout)
                 .build(),
         )
-        // The SDK's upload stall check times the connector's whole future, so a request
+        // The SDK's upload stall check times the connector's whole future (aws-smithy-runtime
+        // 1.16: orchestrator.rs wraps `connector.call` in MaybeUploadThroughputCheckFuture;
+        // a body never polled reads as 0 B/s after the grace period), so a request
         // held back by `--concurrency` (in `BoundedConnector`) read as a stalled upload after
         // the 5 s grace period and was failed and retried without ever being sent. The
         // doctor's request bodies are a few KB written at once; the download check, which

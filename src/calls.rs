@@ -157,14 +157,6 @@ impl CallLog {
         }
     }
 
-    /// Every request not yet answered, whichever job made it.
-    pub fn all_in_flight(&self) -> Vec<InFlight> {
-        lock(&self.in_flight)
-            .iter()
-            .map(|(_, c)| c.clone())
-            .collect()
-    }
-
     /// The requests of `job` that were given up while still queued for a `--concurrency`
     /// slot: the SDK's timeout then names no slow service, only the bound.
     pub fn never_sent(&self, job: usize) -> Vec<(InFlight, Duration)> {
@@ -216,37 +208,32 @@ impl CallLog {
     }
 }
 
-/// One attempt from the moment the SDK hands it over, kept in the attempt's config bag. An
-/// attempt whose future is dropped (a check aborted at its deadline) stays in the in-flight
-/// list: it is what the check was waiting on when it was stopped.
+/// An attempt's id in the in-flight list, kept in its config bag. An attempt whose future is
+/// dropped (its check stopped at the deadline) stays listed until the runner forgets it:
+/// it is what the check was waiting on.
 #[derive(Debug)]
-struct Attempt {
-    id: u64,
-    handed_over: Instant,
-    sent: SentAt,
-}
+struct Attempt(u64);
 
 impl Storable for Attempt {
     type Storer = StoreReplace<Self>;
 }
 
 impl CallLog {
-    /// Take request `id` off the in-flight list (its attempt ended, answered or not); one
-    /// given up while queued for a slot is kept among the never sent. Whether it was sent.
-    fn settle(&self, id: u64) -> bool {
+    /// Take request `id` off the in-flight list (its attempt ended, answered or not): the
+    /// request if it was sent; one given up while queued for a slot is kept among the never
+    /// sent instead.
+    fn settle(&self, id: u64) -> Option<InFlight> {
         let flight = {
             let mut live = lock(&self.in_flight);
-            let Some(at) = live.iter().position(|(i, _)| *i == id) else {
-                return false;
-            };
+            let at = live.iter().position(|(i, _)| *i == id)?;
             live.remove(at).1
         };
         if flight.sent() {
-            return true;
+            return Some(flight);
         }
         let waited = flight.start.elapsed();
         lock(&self.never_sent).push((flight, waited));
-        false
+        None
     }
 }
 
@@ -343,14 +330,10 @@ impl Intercept for CallLog {
             operation: operation(cfg),
             endpoint,
             start,
-            sent: sent.clone(),
+            sent,
         };
         lock(&self.in_flight).push((id, flight));
-        cfg.interceptor_state().store_put(Attempt {
-            id,
-            handed_over: start,
-            sent,
-        });
+        cfg.interceptor_state().store_put(Attempt(id));
         Ok(())
     }
 
@@ -361,15 +344,14 @@ impl Intercept for CallLog {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Attempts that failed before sending (e.g. no credentials) made no round trip.
-        let Some(attempt) = cfg.load::<Attempt>() else {
+        let Some(Attempt(id)) = cfg.load::<Attempt>() else {
             return Ok(());
         };
         // An attempt given up while queued (the operation timed out) made no round trip.
-        if !self.settle(attempt.id) {
+        let Some(flight) = self.settle(*id) else {
             return Ok(());
-        }
-        let handed_over = attempt.handed_over;
-        let start = attempt.sent.get().unwrap_or(handed_over);
+        };
+        let start = flight.sent_at();
         let call = Call {
             job: JOB.try_with(|j| *j).ok(),
             operation: operation(cfg),
@@ -377,7 +359,7 @@ impl Intercept for CallLog {
             // The round trip, not the wait for a slot before it.
             start,
             end: Instant::now(),
-            queued: start.duration_since(handed_over),
+            queued: start.duration_since(flight.start),
         };
         let outcome = match (context.response(), context.output_or_error()) {
             (Some(r), _) => format!("HTTP {}", r.status().as_u16()),

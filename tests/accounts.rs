@@ -167,7 +167,7 @@ fn an_ou_deleted_during_the_walk_loses_nothing() {
         .parents
         .insert("ou-sim0-gone0001".into(), "r-sim0".into());
     for operation in ["ListAccountsForParent", "ListChildren"] {
-        let gone: bedrock_doctor::sim::scenario::Fault = toml::from_str(&format!(
+        let gone = fault(&format!(
             r#"
             service = "organizations"
             operation = "{operation}"
@@ -177,8 +177,7 @@ fn an_ou_deleted_during_the_walk_loses_nothing() {
             message = "We can't find a root or OU with the ParentId that you specified."
             when_request_contains = "ou-sim0-gone0001"
             "#
-        ))
-        .unwrap();
+        ));
         scenario.faults.push(gone);
     }
     let (_rt, sim) = start_sim(scenario);
@@ -712,7 +711,7 @@ fn the_callers_reading_of_the_scps_serves_every_account() {
 #[test]
 fn a_failed_read_of_the_organization_is_reported_not_repeated() {
     let mut scenario = Scenario::load("org-scp-deny").unwrap();
-    let refusal: bedrock_doctor::sim::scenario::Fault = toml::from_str(
+    let refusal = fault(
         r#"
         service = "organizations"
         operation = "DescribePolicy"
@@ -722,8 +721,7 @@ fn a_failed_read_of_the_organization_is_reported_not_repeated() {
         message = "You don't have permissions to access this resource."
         times = 1
         "#,
-    )
-    .unwrap();
+    );
     scenario.faults.push(refusal);
     let (_rt, sim) = start_sim(scenario);
     let env = Env::new();

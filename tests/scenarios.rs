@@ -723,7 +723,7 @@ fn regions_all_asks_account_questions_once_and_each_region_its_own() {
 #[test]
 fn a_throttling_storm_is_retried_with_backoff_and_the_run_still_finishes() {
     let mut scenario = Scenario::load("healthy").unwrap();
-    let storm: bedrock_doctor::sim::scenario::Fault = toml::from_str(
+    let storm = fault(
         r#"
         service = "bedrock"
         operation = "GetFoundationModelAvailability"
@@ -733,8 +733,7 @@ fn a_throttling_storm_is_retried_with_backoff_and_the_run_still_finishes() {
         message = "Too many requests, please wait before trying again."
         times = 12
         "#,
-    )
-    .unwrap();
+    );
     scenario.faults.push(storm);
     let (_rt, running) = start_sim(scenario);
     let env = Env::new();
@@ -799,6 +798,25 @@ fn concurrency_bounds_each_service_as_aws_sees_it() {
     assert_eq!(running.peak_in_flight("iam"), 3);
 }
 
+/// `--output json --only iam-permissions` for the first `n` of seven US profiles of the
+/// healthy account: each is simulated in its three regions, one IAM request per region.
+fn iam_only_for_profiles(n: usize) -> Vec<&'static str> {
+    const PROFILES: [&str; 7] = [
+        "us.amazon.nova-2-lite-v1:0",
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "us.deepseek.r1-v1:0",
+        "us.meta.llama3-3-70b-instruct-v1:0",
+        "us.meta.llama4-scout-17b-instruct-v1:0",
+        "us.meta.llama3-1-8b-instruct-v1:0",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ];
+    let mut args = vec!["--output", "json", "--only", "iam-permissions"];
+    for model in &PROFILES[..n] {
+        args.extend(["--model", *model]);
+    }
+    args
+}
+
 /// A request held back by `--concurrency` is not a stalled upload: the SDK's upload stall
 /// check used to fail a request that waited more than its 5 s grace period for a slot, and
 /// the SDK retried it without it ever having been sent. Here one IAM request at a time, at
@@ -809,18 +827,8 @@ fn a_request_waiting_for_a_slot_is_not_failed_as_stalled() {
     scenario.latency_ms = 400;
     let (_rt, running) = start_sim(scenario);
     let env = Env::new();
-    let mut args = vec!["-v", "--output", "json", "--only", "iam-permissions"];
-    for model in [
-        "us.amazon.nova-2-lite-v1:0",
-        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-        "us.deepseek.r1-v1:0",
-        "us.meta.llama3-3-70b-instruct-v1:0",
-        "us.meta.llama4-scout-17b-instruct-v1:0",
-        "us.meta.llama3-1-8b-instruct-v1:0",
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-    ] {
-        args.extend(["--model", model]);
-    }
+    let mut args = vec!["-v"];
+    args.extend(iam_only_for_profiles(7));
     args.extend([
         "--concurrency",
         "1",
@@ -858,15 +866,7 @@ fn a_check_timing_out_in_the_queue_blames_the_bound() {
     scenario.latency_ms = 300;
     let (_rt, running) = start_sim(scenario);
     let env = Env::new();
-    let mut args = vec!["--output", "json", "--only", "iam-permissions"];
-    for model in [
-        "us.amazon.nova-2-lite-v1:0",
-        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-        "us.deepseek.r1-v1:0",
-        "us.meta.llama3-3-70b-instruct-v1:0",
-    ] {
-        args.extend(["--model", model]);
-    }
+    let mut args = iam_only_for_profiles(4);
     args.extend(["--concurrency", "1", "--check-timeout", "1500ms"]);
     let mut c = env.cmd_with(&args);
     aim(&mut c, &running);

@@ -169,14 +169,11 @@ impl Shared {
                         .organization()
                         .and_then(|o| o.master_account_id())
                         .map(str::to_string)),
-                    Err(e) => {
-                        let f = CallFailure::from_sdk(&e);
-                        if f.code() == Some("AWSOrganizationsNotInUseException") {
-                            Ok(None)
-                        } else {
-                            Err(f)
-                        }
-                    }
+                    Err(e) => answer_when(
+                        CallFailure::from_sdk(&e),
+                        "AWSOrganizationsNotInUseException",
+                        None,
+                    ),
                 }
             })
             .await
@@ -189,17 +186,24 @@ impl Shared {
             .get_or_init(|| async {
                 match clients.bedrock.get_use_case_for_model_access().send().await {
                     Ok(_) => Ok(true),
-                    Err(e) => {
-                        let f = CallFailure::from_sdk(&e);
-                        if f.code() == Some("ResourceNotFoundException") {
-                            Ok(false)
-                        } else {
-                            Err(f)
-                        }
-                    }
+                    Err(e) => answer_when(
+                        CallFailure::from_sdk(&e),
+                        "ResourceNotFoundException",
+                        false,
+                    ),
                 }
             })
             .await
             .clone()
+    }
+}
+
+/// A refusal whose error `code` is itself the answer (no organization, no form submitted):
+/// `answer`; any other failure stays one.
+fn answer_when<T>(failure: CallFailure, code: &str, answer: T) -> Result<T, CallFailure> {
+    if failure.code() == Some(code) {
+        Ok(answer)
+    } else {
+        Err(failure)
     }
 }

@@ -261,3 +261,8 @@ pub fn hi() -> aws_sdk_bedrockruntime::types::Message {
         .build()
         .expect("role and content are set")
 }
+
+/// A simulator fault, written as one `[[faults]]` table of a scenario file.
+pub fn fault(toml: &str) -> bedrock_doctor::sim::scenario::Fault {
+    toml::from_str(toml).expect("the fault parses")
+}
