@@ -18,6 +18,7 @@ use crate::doctor::{self, UsageError};
 use crate::report::{AccountReport, CheckResult, Report, Status, Target};
 use futures::StreamExt;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
 /// The calls that list an organization (for the doctor's own policy).
@@ -268,17 +269,19 @@ fn walk_under(
     organization: Arc<Organization>,
     tx: Walked,
 ) {
-    tokio::spawn(async move {
-        let failed = tx.clone();
-        let walked =
-            std::panic::AssertUnwindSafe(walk_one(orgs, parent.clone(), depth, organization, tx));
-        // A task that panics must not take its subtree away unnoticed: the listing fails.
-        if futures::FutureExt::catch_unwind(walked).await.is_err() {
-            let _ = failed.send(Err(CallFailure::BadResponse(format!(
-                "the walk under {parent} stopped on an internal error"
-            ))));
-        }
-    });
+    let failed = tx.clone();
+    let walked = walk_one(orgs, parent.clone(), depth, organization, tx);
+    tokio::spawn(failing_on_panic(parent, walked, failed));
+}
+
+/// A walk task that panics must not take its subtree away unnoticed: the listing fails.
+async fn failing_on_panic(parent: String, walked: impl Future<Output = ()>, failed: Walked) {
+    let walked = std::panic::AssertUnwindSafe(walked);
+    if futures::FutureExt::catch_unwind(walked).await.is_err() {
+        let _ = failed.send(Err(CallFailure::BadResponse(format!(
+            "the walk under {parent} stopped on an internal error"
+        ))));
+    }
 }
 
 async fn walk_one(
@@ -620,4 +623,43 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
     report.accounts.sort_by(|a, b| a.id.cmp(&b.id));
     report.recount();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_walk_task_that_panics_fails_the_listing() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let walked = async {
+            panic!("a bug in the walk");
+        };
+        tokio::spawn(failing_on_panic("ou-ab12-cdef3456".into(), walked, tx))
+            .await
+            .expect("the guard itself does not panic");
+        match rx.recv().await {
+            Some(Err(failure)) => assert!(
+                failure.describe().contains("under ou-ab12-cdef3456"),
+                "{failure:?}"
+            ),
+            other => panic!("the listing did not fail: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_walk_task_that_ends_adds_no_failure() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let member = tx.clone();
+        let walked = async move {
+            let _ = member.send(Ok(Member {
+                id: "111122223333".into(),
+                name: None,
+                state: "ACTIVE".into(),
+            }));
+        };
+        failing_on_panic("r-ab12".into(), walked, tx).await;
+        assert!(matches!(rx.recv().await, Some(Ok(m)) if m.id == "111122223333"));
+        assert!(rx.recv().await.is_none(), "no failure after the member");
+    }
 }
