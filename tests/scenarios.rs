@@ -973,3 +973,19 @@ fn no_fix_sends_a_commercial_region_to_the_model_access_page() {
         }
     }
 }
+
+#[test]
+fn a_principal_of_another_account_is_not_looked_up_in_the_callers() {
+    // The healthy account (111122223333) has a role of this name: the doctor must not
+    // read or simulate it in place of the other account's.
+    let other = "arn:aws:iam::999999999999:role/BedrockDeveloper";
+    let r = demo("healthy", &["--principal", other]);
+    assert_eq!(status_of(&r, "principal"), "error");
+    let principal = r.checks.iter().find(|c| c.id == "principal").unwrap();
+    assert!(
+        principal.summary.contains("999999999999") && principal.summary.contains("111122223333"),
+        "{}",
+        principal.summary
+    );
+    assert_ne!(status_of(&r, "iam-permissions"), "pass");
+}

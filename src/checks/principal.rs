@@ -35,6 +35,20 @@ pub fn run(ctx: Ctx) -> CheckFuture {
 
 async fn resolve(ctx: &Ctx, arn: &str, explicit: bool) -> Outcome {
     let account = arn.split(':').nth(4).unwrap_or("").to_string();
+    // IAM reads and simulates only the caller's own account: GetRole and GetUser take a
+    // bare name (API_GetRole.html, API_GetUser.html), so a principal of another account
+    // would be answered with whatever of that name the caller's account holds.
+    if let Some(caller) = ctx.facts.get::<CallerIdentity>() {
+        if !account.is_empty() && account != caller.account {
+            return Outcome::error(format!(
+                "--principal {arn} is in account {account}, but the credentials are account {}'s: IAM reads and simulates only the caller's own account",
+                caller.account
+            ))
+            .detail(format!(
+                "run with credentials of account {account} (its --profile, or --accounts {account} --assume-role ROLE); the invoke check still speaks for these credentials"
+            ));
+        }
+    }
     let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
     let source = if explicit {
         "--principal"
