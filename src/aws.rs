@@ -1071,6 +1071,39 @@ fn looks_like_identity_error(detail: &str) -> bool {
 }
 
 /// A region name as AWS spells them: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
+/// Every AWS Region as of November 2026: the commercial ones, GovCloud and China
+/// (docs: global-infrastructure/latest/regions/aws-regions.html; ap-east-2 and
+/// ap-southeast-6 opened in 2025). A region opened since is not here; see `misspelt_region`.
+#[rustfmt::skip]
+pub const AWS_REGIONS: &[&str] = &[
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "af-south-1",
+    "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+    "ca-central-1", "ca-west-1",
+    "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-south-1", "eu-south-2", "eu-north-1",
+    "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
+    "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+];
+
+/// The region a name that is not one was most likely meant to be: one within two edits
+/// (a swap of neighbours counts as one). A name far from every region may be one opened
+/// after this list, so it is not second-guessed.
+pub fn misspelt_region(region: &str) -> Option<&'static str> {
+    if AWS_REGIONS.contains(&region) {
+        return None;
+    }
+    AWS_REGIONS
+        .iter()
+        .map(|known| (strsim::osa_distance(region, known), *known))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, known)| known)
+}
+
 pub fn region_looks_valid(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     if parts.len() < 3 || parts.len() > 4 {
@@ -1088,6 +1121,23 @@ pub fn region_looks_valid(region: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_region_is_named_and_a_real_one_is_not() {
+        assert_eq!(misspelt_region("us-esat-1"), Some("us-east-1"));
+        assert_eq!(misspelt_region("eu-wset-3"), Some("eu-west-3"));
+        assert_eq!(misspelt_region("ap-southeast-1"), None);
+        assert_eq!(misspelt_region("af-south-1"), None);
+        // Far from every region: possibly one opened after the list.
+        assert_eq!(misspelt_region("xx-newplace-9"), None);
+    }
+
+    #[test]
+    fn every_region_the_catalog_offers_bedrock_in_is_a_known_region() {
+        for r in crate::models::bedrock_regions() {
+            assert!(AWS_REGIONS.contains(&r.as_str()), "{r}");
+        }
+    }
 
     #[test]
     fn region_names() {

@@ -1,7 +1,7 @@
 //! `config`: region, profile, endpoint overrides, proxies, Bedrock API key. No network.
 
 use super::{fixes, Ctx};
-use crate::aws::{region_looks_valid, BEARER_TOKEN_VAR};
+use crate::aws::{misspelt_region, region_looks_valid, BEARER_TOKEN_VAR};
 use crate::causes::Cause;
 use crate::report::{Finding, Severity};
 use crate::runner::{CheckFuture, Outcome};
@@ -82,7 +82,25 @@ fn check(ctx: &Ctx) -> Outcome {
                 .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/models-regions.html"),
             );
         }
-        Some(r) => out = out.detail(format!("region {} (from {})", r.value, r.source)),
+        Some(r) => match misspelt_region(&r.value) {
+            Some(meant) => {
+                out = out.finding(
+                    Finding::new(
+                        Cause::RegionMissing,
+                        Severity::Error,
+                        format!("`{}` is not an AWS region: did you mean {meant}?", r.value),
+                    )
+                    .evidence(format!("region `{}` from {}", r.value, r.source))
+                    .fixes(fixes(
+                        "config",
+                        "region-misspelt",
+                        &[("source", &r.source), ("meant", meant)],
+                    ))
+                    .doc("https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html"),
+                );
+            }
+            None => out = out.detail(format!("region {} (from {})", r.value, r.source)),
+        },
     }
 
     for e in &setup.endpoint_overrides {
@@ -192,6 +210,19 @@ pub(crate) mod tests {
         let o = run_with(s);
         assert_eq!(causes(&o), vec![Cause::RegionMissing]);
         assert!(o.findings[0].summary.contains("us-easr-1x"));
+
+        let mut s = setup();
+        s.region = Some(Sourced {
+            value: "us-esat-1".into(),
+            source: "--region".into(),
+        });
+        let o = run_with(s);
+        assert_eq!(
+            (o.status(), causes(&o)),
+            (Status::Fail, vec![Cause::RegionMissing])
+        );
+        assert!(o.findings[0].summary.contains("did you mean us-east-1"));
+        assert!(o.findings[0].remediation[0].contains("us-east-1"));
     }
 
     #[test]
