@@ -65,20 +65,22 @@ fn main() {
             }
             Err(e) => fail_usage(&e),
         },
+        // Rendered in memory and written like every other output, so a closed pipe
+        // (`| head`) ends the command quietly instead of panicking in the generator.
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "bedrock-doctor",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "bedrock-doctor", &mut script);
+            sink::print(&String::from_utf8_lossy(&script));
             exit::HEALTHY
         }
         Some(Command::Man) => {
-            let man = clap_mangen::Man::new(Cli::command());
-            match man.render(&mut std::io::stdout()) {
-                Ok(()) => exit::HEALTHY,
-                Err(e) => fail_usage(&format!("cannot write the man page: {e}")),
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    sink::print(&String::from_utf8_lossy(&page));
+                    exit::HEALTHY
+                }
+                Err(e) => fail_usage(&format!("cannot render the man page: {e}")),
             }
         }
         Some(Command::Sim(SimCommand::Serve(args))) => run_sim(&args),

@@ -248,6 +248,24 @@ fn list_policy_completions_and_man() {
 }
 
 #[test]
+fn a_closed_pipe_ends_completions_and_man_quietly() {
+    // `bedrock-doctor completions bash | head -1`: the reader is gone before the write.
+    let env = Env::new();
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = env
+            .cmd_with(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
 fn wait_retries_the_failing_checks_until_time_is_up() {
     let env = Env::new();
     let o = run(env.cmd_with(&[
