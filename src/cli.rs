@@ -378,6 +378,21 @@ pub struct DoctorArgs {
     pub quiet: u8,
 }
 
+impl DoctorArgs {
+    /// The same model or region named twice is checked once (`--model X --model X`,
+    /// `--regions us-east-1,us-east-1`), in the order first given.
+    pub fn without_repeats(&self) -> DoctorArgs {
+        fn first_of_each(values: &mut Vec<String>) {
+            let mut seen = std::collections::HashSet::new();
+            values.retain(|v| seen.insert(v.clone()));
+        }
+        let mut args = self.clone();
+        first_of_each(&mut args.models);
+        first_of_each(&mut args.regions);
+        args
+    }
+}
+
 /// `--accounts`: the accounts to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountSet {

@@ -429,5 +429,12 @@ fn model_regions(args: &DoctorArgs) -> Result<Vec<String>, UsageError> {
             "`{bad}` in --regions is not a region name"
         )));
     }
+    for r in &regions {
+        if let Some(meant) = crate::aws::misspelt_region(r) {
+            return Err(UsageError(format!(
+                "`{r}` in --regions is not an AWS region: did you mean {meant}?"
+            )));
+        }
+    }
     Ok(regions)
 }

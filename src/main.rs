@@ -299,6 +299,7 @@ fn run_doctor_in(
     environment: &Environment,
     simulation: Option<String>,
 ) -> i32 {
+    let args = &args.without_repeats();
     set_color(args.color);
     init_logging(args.verbose);
     if args.verbose > 0 {

@@ -286,6 +286,7 @@ fn bad_flag_values_are_one_line_naming_the_value() {
         ("all,US-EAST-1", "`US-EAST-1`"),
         ("us-east-1\nx", "`us-east-1\\nx`"),
         ("us-east-1a", "`us-east-1a`"),
+        ("us-east-1,us-wset-2", "did you mean us-west-2"),
     ] {
         cases.push(case(
             format!("--regions {value:?}"),

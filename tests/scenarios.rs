@@ -989,3 +989,21 @@ fn a_principal_of_another_account_is_not_looked_up_in_the_callers() {
     );
     assert_ne!(status_of(&r, "iam-permissions"), "pass");
 }
+
+#[test]
+fn a_model_or_region_named_twice_is_checked_once() {
+    let r = demo(
+        "healthy",
+        &[
+            "--model",
+            "amazon.nova-lite-v1:0",
+            "--model",
+            "amazon.nova-lite-v1:0",
+            "--regions",
+            "us-east-1,us-east-1",
+        ],
+    );
+    assert_eq!(r.target.models, vec!["amazon.nova-lite-v1:0"]);
+    let invokes = r.checks.iter().filter(|c| c.id == "invoke").count();
+    assert_eq!(invokes, 1, "one invoke row for one model in one region");
+}
