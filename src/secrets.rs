@@ -4,10 +4,28 @@
 //! an error message.
 
 use std::io::Write;
-use std::sync::{LazyLock, RwLock};
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::sync::{Arc, LazyLock, RwLock};
 
-/// (secret, what to print instead), longest secret first.
-static SECRETS: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
+/// Every secret known so far, and the matcher that finds them all in one pass over a text.
+/// An organization run registers three values per account entered, and the report it
+/// scrubs grows with the accounts: a scan per secret made scrubbing quadratic.
+struct Known {
+    /// (secret, what to print instead).
+    secrets: Vec<(String, String)>,
+    /// Built from `secrets` when a text is next scrubbed; `None` once a secret is added.
+    matcher: Option<Arc<Matcher>>,
+}
+
+struct Matcher {
+    secrets: AhoCorasick,
+    replacements: Vec<String>,
+}
+
+static KNOWN: RwLock<Known> = RwLock::new(Known {
+    secrets: Vec::new(),
+    matcher: None,
+});
 
 /// Values shorter than this are not treated as secrets (they would mangle normal text).
 const MIN_LEN: usize = 8;
@@ -26,12 +44,39 @@ fn register_as(secret: &str, replacement: &str) {
     if secret.len() < MIN_LEN {
         return;
     }
-    let mut list = SECRETS.write().unwrap_or_else(|p| p.into_inner());
-    if !list.iter().any(|(s, _)| s == secret) {
-        list.push((secret.to_string(), replacement.to_string()));
-        // Longest first, so a secret that contains another is replaced whole.
-        list.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
+    if !known.secrets.iter().any(|(s, _)| s == secret) {
+        known
+            .secrets
+            .push((secret.to_string(), replacement.to_string()));
+        known.matcher = None;
     }
+}
+
+/// The matcher for the secrets known now, built once per change of the list.
+fn matcher() -> Option<Arc<Matcher>> {
+    if let Some(m) = &KNOWN.read().unwrap_or_else(|p| p.into_inner()).matcher {
+        return Some(m.clone());
+    }
+    let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
+    if known.secrets.is_empty() {
+        return None;
+    }
+    if known.matcher.is_none() {
+        // Leftmost-longest: a secret that contains another is replaced whole.
+        let secrets = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(known.secrets.iter().map(|(s, _)| s))
+            // Only a pattern set past the crate's size limits fails, far beyond the three
+            // values an account adds; not scrubbing is never the answer, so stop loudly.
+            .expect("the known secrets fit one matcher");
+        let replacements = known.secrets.iter().map(|(_, r)| r.clone()).collect();
+        known.matcher = Some(Arc::new(Matcher {
+            secrets,
+            replacements,
+        }));
+    }
+    known.matcher.clone()
 }
 
 /// Long-term (AKIA) and temporary (ASIA) access key ids. Credentials from a profile, a
@@ -41,13 +86,10 @@ static KEY_ID: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b").expect("a valid pattern"));
 
 pub fn scrub(text: &str) -> String {
-    let list = SECRETS.read().unwrap_or_else(|p| p.into_inner());
-    let mut out = text.to_string();
-    for (secret, replacement) in list.iter() {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), replacement);
-        }
-    }
+    let mut out = match matcher() {
+        Some(m) => m.secrets.replace_all(text, &m.replacements),
+        None => text.to_string(),
+    };
     if KEY_ID.is_match(&out) {
         out = KEY_ID
             .replace_all(&out, |m: &regex::Captures| mask_key_id(&m[0]))
@@ -135,6 +177,27 @@ mod tests {
         register_key_id("AKIAIOSFODNN7EXAMPLE");
         let s = scrub("key=sEcReT-VaLuE-1234567890 short id=AKIAIOSFODNN7EXAMPLE");
         assert_eq!(s, "key=<redacted> short id=AKIA…MPLE");
+    }
+
+    #[test]
+    fn a_secret_added_after_a_scrub_is_scrubbed_next_time() {
+        register("first-secret-0000000000");
+        assert_eq!(scrub("a first-secret-0000000000"), "a <redacted>");
+        register("second-secret-111111111");
+        assert_eq!(
+            scrub("first-secret-0000000000 second-secret-111111111"),
+            "<redacted> <redacted>"
+        );
+    }
+
+    #[test]
+    fn a_secret_that_contains_another_is_replaced_whole() {
+        register_key_id("ASIAOVERLAPTEST00001");
+        register("ASIAOVERLAPTEST00001/and-the-rest-of-a-token");
+        assert_eq!(
+            scrub("token ASIAOVERLAPTEST00001/and-the-rest-of-a-token, id ASIAOVERLAPTEST00001"),
+            "token <redacted>, id ASIA…0001"
+        );
     }
 
     #[test]
