@@ -184,6 +184,7 @@ pub(crate) fn lifecycle(
             m.model_id(),
             eol.as_deref(),
             successor(m.model_id(), None, listed).as_deref(),
+            region,
         )),
         "LEGACY" => {
             let when = eol
@@ -204,6 +205,7 @@ pub(crate) fn lifecycle(
             m.model_id(),
             eol.as_deref(),
             successor(m.model_id(), None, listed).as_deref(),
+            region,
         )),
         _ => None,
     }
@@ -216,11 +218,19 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-fn end_of_life(model_id: &str, date: Option<&str>, replacement: Option<&str>) -> Finding {
+fn end_of_life(
+    model_id: &str,
+    date: Option<&str>,
+    replacement: Option<&str>,
+    region: &str,
+) -> Finding {
     let when = date.map(|d| format!(" on {d}")).unwrap_or_default();
+    let replacement = replacement
+        .map(|r| crate::knowledge::models::how_to_call(r, Some(region)))
+        .unwrap_or_default();
     Finding::new(Cause::ModelEndOfLife, Severity::Error, format!("{model_id} reached end of life{when} and can no longer be invoked"))
         .evidence("AWS answers calls to it with ResourceNotFoundException: \"This model version has reached the end of its life\"")
-        .fixes(fixes("model-catalog", "retired", &[("replacement", replacement.unwrap_or_default())]))
+        .fixes(fixes("model-catalog", "retired", &[("replacement", &replacement)]))
         .doc("https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html")
 }
 
@@ -392,7 +402,13 @@ async fn not_listed(
     if let Some(r) = models::find_retired(model_id) {
         let replacement = successor(&r.model_id, r.replacement.clone(), listed);
         return Outcome::default().finding(
-            end_of_life(model_id, Some(&r.end_of_life), replacement.as_deref()).evidence(format!(
+            end_of_life(
+                model_id,
+                Some(&r.end_of_life),
+                replacement.as_deref(),
+                region,
+            )
+            .evidence(format!(
                 "{} ({}) is not listed in {region}",
                 r.model_name, r.provider
             )),

@@ -495,14 +495,18 @@ impl Catalog {
                 continue;
             }
             let (default_fix, default_confirm) = self.cause_defaults(*cause).unwrap_or((&[], ""));
+            // Promoted over "bad id" words, it is as sure as those words (they are what
+            // Bedrock says for a removed model): a list ranked best first never shows a
+            // lower confidence above a higher one.
+            let confidence = match (promote, causes.first()) {
+                (true, Some(top)) => top.confidence,
+                (true, None) => Confidence::Medium,
+                (false, _) => Confidence::Low,
+            };
             let ranked = RankedCause {
                 cause: *cause,
                 title: template::render(&spec.title, vars),
-                confidence: if promote {
-                    Confidence::Medium
-                } else {
-                    Confidence::Low
-                },
+                confidence,
                 why: vec![template::render(&spec.why, vars)],
                 fix: template::render_lines(spec.fix.as_deref().unwrap_or(default_fix), vars),
                 confirm: template::render_command(default_confirm, vars),
@@ -911,7 +915,7 @@ mod tests {
         let c = classify("An error occurred (ValidationException) when calling the InvokeModel operation: The provided model identifier is invalid. modelId=anthropic.claude-v2");
         let got: Vec<Cause> = c.causes.iter().map(|r| r.cause).collect();
         assert_eq!(got[..2], [Cause::ModelEndOfLife, Cause::ModelIdInvalid]);
-        assert_eq!(c.causes[0].confidence, Confidence::Medium);
+        assert_eq!(c.causes[0].confidence, c.causes[1].confidence);
         assert!(
             c.causes[0].why[0].contains("end of life since 2025-07-21"),
             "{:?}",

@@ -113,9 +113,79 @@ pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
     })
 }
 
+/// How to call `model_id` from `region` (`None`: not known), for advice that names a
+/// model to move to: its id where the catalog offers it on demand there, else the system
+/// inference profile that serves that region (a profile-only model called by its bare id is
+/// refused: "on-demand throughput isn't supported", docs: inference-profiles-support.html).
+/// Geographic profiles come before global ones: they keep the data in the geography.
+pub fn how_to_call(model_id: &str, region: Option<&str>) -> String {
+    let c = catalog::in_use();
+    let id = base_model_id(model_id);
+    let Some(m) = c.models.iter().find(|m| same_model(id, &m.model_id)) else {
+        return model_id.to_string();
+    };
+    let mut profiles: Vec<&catalog::CatalogProfile> = c
+        .inference_profiles
+        .iter()
+        .filter(|p| p.model_id == m.model_id)
+        .collect();
+    profiles.sort_by_key(|p| {
+        (
+            p.is_global(),
+            std::cmp::Reverse(p.source_regions.len()),
+            p.id.clone(),
+        )
+    });
+    match region {
+        Some(r) if m.regions.iter().any(|x| x == r) => model_id.to_string(),
+        Some(r) => match profiles
+            .iter()
+            .find(|p| p.source_regions.iter().any(|s| s == r))
+        {
+            Some(p) => format!(
+                "{} (the inference profile that serves {model_id} in {r})",
+                p.id
+            ),
+            None => model_id.to_string(),
+        },
+        // Offered on demand in fewer regions than through a profile: say so.
+        None if m.profile_source_regions.len() > m.regions.len() && !profiles.is_empty() => {
+            let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+            format!(
+                "{model_id} (in most regions only through an inference profile: {})",
+                ids.join(", ")
+            )
+        }
+        None => model_id.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_only_successor_is_named_with_its_profile() {
+        assert_eq!(
+            how_to_call("anthropic.claude-sonnet-4-6", Some("us-east-1")),
+            "us.anthropic.claude-sonnet-4-6 (the inference profile that serves anthropic.claude-sonnet-4-6 in us-east-1)"
+        );
+        // Offered on demand there (the catalog's `regions`).
+        assert_eq!(
+            how_to_call("anthropic.claude-sonnet-4-6", Some("eu-west-2")),
+            "anthropic.claude-sonnet-4-6"
+        );
+        assert!(how_to_call("anthropic.claude-sonnet-4-6", None)
+            .contains("us.anthropic.claude-sonnet-4-6"));
+        assert_eq!(
+            how_to_call("amazon.nova-lite-v1:0", Some("us-east-1")),
+            "amazon.nova-lite-v1:0"
+        );
+        assert_eq!(
+            how_to_call("stability.sd3-5-large-v1:0", None),
+            "stability.sd3-5-large-v1:0"
+        );
+    }
 
     #[test]
     fn sdxl_lifecycle() {

@@ -24,6 +24,7 @@ pub const NAMES: &[&str] = &[
     "policy_id",
     "end_of_life",
     "replacement",
+    "replacement_call",
     "catalog_date",
     "exception",
     "lint_operation",
@@ -108,7 +109,14 @@ impl Vars {
             self.set("end_of_life", d);
         }
         if let Some(r) = replacement {
+            // The id for `lint --model`; how to call it (a profile, where it needs one) for
+            // the advice to move to it.
+            let region = self.get("region").map(str::to_string);
             self.set("replacement", r);
+            self.set(
+                "replacement_call",
+                &super::models::how_to_call(r, region.as_deref()),
+            );
         }
         if let Some(d) = as_of {
             self.set("catalog_date", d);

@@ -658,7 +658,10 @@ fn advisories(family: &str, model: &str) -> Vec<Problem> {
                 "{model_id} reached end of life on {end_of_life} and can no longer be invoked{}",
                 replacement
                     .as_deref()
-                    .map(|r| format!("; its successor is {r} (check its body with --model {r})"))
+                    .map(|r| format!(
+                        "; its successor is {} (check its body with --model {r})",
+                        crate::knowledge::models::how_to_call(r, None)
+                    ))
                     .unwrap_or_default()
             ),
             hint: replacement,
