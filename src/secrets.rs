@@ -3,8 +3,8 @@
 //! are secret (secret keys, session tokens, Bedrock API keys), in case one slips through
 //! an error message.
 
-use std::io::Write;
 use aho_corasick::{AhoCorasick, MatchKind};
+use std::io::Write;
 use std::sync::{Arc, LazyLock, RwLock};
 
 /// Every secret known so far, and the matcher that finds them all in one pass over a text.

@@ -142,10 +142,7 @@ pub fn how_to_call(model_id: &str, region: Option<&str>) -> String {
             .iter()
             .find(|p| p.source_regions.iter().any(|s| s == r))
         {
-            Some(p) => format!(
-                "{} (the inference profile that serves {model_id} in {r})",
-                p.id
-            ),
+            Some(p) => format!("{} (its inference profile in {r})", p.id),
             None => model_id.to_string(),
         },
         // Offered on demand in fewer regions than through a profile: say so.
@@ -168,7 +165,7 @@ mod tests {
     fn a_profile_only_successor_is_named_with_its_profile() {
         assert_eq!(
             how_to_call("anthropic.claude-sonnet-4-6", Some("us-east-1")),
-            "us.anthropic.claude-sonnet-4-6 (the inference profile that serves anthropic.claude-sonnet-4-6 in us-east-1)"
+            "us.anthropic.claude-sonnet-4-6 (its inference profile in us-east-1)"
         );
         // Offered on demand there (the catalog's `regions`).
         assert_eq!(
