@@ -89,7 +89,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
         )
         .detail(seen.join("; "));
     }
-    let mut named: Vec<String> = Vec::new();
+    let mut named: Vec<(String, String)> = Vec::new();
     // Regions that are denied because a decisive statement's condition is on the region.
     let mut region_denied: Vec<&str> = Vec::new();
     for (action, resource, region) in &sim.denied_by_organizations {
@@ -113,9 +113,9 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
                 } else {
                     String::new()
                 };
-                named.push(format!(
-                    "SCP {name} ({id}) attached to {target}, {}{why}",
-                    d.label()
+                named.push((
+                    format!("SCP {name} ({id}) attached to {target}, {}{why}", d.label()),
+                    id.clone(),
                 ));
             }
         }
@@ -128,7 +128,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
         Cause::ScpDeny,
         severity,
         match named.first() {
-            Some(n) => format!("denied by {n}"),
+            Some((n, _)) => format!("denied by {n}"),
             None => "a service control policy of the organization denies the call".to_string(),
         },
     );
@@ -141,7 +141,7 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
     for s in &seen {
         f = f.evidence(s.clone());
     }
-    for n in named.iter().skip(1) {
+    for (n, _) in named.iter().skip(1) {
         f = f.evidence(format!("also: {n}"));
     }
     f = region_advice(f, &region_denied, &home, route);
@@ -155,7 +155,9 @@ async fn check(ctx: &Ctx, sim: &SimulationResult) -> Outcome {
             org.path.join(" > ")
         ));
     }
-    f = f.fixes(super::fixes("scp", "where-scps-live", &[])).doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html");
+    // The headline's policy, for a command that can be run as it stands.
+    let policy = named.first().map(|(_, id)| id.as_str()).unwrap_or_default();
+    f = f.fixes(super::fixes("scp", "where-scps-live", &[("policy", policy)])).doc("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html");
     Outcome::default().finding(f)
 }
 
