@@ -279,6 +279,43 @@ fn lint_seed_json_reads_back() {
 }
 
 #[test]
+fn lint_names_a_model_id_the_catalog_does_not_know() {
+    let body = br#"{"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": 256}}"#;
+    let lint = |model: &str| {
+        let o = run(
+            &[
+                "lint",
+                "-",
+                "--model",
+                model,
+                "--operation",
+                "converse",
+                "-o",
+                "json",
+            ],
+            Some(body),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "an advisory does not fail the body"
+        );
+        serde_json::from_slice::<LintReport>(&o.stdout).unwrap()
+    };
+    let typo = lint("us.anthropic.claude-sonet-4-6");
+    assert_eq!(typo.advisories.len(), 1, "{:?}", typo.advisories);
+    assert_eq!(typo.advisories[0].cause.code(), "model-id-invalid");
+    assert!(
+        typo.advisories[0]
+            .message
+            .contains("did you mean anthropic.claude-sonnet-4-6"),
+        "{}",
+        typo.advisories[0].message
+    );
+    assert!(lint("us.anthropic.claude-sonnet-4-6").advisories.is_empty());
+}
+
+#[test]
 fn lint_reads_stdin_and_converse() {
     let body = br#"{"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": 256}}"#;
     let o = run(

@@ -113,6 +113,34 @@ pub fn lifecycle_on(model: &str, date: &str) -> Option<Lifecycle> {
     })
 }
 
+/// Whether the catalog in use knows the model (listed, or retired) behind a model id,
+/// profile id or foundation-model ARN. Ids of the account's own resources (application
+/// profiles, provisioned or custom models) name no catalog model and count as known.
+pub fn is_known(model: &str) -> bool {
+    if model.starts_with("arn:")
+        && !model.contains(":foundation-model/")
+        && !model.contains(":inference-profile/")
+    {
+        return true;
+    }
+    let id = base_model_id(model);
+    catalog::in_use()
+        .models
+        .iter()
+        .any(|m| same_model(id, &m.model_id))
+        || catalog::retired()
+            .iter()
+            .any(|e| same_model(id, &e.model_id))
+}
+
+/// The catalog ids closest to an id it does not know, best first.
+pub fn closest_known(model: &str) -> Vec<String> {
+    crate::models::did_you_mean(
+        base_model_id(model),
+        catalog::in_use().models.iter().map(|m| m.model_id.as_str()),
+    )
+}
+
 /// How to call `model_id` from `region` (`None`: not known), for advice that names a
 /// model to move to: its id where the catalog offers it on demand there, else the system
 /// inference profile that serves that region (a profile-only model called by its bare id is
@@ -160,6 +188,22 @@ pub fn how_to_call(model_id: &str, region: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catalog_models_are_known_and_a_typo_is_not() {
+        assert!(is_known("us.anthropic.claude-sonnet-4-6"));
+        assert!(is_known("stability.stable-diffusion-xl-v0"));
+        assert!(!is_known("anthropic.claude-sonet-4-6"));
+        assert_eq!(
+            closest_known("anthropic.claude-sonet-4-6")
+                .first()
+                .map(String::as_str),
+            Some("anthropic.claude-sonnet-4-6")
+        );
+        assert!(is_known(
+            "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123"
+        ));
+    }
 
     #[test]
     fn a_profile_only_successor_is_named_with_its_profile() {

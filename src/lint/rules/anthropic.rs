@@ -25,6 +25,21 @@ pub(super) const CLAUDE_MAX_TOKENS: &[(&str, i64)] = &[
     ("claude-sonnet-4-6", 128000),
 ];
 
+/// The most output tokens a Claude model may be asked for (max_tokens, or Converse's
+/// inferenceConfig.maxTokens); Claude 3.7 Sonnet goes to 128K with the output-128k beta.
+pub(super) fn claude_output_limit(model: &str, beta_128k: bool) -> Option<i64> {
+    CLAUDE_MAX_TOKENS
+        .iter()
+        .find(|(name, _)| model.contains(name))
+        .map(|(name, limit)| {
+            if *name == "claude-3-7-sonnet" && beta_128k {
+                128_000
+            } else {
+                *limit
+            }
+        })
+}
+
 /// The anthropic_beta flags of AWS's table (model-parameters-anthropic-claude-messages-request-
 /// response.html, early 2026) with the first Claude generation each is listed for: 37 is
 /// Claude 3.7, 40 Claude 4, 45 Claude 4.5.
@@ -182,17 +197,7 @@ pub(super) fn anthropic(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding>
                 a.iter()
                     .any(|v| v.as_str().is_some_and(|s| s.starts_with("output-128k")))
             });
-        let limit = CLAUDE_MAX_TOKENS
-            .iter()
-            .find(|(name, _)| model.contains(name))
-            .map(|(name, limit)| {
-                if *name == "claude-3-7-sonnet" && beta_128k {
-                    128_000
-                } else {
-                    *limit
-                }
-            });
-        if let Some(limit) = limit.filter(|l| max > *l) {
+        if let Some(limit) = claude_output_limit(model, beta_128k).filter(|l| max > *l) {
             out.push(finding(
                 "anthropic-max-tokens-model-limit",
                 "/max_tokens",

@@ -107,6 +107,31 @@ pub(super) fn converse(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> 
             format!("{documents} documents: Converse takes at most 5 per request"),
         ));
     }
+    let max_tokens = b
+        .get("inferenceConfig")
+        .and_then(|c| c.get("maxTokens"))
+        .and_then(Value::as_i64);
+    // The 128K beta reaches Claude 3.7 through additionalModelRequestFields.anthropic_beta.
+    let beta_128k = b
+        .get("additionalModelRequestFields")
+        .and_then(|f| f.get("anthropic_beta"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter()
+                .any(|v| v.as_str().is_some_and(|s| s.starts_with("output-128k")))
+        });
+    if let (Some(max), Some(limit)) = (
+        max_tokens,
+        super::anthropic::claude_output_limit(model, beta_128k),
+    ) {
+        if max > limit {
+            out.push(finding(
+                "converse-max-tokens-model-limit",
+                "/inferenceConfig/maxTokens",
+                format!("maxTokens {max} is above this model's output limit of {limit}"),
+            ));
+        }
+    }
     out.extend(super::prompt_cache::check(
         model,
         &super::prompt_cache::converse_points(b),

@@ -381,6 +381,26 @@ mod tests {
     }
 
     #[test]
+    fn converse_max_tokens_is_held_to_the_claude_limit() {
+        let body = |max: i64| json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": max}});
+        let f = check(
+            "converse",
+            "us.anthropic.claude-sonnet-4-6",
+            &body(99_999_999),
+        );
+        assert_eq!(
+            ids(&f),
+            vec![(
+                "/inferenceConfig/maxTokens",
+                "converse-max-tokens-model-limit"
+            )]
+        );
+        assert!(check("converse", "us.anthropic.claude-sonnet-4-6", &body(128_000)).is_empty());
+        // Not a Claude model: no table to hold it to.
+        assert!(check("converse", "amazon.nova-lite-v1:0", &body(99_999_999)).is_empty());
+    }
+
+    #[test]
     fn converse_documents() {
         let body = json!({"messages": [{"role": "user", "content": [{"document": {"name": "report.pdf", "format": "pdf", "source": {"bytes": "AA=="}}}]}]});
         let f = check("converse", "x", &body);
