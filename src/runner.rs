@@ -372,8 +372,13 @@ async fn supervise(
             } else {
                 "raise --check-timeout or --timeout"
             };
-            Outcome::error(format!("no verdict within {took:.1}s: {what} ({raise})"))
-                .fact(Stuck(what))
+            // A deadline under 0.1 s (--check-timeout 5ms) is shown in ms, never "0.0s".
+            let took = if took < 0.1 {
+                format!("{:.0} ms", took * 1000.0)
+            } else {
+                format!("{took:.1}s")
+            };
+            Outcome::error(format!("no verdict within {took}: {what} ({raise})")).fact(Stuck(what))
         }
     };
     (i, outcome, began.elapsed())

@@ -162,6 +162,17 @@ async fn a_panic_is_that_checks_error_and_the_run_goes_on() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_deadline_under_a_tenth_of_a_second_is_told_in_milliseconds() {
+    let hang = job("hang", &[], &[], |_| Box::pin(std::future::pending()));
+    let r = go(vec![hang], Duration::from_millis(5)).await;
+    assert!(
+        r[0].summary.contains("no verdict within 5 ms"),
+        "{}",
+        r[0].summary
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_hanging_check_hits_its_deadline() {
     let hang = job("hang", &[], &[], |_| Box::pin(std::future::pending()));
     let r = go(
