@@ -280,7 +280,8 @@ pub struct DoctorArgs {
 
     /// Read an application's own Bedrock settings the way it reads them, and check what it
     /// will call: its region, its models, its identity, called as it calls them (claude-code:
-    /// its settings files, env blocks and model variables; it streams with InvokeModel)
+    /// its settings files, env blocks and model variables; it streams with
+    /// InvokeModelWithResponseStream)
     #[arg(long, value_enum, value_name = "APP")]
     pub app: Option<AppKind>,
 

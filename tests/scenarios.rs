@@ -1007,3 +1007,12 @@ fn a_model_or_region_named_twice_is_checked_once() {
     let invokes = r.checks.iter().filter(|c| c.id == "invoke").count();
     assert_eq!(invokes, 1, "one invoke row for one model in one region");
 }
+
+#[test]
+fn a_misspelt_demo_name_gets_the_closest_names_in_one_line() {
+    let o = run(Env::new().cmd_with(&["demo", "healty"]));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("did you mean healthy"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -1170,10 +1170,17 @@ impl Scenario {
             return Scenario::parse(&text)
                 .map_err(|e| format!("scenario `{name_or_path}`: {}", one_line(e)));
         }
-        let names: Vec<&str> = LIBRARY.iter().map(|(n, _)| *n).collect();
+        // A typo gets the closest names, not the whole library.
+        let names = LIBRARY.iter().map(|(n, _)| *n);
+        let close = crate::models::did_you_mean(name_or_path, names);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!("did you mean {}? ", close.join(", "))
+        };
         Err(format!(
-            "unknown scenario `{name_or_path}` (try `bedrock-doctor demo --list`; known: {})",
-            names.join(", ")
+            "unknown scenario `{name_or_path}` ({hint}`bedrock-doctor demo --list` lists all {})",
+            LIBRARY.len()
         ))
     }
 }
