@@ -12,10 +12,17 @@ pub const DEMO_SECRET: &str = "simulated/secret/key/not/a/real/one/000";
 pub const DEMO_SESSION_TOKEN: &str = "simulated-session-token-not-a-real-one";
 
 pub fn list() -> String {
+    let library = crate::sim::scenario::LIBRARY;
+    // One column for the names, as wide as the longest.
+    let width = library
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
-    for (name, text) in crate::sim::scenario::LIBRARY {
+    for (name, text) in library {
         let summary = Scenario::parse(text).map(|s| s.summary).unwrap_or_default();
-        out.push_str(&format!("{name:<28} {summary}\n"));
+        out.push_str(&format!("{name:<width$}  {summary}\n"));
     }
     out
 }

@@ -288,11 +288,18 @@ fn demo_list_names_every_scenario_one_a_line() {
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), LIBRARY.len());
+    // The summaries start in one column, however long the name.
+    let column = |line: &str| {
+        line.find("  ")
+            .map(|i| i + line[i..].len() - line[i..].trim_start().len())
+    };
+    let first = column(lines[0]);
     for ((name, _), line) in LIBRARY.iter().zip(&lines) {
         assert!(
             line.starts_with(name) && line.len() > name.len() + 5,
             "{line}"
         );
+        assert_eq!(column(line), first, "{line}");
     }
 }
 
