@@ -26,8 +26,13 @@ pub(super) const CLAUDE_MAX_TOKENS: &[(&str, i64)] = &[
 ];
 
 /// The most output tokens a Claude model may be asked for (max_tokens, or Converse's
-/// inferenceConfig.maxTokens); Claude 3.7 Sonnet goes to 128K with the output-128k beta.
-pub(super) fn claude_output_limit(model: &str, beta_128k: bool) -> Option<i64> {
+/// inferenceConfig.maxTokens), given the request's anthropic_beta list: Claude 3.7 Sonnet
+/// goes to 128K with the output-128k beta.
+pub(super) fn claude_output_limit(model: &str, anthropic_beta: Option<&Value>) -> Option<i64> {
+    let beta_128k = anthropic_beta.and_then(Value::as_array).is_some_and(|a| {
+        a.iter()
+            .any(|v| v.as_str().is_some_and(|s| s.starts_with("output-128k")))
+    });
     CLAUDE_MAX_TOKENS
         .iter()
         .find(|(name, _)| model.contains(name))
@@ -190,14 +195,9 @@ pub(super) fn anthropic(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding>
     }
 
     if let Some(max) = int(b.get("max_tokens")) {
-        let beta_128k = b
-            .get("anthropic_beta")
-            .and_then(Value::as_array)
-            .is_some_and(|a| {
-                a.iter()
-                    .any(|v| v.as_str().is_some_and(|s| s.starts_with("output-128k")))
-            });
-        if let Some(limit) = claude_output_limit(model, beta_128k).filter(|l| max > *l) {
+        if let Some(limit) =
+            claude_output_limit(model, b.get("anthropic_beta")).filter(|l| max > *l)
+        {
             out.push(finding(
                 "anthropic-max-tokens-model-limit",
                 "/max_tokens",

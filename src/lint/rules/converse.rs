@@ -111,18 +111,13 @@ pub(super) fn converse(model: &str, b: &Map<String, Value>) -> Vec<RuleFinding> 
         .get("inferenceConfig")
         .and_then(|c| c.get("maxTokens"))
         .and_then(Value::as_i64);
-    // The 128K beta reaches Claude 3.7 through additionalModelRequestFields.anthropic_beta.
-    let beta_128k = b
+    // Claude's beta flags reach it through additionalModelRequestFields.
+    let betas = b
         .get("additionalModelRequestFields")
-        .and_then(|f| f.get("anthropic_beta"))
-        .and_then(Value::as_array)
-        .is_some_and(|a| {
-            a.iter()
-                .any(|v| v.as_str().is_some_and(|s| s.starts_with("output-128k")))
-        });
+        .and_then(|f| f.get("anthropic_beta"));
     if let (Some(max), Some(limit)) = (
         max_tokens,
-        super::anthropic::claude_output_limit(model, beta_128k),
+        super::anthropic::claude_output_limit(model, betas),
     ) {
         if max > limit {
             out.push(finding(
