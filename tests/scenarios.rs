@@ -873,7 +873,10 @@ fn a_check_timing_out_in_the_queue_blames_the_bound() {
     scenario.latency_ms = 300;
     let (_rt, running) = start_sim(scenario);
     let env = Env::new();
-    let mut args = iam_only_for_profiles(4);
+    // Seven models' 21 simulations behind one slot: at most about four are sent before the
+    // deadline, so most checks' first failing request is one still queued, even when a
+    // loaded machine answers late.
+    let mut args = iam_only_for_profiles(7);
     args.extend(["--concurrency", "1", "--check-timeout", "1500ms"]);
     let mut c = env.cmd_with(&args);
     aim(&mut c, &running);
@@ -885,8 +888,8 @@ fn a_check_timing_out_in_the_queue_blames_the_bound() {
         .filter(|c| c.id == "iam-permissions" && c.status == bedrock_doctor::report::Status::Error)
         .map(|c| c.summary.as_str())
         .collect();
-    // At least the last two models' requests were still queued when their time ran out
-    // (given up by the SDK's operation timeout, or stopped at the check's deadline).
+    // At least two models' requests were still queued when their time ran out (given up by
+    // the SDK's operation timeout, or stopped at the check's deadline).
     let queued: Vec<&&str> = errors
         .iter()
         .filter(|s| s.contains("never left") || s.contains("not sent yet"))
@@ -1022,4 +1025,17 @@ fn a_misspelt_demo_name_gets_the_closest_names_in_one_line() {
     let err = stderr(&o);
     assert!(err.contains("did you mean healthy"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn an_unknown_model_has_no_traffic_to_judge() {
+    // The healthy scenario's metrics are a pattern ("*"); CloudWatch has no datapoints for an
+    // id no call could have used.
+    let r = demo("healthy", &["--model", "foo.bar-v1:0"]);
+    let throttling = r.checks.iter().find(|c| c.id == "throttling").unwrap();
+    assert!(
+        throttling.summary.contains("no invocations"),
+        "{}",
+        throttling.summary
+    );
 }

@@ -87,6 +87,15 @@ impl World<'_> {
             .metrics
             .iter()
             .find(|m| m.metric == metric && glob(&m.model, model))
+            // Bedrock publishes datapoints under the ModelId a call named (a model, a profile
+            // or an ARN); a pattern does not invent traffic for an id the region has no model
+            // or profile of, which no call could have used.
+            .filter(|m| {
+                m.model == model
+                    || model.starts_with("arn:")
+                    || self.find_model(model).is_some()
+                    || self.find_profile(model).is_some()
+            })
         else {
             return (vec![], vec![]);
         };
