@@ -11,6 +11,16 @@ use clap::{CommandFactory, FromArgMatches};
 use std::io::IsTerminal;
 
 fn main() {
+    // An endpoint variable set to nothing (`AWS_ENDPOINT_URL=` in a CI file) means no
+    // override; the SDK would take it as a URL and fail an assertion on every call. Done
+    // first, before any thread exists to read the environment.
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(k, v)| k.to_string_lossy().starts_with("AWS_ENDPOINT_URL") && v.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+    for k in empty {
+        std::env::remove_var(k);
+    }
     // A check's panic is reported as that check's `error`; keep the backtrace out of the
     // output. Any other panic is a bug the person should see in one line, not a bare exit.
     std::panic::set_hook(Box::new(|info| {

@@ -1039,3 +1039,19 @@ fn an_unknown_model_has_no_traffic_to_judge() {
         throttling.summary
     );
 }
+
+#[test]
+fn an_endpoint_variable_set_to_nothing_is_no_override() {
+    // `AWS_ENDPOINT_URL_STS=` in a CI file: the SDK took "" as a URL and every call crashed
+    // on an assertion. Unset, STS falls back to AWS_ENDPOINT_URL (the simulator).
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
+    let env = Env::new();
+    let mut c = env.cmd_with(&["--output", "json", "--model", "amazon.nova-lite-v1:0"]);
+    aim(&mut c, &running);
+    c.env("AWS_ENDPOINT_URL_STS", "")
+        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "");
+    let r = report(&run(c));
+    assert_eq!(status_of(&r, "identity"), "pass");
+    assert_eq!(status_of(&r, "invoke"), "pass");
+    assert!(!r.checks.iter().any(|c| c.summary.contains("crashed")));
+}
