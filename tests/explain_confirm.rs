@@ -173,6 +173,42 @@ fn the_message_aims_the_run_and_a_region_mismatch_is_noted() {
 }
 
 /// Without --confirm, explain stays offline: no AWS call at all.
+/// A denial of a principal the doctor cannot simulate (another account's role) leaves the IAM
+/// causes open: nothing was simulated, so nothing is ruled out; and a Legacy model the text
+/// only noted does not become the headline of an IAM denial.
+#[test]
+fn what_was_not_simulated_is_not_ruled_out() {
+    let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());
+    let message = "An error occurred (AccessDeniedException) when calling the InvokeModel operation: User: arn:aws:sts::123456789012:assumed-role/lambda-exec/fn is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 because no identity-based policy allows the bedrock:InvokeModel action";
+    let env = Env::new();
+    let mut cmd = env.cmd_with(&["explain", "--confirm", "--output", "json", message]);
+    aim(&mut cmd, &running);
+    let answer: serde_json::Value = serde_json::from_slice(&run(cmd).stdout).unwrap();
+    let confirm = &answer["confirm"];
+    let verdict = |code: &str| {
+        confirm["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["code"] == code)
+            .map(|v| v["verdict"].as_str().unwrap().to_string())
+    };
+    for code in ["iam-not-authorized", "iam-explicit-deny", "scp-deny"] {
+        assert_eq!(
+            verdict(code).as_deref(),
+            Some("could-not-check"),
+            "{code}: {confirm}"
+        );
+    }
+    let conclusion = confirm["conclusion"].as_str().unwrap();
+    assert!(
+        conclusion.starts_with(
+            "nothing confirmed; the most likely cause still open is iam-not-authorized"
+        ),
+        "{conclusion}"
+    );
+}
+
 #[test]
 fn plain_explain_makes_no_call() {
     let (_rt, running) = start_sim(Scenario::load("healthy").unwrap());

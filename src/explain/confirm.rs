@@ -290,7 +290,23 @@ fn judge(c: &Classification, report: Option<&Report>, aim: Aim) -> Confirmation 
             causes.push(verdict_for(*cause, rows, &found, true));
         }
     }
-    let conclusion = match causes.iter().find(|v| v.verdict == "confirmed") {
+    // A lifecycle fact the text only appended as a note (a Legacy model under an IAM denial)
+    // may be true without explaining the message: it does not make the headline.
+    let is_note = |v: &CauseVerdict| {
+        c.causes
+            .iter()
+            .position(|r| r.cause.code() == v.code)
+            .is_some_and(|i| i > 0 && c.causes[i].confidence == crate::knowledge::Confidence::Low)
+    };
+    let also = causes
+        .iter()
+        .find(|v| v.verdict == "confirmed" && is_note(v))
+        .map(|v| format!(" (the account also shows {})", v.code))
+        .unwrap_or_default();
+    let conclusion = match causes
+        .iter()
+        .find(|v| v.verdict == "confirmed" && !is_note(v))
+    {
         Some(v) => format!(
             "confirmed: {}{}",
             v.evidence.first().cloned().unwrap_or_else(|| v.code.clone()),
@@ -301,14 +317,14 @@ fn judge(c: &Classification, report: Option<&Report>, aim: Aim) -> Confirmation 
         ),
         None => match causes.iter().find(|v| v.verdict == "could-not-check") {
             Some(v) => format!(
-                "nothing confirmed; the most likely cause still open is {}: {}",
+                "nothing confirmed; the most likely cause still open is {}: {}{also}",
                 v.code,
                 v.evidence.first().cloned().unwrap_or_default()
             ),
             None if causes.is_empty() => {
                 "the text names no cause this doctor knows: see the offline answer above".into()
             }
-            None => "every candidate was ruled out in this account and region: the failure may come from another region, identity or time (the application's own settings are the next place to look)".into(),
+            None => format!("every candidate was ruled out in this account and region: the failure may come from another region, identity or time (the application's own settings are the next place to look){also}"),
         },
     };
     Confirmation {
@@ -359,8 +375,12 @@ fn verdict_for(
             || (r.status == Status::Skip && r.summary.starts_with("not applicable"))
     };
     let judged: Vec<&&crate::report::CheckResult> = ran.iter().filter(judging).collect();
-    let stopped: Vec<&&crate::report::CheckResult> =
-        ran.iter().filter(|r| r.status == Status::Error).collect();
+    // A check that could not run, or that waited on one that did not establish what it
+    // needs (iam-permissions without a principal), has not had its say: the cause stays open.
+    let stopped: Vec<&&crate::report::CheckResult> = ran
+        .iter()
+        .filter(|r| r.status == Status::Error || (r.id != "invoke" && !judging(r)))
+        .collect();
     let line =
         |r: &crate::report::CheckResult| format!("{}: {} ({})", r.id, r.summary, r.status.as_str());
     if !judged.is_empty() && stopped.is_empty() && missing.is_empty() {
