@@ -489,9 +489,32 @@ pub fn model_cell(account: &Report, model: &str) -> String {
     if !causes.is_empty() {
         return causes;
     }
-    match verdict(&checks).0 {
-        Status::Error => "unknown (check error)".into(),
-        _ => "usable".into(),
+    if verdict(&checks).0 == Status::Error {
+        return "unknown (check error)".into();
+    }
+    // "usable" only when every check had its say: one skipped for want of what it needs
+    // (iam-permissions without a principal) has not.
+    let unjudged: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.status == Status::Skip && !c.summary.starts_with("not applicable"))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !unjudged.is_empty() {
+        return format!("unknown (not checked: {})", unjudged.join(", "));
+    }
+    // A muted finding is accepted, not gone: the cell says what was muted.
+    let mut muted: Vec<&str> = checks
+        .iter()
+        .flat_map(|c| c.findings.iter())
+        .filter(|f| f.muted.is_some())
+        .map(|f| f.cause.code())
+        .collect();
+    muted.sort_unstable();
+    muted.dedup();
+    if muted.is_empty() {
+        "usable".into()
+    } else {
+        format!("usable (muted: {})", muted.join(", "))
     }
 }
 
@@ -625,5 +648,74 @@ fn matrix(out: &mut String, report: &Report, style: &Style, width: usize) {
                 width,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+    use crate::causes::Cause;
+    use crate::report::{Finding, Severity, Target};
+
+    fn row(id: &str, status: Status, summary: &str, findings: Vec<Finding>) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            title: id.into(),
+            model: Some("m".into()),
+            region: None,
+            status,
+            summary: summary.into(),
+            details: vec![],
+            findings,
+            duration_ms: 0,
+            shape: None,
+        }
+    }
+
+    fn cell(checks: Vec<CheckResult>) -> String {
+        let target = Target {
+            region: None,
+            profile: None,
+            account: None,
+            principal: None,
+            models: vec!["m".into()],
+            endpoint_url: None,
+        };
+        model_cell(&Report::new(target, checks, 0), "m")
+    }
+
+    #[test]
+    fn usable_only_when_every_check_had_its_say() {
+        let na = row(
+            "marketplace",
+            Status::Skip,
+            "not applicable: not sold there",
+            vec![],
+        );
+        assert_eq!(
+            cell(vec![row("invoke", Status::Pass, "ok", vec![]), na.clone()]),
+            "usable"
+        );
+        let waited = row(
+            "iam-permissions",
+            Status::Skip,
+            "needs `principal`, which could not run",
+            vec![],
+        );
+        assert_eq!(
+            cell(vec![row("invoke", Status::Pass, "ok", vec![]), na, waited]),
+            "unknown (not checked: iam-permissions)"
+        );
+        let mut muted = Finding::new(Cause::ModelAccessNotGranted, Severity::Error, "no access");
+        muted.muted = Some("accepted until the form is in".into());
+        assert_eq!(
+            cell(vec![row(
+                "model-access",
+                Status::Pass,
+                "muted",
+                vec![muted]
+            )]),
+            "usable (muted: model-access-not-granted)"
+        );
     }
 }
