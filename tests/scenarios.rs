@@ -1055,3 +1055,21 @@ fn an_endpoint_variable_set_to_nothing_is_no_override() {
     assert_eq!(status_of(&r, "invoke"), "pass");
     assert!(!r.checks.iter().any(|c| c.summary.contains("crashed")));
 }
+
+#[test]
+fn a_lambda_whose_model_is_unknown_is_not_a_pass() {
+    // The function's environment names no model and the command line gave none: nothing of
+    // its Bedrock use was checked, so CI must not go green.
+    let mut scenario = Scenario::load("lambda-latency-p99").unwrap();
+    scenario.functions[0].env.clear();
+    let (_rt, running) = start_sim(scenario);
+    let env = Env::new();
+    let mut c = env.cmd_with(&["--output", "json", "--lambda", "support-chat"]);
+    aim(&mut c, &running);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let r = report(&o);
+    assert_eq!(status_of(&r, "lambda"), "error");
+    let lambda = r.checks.iter().find(|c| c.id == "lambda").unwrap();
+    assert!(lambda.summary.contains("--model"), "{}", lambda.summary);
+}

@@ -145,6 +145,13 @@ async fn check(ctx: &Ctx, f: &Function) -> Outcome {
         out = out.detail(format!("model from its environment: {k}={v}"));
     }
     if f.model_vars.is_empty() {
+        if ctx.env.models.is_empty() {
+            // Nothing of the function's Bedrock use was checked: that is not a pass.
+            return Outcome::error(format!(
+                "no model was checked: no environment variable of function `{}` holds a model id; give the model it calls with --model",
+                f.name
+            ));
+        }
         out = out.detail("no environment variable holds a model id: give the model with --model");
     }
     if ctx.env.settings.principal.as_deref() != Some(f.role.as_str()) {
