@@ -367,6 +367,11 @@ impl Catalog {
         let mut vars = template::Vars::from_extracted(&extracted);
         let lifecycle = extracted.model_id.as_deref().and_then(models::lifecycle);
         vars.set_lifecycle(lifecycle.as_ref(), models::as_of());
+        if let (Some(m), Some(r)) = (&extracted.model_id, &extracted.region) {
+            if models::offered_in(m, r) {
+                vars = vars.with("catalog_offered", "yes");
+            }
+        }
         let status: Option<u16> = extracted
             .http_status
             .as_deref()
@@ -908,6 +913,23 @@ mod tests {
         assert!(advice.confirm.contains("iam-permissions"));
         let c = classify("everything is fine, nothing to see");
         assert!(c.is_unknown());
+    }
+
+    #[test]
+    fn a_bad_id_the_catalog_lists_there_points_at_what_was_sent() {
+        let c = classify("ValidationException: The provided model identifier is invalid. modelId=amazon.nova-lite-v1:0 region us-east-1");
+        assert_eq!(c.causes[0].cause, Cause::ModelIdInvalid);
+        assert!(
+            c.causes[0].fix[0].contains("lists amazon.nova-lite-v1:0 in us-east-1"),
+            "{:?}",
+            c.causes[0].fix
+        );
+        let c = classify("ValidationException: The provided model identifier is invalid. modelId=amazon.nova-lyte-v1:0 region us-east-1");
+        assert!(
+            !c.causes[0].fix.iter().any(|f| f.contains("looks right")),
+            "{:?}",
+            c.causes[0].fix
+        );
     }
 
     #[test]

@@ -141,6 +141,18 @@ pub fn closest_known(model: &str) -> Vec<String> {
     )
 }
 
+/// Whether the catalog says `model` (a model id, or a system profile id) can be called by
+/// that id from `region`: on demand there, or a profile that `region` is a source of.
+pub fn offered_in(model: &str, region: &str) -> bool {
+    let c = catalog::in_use();
+    if let Some(p) = c.inference_profiles.iter().find(|p| p.id == model) {
+        return p.source_regions.iter().any(|s| s == region);
+    }
+    c.models
+        .iter()
+        .any(|m| same_model(model, &m.model_id) && m.regions.iter().any(|r| r == region))
+}
+
 /// How to call `model_id` from `region` (`None`: not known), for advice that names a
 /// model to move to: its id where the catalog offers it on demand there, else the system
 /// inference profile that serves that region (a profile-only model called by its bare id is
@@ -188,6 +200,14 @@ pub fn how_to_call(model_id: &str, region: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offered_by_id_or_through_a_source_region() {
+        assert!(offered_in("amazon.nova-lite-v1:0", "us-east-1"));
+        assert!(offered_in("us.anthropic.claude-sonnet-4-6", "us-east-1"));
+        assert!(!offered_in("us.anthropic.claude-sonnet-4-6", "eu-west-1"));
+        assert!(!offered_in("anthropic.claude-sonnet-4-6", "us-east-1"));
+    }
 
     #[test]
     fn catalog_models_are_known_and_a_typo_is_not() {

@@ -25,6 +25,7 @@ pub const NAMES: &[&str] = &[
     "end_of_life",
     "replacement",
     "replacement_call",
+    "catalog_offered",
     "catalog_date",
     "exception",
     "lint_operation",
