@@ -782,3 +782,36 @@ fn accounts_named_by_id_read_their_own_organization() {
         f.evidence
     );
 }
+
+/// A role profile without a region (the run takes the region of the profile in use):
+/// STS cannot be called, and that is a missing region, not a role that refuses.
+#[test]
+fn a_role_profile_without_a_region_is_a_missing_region() {
+    let (_rt, sim) = start_sim(Scenario::load("role-profile").unwrap());
+    let env = Env::new();
+    env.aws_file(
+        "config",
+        &format!(
+            "[profile base]\naws_access_key_id = {FAKE_KEY_ID}\naws_secret_access_key = {FAKE_SECRET}\nregion = us-east-1\n\n[profile dev]\nrole_arn = arn:aws:iam::111122223333:role/BedrockDeveloper\nsource_profile = base\n"
+        ),
+    );
+    let mut c = env.cmd_with(&[
+        "--profile",
+        "dev",
+        "--model",
+        NOVA,
+        "-o",
+        "json",
+        "--no-invoke",
+    ]);
+    c.env("AWS_ENDPOINT_URL", sim.url());
+    let r = report(&run(c));
+    let credentials = r.checks.iter().find(|c| c.id == "credentials").unwrap();
+    let causes: Vec<&str> = credentials
+        .findings
+        .iter()
+        .map(|f| f.cause.code())
+        .collect();
+    assert_eq!(causes, ["region-missing"], "{credentials:?}");
+    assert!(credentials.findings[0].remediation[0].contains("region"));
+}

@@ -91,6 +91,22 @@ pub async fn diagnose(
         CallFailure::Service { message, .. } => message.as_str(),
         _ => "",
     };
+    // STS needs a region to sign for; without one the request is never sent, and the role
+    // is not what is wrong.
+    if said.contains("signing region") {
+        return vec![Finding::new(
+            Cause::RegionMissing,
+            Severity::Error,
+            format!("no region to call STS in, so {role} was not tried"),
+        )
+        .evidence(format!("sts:AssumeRole for {}: {said}", req.origin))
+        .fixes(fixes(
+            "credentials",
+            "role-no-region",
+            &[("origin", &req.origin)],
+        ))
+        .doc("https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html")];
+    }
     match failure.code() {
         Some("RegionDisabledException") => {
             return vec![base("STS is deactivated in this region for the calling account".into())
@@ -121,7 +137,7 @@ pub async fn diagnose(
             return vec![base("STS refused the MFA code".into()).fixes(fixes(
                 "credentials",
                 "role-mfa",
-                &[("origin", &req.origin)],
+                &[("origin", &req.origin), ("role_arn", role)],
             ))];
         }
         Some(code) if code.starts_with("AccessDenied") => {}
@@ -129,7 +145,7 @@ pub async fn diagnose(
             return vec![base(format!("{role} could not be entered")).fixes(fixes(
                 "credentials",
                 "role-other",
-                &[("origin", &req.origin)],
+                &[("origin", &req.origin), ("role_arn", role)],
             ))]
         }
     }
@@ -151,7 +167,7 @@ pub async fn diagnose(
         .fixes(fixes(
             "credentials",
             "role-other",
-            &[("origin", &req.origin)],
+            &[("origin", &req.origin), ("role_arn", role)],
         ))];
     };
     let principal = iam_arn_of(&caller);
@@ -298,7 +314,7 @@ pub async fn diagnose(
                 findings.push(
                     base(format!("the trust policy of {role} requires MFA, and the doctor cannot enter a code"))
                         .evidence(evidence)
-                        .fixes(fixes("credentials", "role-mfa", &[("origin", &req.origin)])),
+                        .fixes(fixes("credentials", "role-mfa", &[("origin", &req.origin), ("role_arn", role)])),
                 );
             } else if req.duration_secs.is_some_and(|d| d > max) {
                 findings.push(
