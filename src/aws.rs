@@ -447,6 +447,25 @@ pub async fn sdk_config(
         {
             SharedCredentialsProvider::new(GivenCredentials::from(environment))
         }
+        // `--profile` on the command line outranks the environment's keys, as in the AWS CLI
+        // (cli-chap-configure.html, "Configuration and credentials precedence": command line
+        // options override environment variables): that profile's credentials, and only
+        // them. AWS_PROFILE is itself an environment variable and keeps the SDK's chain, keys
+        // in the environment first.
+        Environment::Process | Environment::ProcessWith(_)
+            if named_on_command_line(setup).is_some() =>
+        {
+            let mut config = aws_config::provider_config::ProviderConfig::default();
+            if let Some(r) = &region {
+                config = config.with_region(Some(r.clone()));
+            }
+            SharedCredentialsProvider::new(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(named_on_command_line(setup).unwrap_or_default())
+                    .configure(&config)
+                    .build(),
+            )
+        }
         Environment::Process | Environment::ProcessWith(_) => {
             let mut chain =
                 aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
@@ -567,6 +586,15 @@ fn role_of_profile(
         mfa_serial: get("mfa_serial"),
         origin: format!("profile `{}`", setup.profile_name().unwrap_or("default")),
     })
+}
+
+/// The profile `--profile` named, if the command line named one.
+fn named_on_command_line(setup: &AwsSetup) -> Option<&str> {
+    setup
+        .profile
+        .as_ref()
+        .filter(|p| p.source == "--profile")
+        .map(|p| p.value.as_str())
 }
 
 /// The source identity of a role profile: its source_profile's credentials (any kind the

@@ -815,3 +815,41 @@ fn a_role_profile_without_a_region_is_a_missing_region() {
     assert_eq!(causes, ["region-missing"], "{credentials:?}");
     assert!(credentials.findings[0].remediation[0].contains("region"));
 }
+
+/// `--profile` on the command line outranks keys in the environment, as in the AWS CLI;
+/// AWS_PROFILE, an environment variable itself, does not.
+#[test]
+fn a_profile_named_on_the_command_line_outranks_keys_in_the_environment() {
+    let (_rt, sim) = start_sim(Scenario::load("healthy").unwrap());
+    let env = Env::new();
+    env.aws_file(
+        "credentials",
+        "[ci]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile-secret-not-real-0000000000000\n",
+    );
+    let source = |args: &[&str], profile_var: Option<&str>| {
+        let mut all = vec!["--model", NOVA, "-o", "json", "--only", "credentials"];
+        all.extend_from_slice(args);
+        let mut c = env.cmd_with(&all);
+        aim(&mut c, &sim);
+        if let Some(p) = profile_var {
+            c.env("AWS_PROFILE", p);
+        }
+        let r = report(&run(c));
+        r.checks
+            .iter()
+            .find(|c| c.id == "credentials")
+            .unwrap()
+            .summary
+            .clone()
+    };
+    let named = source(&["--profile", "ci"], None);
+    assert!(
+        named.contains("profile `ci`") && named.contains("AKIA…0001"),
+        "{named}"
+    );
+    let by_variable = source(&[], Some("ci"));
+    assert!(
+        by_variable.contains("environment variables"),
+        "{by_variable}"
+    );
+}
