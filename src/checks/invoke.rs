@@ -252,7 +252,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
                     .env
                     .body
                     .as_deref()
-                    .and_then(|b| lint_body(b, resolved_id.unwrap_or(&model)));
+                    .and_then(|b| lint_body(&ctx, b, resolved_id.unwrap_or(&model)));
                 return match linted {
                     Some(f) => out.finding(f),
                     None => out,
@@ -289,6 +289,7 @@ pub fn run(ctx: Ctx) -> CheckFuture {
         let took = started.elapsed().as_millis();
         let linted = ctx.env.body.as_deref().and_then(|b| {
             lint_body(
+                &ctx,
                 b,
                 resolved
                     .as_ref()
@@ -521,7 +522,7 @@ fn tier_note(ctx: &Ctx) -> String {
 }
 
 /// `--body` is linted before it is sent: the problems lint finds become evidence.
-fn lint_body(body: &str, model: &str) -> Option<Finding> {
+fn lint_body(ctx: &Ctx, body: &str, model: &str) -> Option<Finding> {
     let report =
         match crate::lint::lint_text(body, "--body", model, crate::cli::LintOperation::Invoke) {
             Ok(r) => r,
@@ -539,6 +540,13 @@ fn lint_body(body: &str, model: &str) -> Option<Finding> {
             report.family_title
         ),
     );
+    let file = ctx
+        .env
+        .settings
+        .body
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<body file>".into());
     for p in &report.problems {
         let hint = p
             .hint
@@ -553,8 +561,12 @@ fn lint_body(body: &str, model: &str) -> Option<Finding> {
         ));
     }
     Some(
-        f.fixes(super::fixes("invoke", "body-problems", &[("model", model)]))
-            .doc(report.docs.clone()),
+        f.fixes(super::fixes(
+            "invoke",
+            "body-problems",
+            &[("model", model), ("file", &file)],
+        ))
+        .doc(report.docs.clone()),
     )
 }
 

@@ -14,6 +14,7 @@ pub const NAMES: &[&str] = &[
     "principal_arn",
     "role_name",
     "role_arn",
+    "list_policies",
     "account",
     "resource_arn",
     "action",
@@ -65,6 +66,19 @@ impl Vars {
             }
             if let Some(role_arn) = iam_arn(arn) {
                 v.set("role_arn", &role_arn);
+            }
+            // The commands that list the principal's own policies: a user's and its groups',
+            // or a role's.
+            let user = arn
+                .split_once(":user/")
+                .map(|(_, u)| u.rsplit('/').next().unwrap_or(u).to_string());
+            let listing = match (user, role_name(arn)) {
+                (Some(user), _) => Some(format!("aws iam list-attached-user-policies --user-name {user}, aws iam list-user-policies --user-name {user}, and its groups' (aws iam list-groups-for-user --user-name {user})")),
+                (None, Some(role)) => Some(format!("aws iam list-attached-role-policies --role-name {role} and aws iam list-role-policies --role-name {role}")),
+                _ => None,
+            };
+            if let Some(l) = listing {
+                v.set("list_policies", &l);
             }
         }
         let account = [e.principal_arn.as_deref(), e.resource_arn.as_deref()]
