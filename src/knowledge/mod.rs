@@ -916,6 +916,25 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_deny_lists_the_principals_own_kind_of_policies() {
+        let deny = |who: &str| {
+            classify(&format!("AccessDeniedException: User: {who} is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0 with an explicit deny in an identity-based policy"))
+        };
+        let c = deny("arn:aws:iam::111122223333:user/ci");
+        assert!(
+            c.causes[0].fix[0].contains("list-attached-user-policies --user-name ci"),
+            "{:?}",
+            c.causes[0].fix
+        );
+        let c = deny("arn:aws:sts::111122223333:assumed-role/app/session");
+        assert!(
+            c.causes[0].fix[0].contains("list-attached-role-policies --role-name app"),
+            "{:?}",
+            c.causes[0].fix
+        );
+    }
+
+    #[test]
     fn a_bad_id_the_catalog_lists_there_points_at_what_was_sent() {
         let c = classify("ValidationException: The provided model identifier is invalid. modelId=amazon.nova-lite-v1:0 region us-east-1");
         assert_eq!(c.causes[0].cause, Cause::ModelIdInvalid);
