@@ -203,6 +203,22 @@ fn a_config_file_drives_the_run_mutes_findings_and_reports_expired_mutes() {
         "{:?}",
         r.notices
     );
+    // SARIF marks the muted finding suppressed, with the mute's reason.
+    let mut sarif_args = args.to_vec();
+    sarif_args[3] = "sarif";
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout(&run(env.cmd_with(&sarif_args)))).unwrap();
+    let legacy = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "model-legacy")
+        .expect("the muted finding is still a result");
+    assert_eq!(legacy["suppressions"][0]["kind"], "external", "{legacy}");
+    assert_eq!(
+        legacy["suppressions"][0]["justification"],
+        "migrating to Nova 2 in Q1"
+    );
     // A flag overrides the file: without the mute file's fail-on, --fail-on never.
     let mut over = args.to_vec();
     over.extend(["--model", "amazon.nova-lite-v1:0"]);

@@ -81,12 +81,20 @@ pub fn render(report: &Report) -> String {
                 .kind("module")
                 .build()])
             .build();
-        let result = SarifResult::builder()
+        let mut result = SarifResult::builder()
             .rule_id(f.cause.code())
             .message(Message::builder().text(message).build())
             .level(level)
             .locations(vec![location])
             .build();
+        // A muted finding is suppressed outside the code, by the config file: SARIF's
+        // "external" suppression, with the mute's reason (SARIF 2.1.0, 3.35 suppression).
+        if let Some(reason) = &f.muted {
+            result.suppressions = Some(vec![serde_sarif::sarif::Suppression::builder()
+                .kind(serde_json::json!("external"))
+                .justification(reason.clone())
+                .build()]);
+        }
         results.push(result);
     }
     let driver = ToolComponent::builder()
