@@ -1124,8 +1124,12 @@ pub fn misspelt_region(region: &str) -> Option<&'static str> {
     if AWS_REGIONS.contains(&region) {
         return None;
     }
+    // A name that differs from a Region only in its number may be a Region opened since
+    // (ap-southeast-8 after ap-southeast-7): not a misspelling.
+    let stem = |r: &str| r.rsplit_once('-').map(|(s, _)| s.to_string());
     AWS_REGIONS
         .iter()
+        .filter(|known| stem(known) != stem(region))
         .map(|known| (strsim::osa_distance(region, known), *known))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
@@ -1156,8 +1160,9 @@ mod tests {
         assert_eq!(misspelt_region("eu-wset-3"), Some("eu-west-3"));
         assert_eq!(misspelt_region("ap-southeast-1"), None);
         assert_eq!(misspelt_region("af-south-1"), None);
-        // Far from every region: possibly one opened after the list.
+        // Far from every region, or a new number of a known stem: possibly opened since.
         assert_eq!(misspelt_region("xx-newplace-9"), None);
+        assert_eq!(misspelt_region("ap-southeast-8"), None);
     }
 
     #[test]
