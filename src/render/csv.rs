@@ -38,12 +38,19 @@ fn line(out: &mut String, cells: &[&str]) {
     out.push_str("\r\n");
 }
 
-/// A field with a comma, quote or line break is quoted, its quotes doubled (RFC 4180).
+/// A field with a comma, quote or line break is quoted, its quotes doubled (RFC 4180). A
+/// field a spreadsheet would run as a formula (an account name such as `=HYPERLINK(...)`,
+/// which Organizations allows) gets a leading `'`, as OWASP's CSV-injection advice says.
 fn quote(cell: &str) -> String {
+    let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    };
     if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
-        cell.to_string()
+        cell
     }
 }
 
@@ -59,5 +66,12 @@ mod tests {
             "\"throttled, quota-headroom-low\""
         );
         assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_defused() {
+        assert_eq!(quote("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(quote("@sum"), "'@sum");
+        assert_eq!(quote("ml-dev"), "ml-dev");
     }
 }
