@@ -310,6 +310,15 @@ fn run_doctor_in(
     simulation: Option<String>,
 ) -> i32 {
     let args = &args.without_repeats();
+    // A file that cannot be written is bad input: say so before a run of minutes, not after.
+    if let Some(dir) = args.output_file.as_ref().and_then(|p| p.parent()) {
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            return fail_usage(&format!(
+                "cannot write --output-file: `{}` is not a directory",
+                dir.display()
+            ));
+        }
+    }
     set_color(args.color);
     init_logging(args.verbose);
     if args.verbose > 0 {

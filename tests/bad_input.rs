@@ -267,6 +267,11 @@ fn bad_flag_values_are_one_line_naming_the_value() {
         ));
     }
     cases.push(case(
+        "--output-file in a missing directory",
+        &["--output-file", "/nonexistent-dir-of-the-test/report.json"],
+        usage("`/nonexistent-dir-of-the-test` is not a directory"),
+    ));
+    cases.push(case(
         "--kb-query without --knowledge-base",
         &["--kb-query", "hello"],
         usage("--knowledge-base"),
