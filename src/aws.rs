@@ -434,6 +434,7 @@ pub async fn sdk_config(
     use aws_credential_types::provider::SharedCredentialsProvider;
     let region = setup.region_name().map(|r| Region::new(r.to_string()));
     let role = role_of_profile(setup, environment);
+    let named = named_on_command_line(setup);
     let chain = match environment {
         // A profile with role_arn: the source identity's credentials here; the role is
         // entered below, by the doctor, so a refusal can be diagnosed.
@@ -452,16 +453,12 @@ pub async fn sdk_config(
         // options override environment variables): that profile's credentials, and only
         // them. AWS_PROFILE is itself an environment variable and keeps the SDK's chain, keys
         // in the environment first.
-        Environment::Process | Environment::ProcessWith(_)
-            if named_on_command_line(setup).is_some() =>
-        {
-            let mut config = aws_config::provider_config::ProviderConfig::default();
-            if let Some(r) = &region {
-                config = config.with_region(Some(r.clone()));
-            }
+        Environment::Process | Environment::ProcessWith(_) if named.is_some() => {
+            let config =
+                aws_config::provider_config::ProviderConfig::default().with_region(region.clone());
             SharedCredentialsProvider::new(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .profile_name(named_on_command_line(setup).unwrap_or_default())
+                    .profile_name(named.unwrap_or_default())
                     .configure(&config)
                     .build(),
             )
@@ -1098,7 +1095,6 @@ fn looks_like_identity_error(detail: &str) -> bool {
     d.contains("credentials") || d.contains("identity") || d.contains("token")
 }
 
-/// A region name as AWS spells them: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
 /// Every AWS Region as of November 2026: the commercial ones, GovCloud and China
 /// (docs: global-infrastructure/latest/regions/aws-regions.html; ap-east-2 and
 /// ap-southeast-6 opened in 2025). A region opened since is not here; see `misspelt_region`.
@@ -1136,6 +1132,7 @@ pub fn misspelt_region(region: &str) -> Option<&'static str> {
         .map(|(_, known)| known)
 }
 
+/// A region name as AWS spells them: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
 pub fn region_looks_valid(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     if parts.len() < 3 || parts.len() > 4 {

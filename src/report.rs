@@ -124,6 +124,16 @@ pub struct CheckResult {
     pub shape: Option<Shape>,
 }
 
+impl CheckResult {
+    /// Whether the check judged what it looks at: it passed, warned or failed, or does not
+    /// apply ("not applicable: no API key is set"). An error, or a skip for want of what it
+    /// needs (iam-permissions without a principal), is not a judgement either way.
+    pub fn had_its_say(&self) -> bool {
+        matches!(self.status, Status::Pass | Status::Warn | Status::Fail)
+            || (self.status == Status::Skip && self.summary.starts_with("not applicable"))
+    }
+}
+
 /// The minute-by-minute shape of a model's traffic over the metrics window, bucketed: each
 /// value is the busiest minute of its bucket, oldest bucket first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -383,6 +383,26 @@ fn merged_shards_are_one_report() {
     assert!(stderr(&o).contains("222233334444"), "{}", stderr(&o));
 }
 
+/// `--profile dev` with this ~/.aws/config, against the simulator, without the test call.
+fn run_profile_dev(
+    env: &Env,
+    sim: &bedrock_doctor::sim::Running,
+    config: &str,
+) -> std::process::Output {
+    env.aws_file("config", config);
+    let mut c = env.cmd_with(&[
+        "--profile",
+        "dev",
+        "--model",
+        NOVA,
+        "-o",
+        "json",
+        "--no-invoke",
+    ]);
+    c.env("AWS_ENDPOINT_URL", sim.url());
+    run(c)
+}
+
 /// A profile with role_arn and source_profile, as a person's ~/.aws/config has it: the
 /// doctor enters the role (at the run's endpoint) and names why STS refused.
 #[test]
@@ -394,19 +414,7 @@ fn a_role_profile_is_entered_and_a_refusal_is_diagnosed() {
     };
     let go = |scenario: &str, role: &str| {
         let (_rt, sim) = start_sim(Scenario::load(scenario).unwrap());
-        let env = Env::new();
-        env.aws_file("config", &config(role));
-        let mut c = env.cmd_with(&[
-            "--profile",
-            "dev",
-            "--model",
-            NOVA,
-            "-o",
-            "json",
-            "--no-invoke",
-        ]);
-        c.env("AWS_ENDPOINT_URL", sim.url());
-        let o = run(c);
+        let o = run_profile_dev(&Env::new(), &sim, &config(role));
         let all = format!("{}{}", stdout(&o), stderr(&o));
         assert!(
             !all.contains(FAKE_SECRET),
@@ -788,24 +796,10 @@ fn accounts_named_by_id_read_their_own_organization() {
 #[test]
 fn a_role_profile_without_a_region_is_a_missing_region() {
     let (_rt, sim) = start_sim(Scenario::load("role-profile").unwrap());
-    let env = Env::new();
-    env.aws_file(
-        "config",
-        &format!(
-            "[profile base]\naws_access_key_id = {FAKE_KEY_ID}\naws_secret_access_key = {FAKE_SECRET}\nregion = us-east-1\n\n[profile dev]\nrole_arn = arn:aws:iam::111122223333:role/BedrockDeveloper\nsource_profile = base\n"
-        ),
+    let config = format!(
+        "[profile base]\naws_access_key_id = {FAKE_KEY_ID}\naws_secret_access_key = {FAKE_SECRET}\nregion = us-east-1\n\n[profile dev]\nrole_arn = arn:aws:iam::111122223333:role/BedrockDeveloper\nsource_profile = base\n"
     );
-    let mut c = env.cmd_with(&[
-        "--profile",
-        "dev",
-        "--model",
-        NOVA,
-        "-o",
-        "json",
-        "--no-invoke",
-    ]);
-    c.env("AWS_ENDPOINT_URL", sim.url());
-    let r = report(&run(c));
+    let r = report(&run_profile_dev(&Env::new(), &sim, &config));
     let credentials = r.checks.iter().find(|c| c.id == "credentials").unwrap();
     let causes: Vec<&str> = credentials
         .findings

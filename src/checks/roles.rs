@@ -91,6 +91,8 @@ pub async fn diagnose(
         CallFailure::Service { message, .. } => message.as_str(),
         _ => "",
     };
+    // What the fixes that retry the call name: where the role came from, and the role.
+    let origin_and_role = [("origin", req.origin.as_str()), ("role_arn", role)];
     // STS needs a region to sign for; without one the request is never sent, and the role
     // is not what is wrong.
     if said.contains("signing region") {
@@ -137,7 +139,7 @@ pub async fn diagnose(
             return vec![base("STS refused the MFA code".into()).fixes(fixes(
                 "credentials",
                 "role-mfa",
-                &[("origin", &req.origin), ("role_arn", role)],
+                &origin_and_role,
             ))];
         }
         Some(code) if code.starts_with("AccessDenied") => {}
@@ -145,7 +147,7 @@ pub async fn diagnose(
             return vec![base(format!("{role} could not be entered")).fixes(fixes(
                 "credentials",
                 "role-other",
-                &[("origin", &req.origin), ("role_arn", role)],
+                &origin_and_role,
             ))]
         }
     }
@@ -164,11 +166,7 @@ pub async fn diagnose(
         return vec![base(format!(
             "{role} could not be entered, and the caller could not be named"
         ))
-        .fixes(fixes(
-            "credentials",
-            "role-other",
-            &[("origin", &req.origin), ("role_arn", role)],
-        ))];
+        .fixes(fixes("credentials", "role-other", &origin_and_role))];
     };
     let principal = iam_arn_of(&caller);
     let caller_account = caller.split(':').nth(4).unwrap_or("").to_string();
@@ -314,7 +312,7 @@ pub async fn diagnose(
                 findings.push(
                     base(format!("the trust policy of {role} requires MFA, and the doctor cannot enter a code"))
                         .evidence(evidence)
-                        .fixes(fixes("credentials", "role-mfa", &[("origin", &req.origin), ("role_arn", role)])),
+                        .fixes(fixes("credentials", "role-mfa", &origin_and_role)),
                 );
             } else if req.duration_secs.is_some_and(|d| d > max) {
                 findings.push(

@@ -367,19 +367,14 @@ fn verdict_for(
         .copied()
         .filter(|id| *id != "invoke" && !ran.iter().any(|r| r.id == *id))
         .collect();
-    // A check that does not apply ("not applicable: no API key is set") rules its cause out;
-    // one skipped because an earlier check already judged the model adds nothing either way;
-    // one that could not run (error) leaves the cause open.
-    let judging = |r: &&&crate::report::CheckResult| {
-        matches!(r.status, Status::Pass | Status::Warn | Status::Fail)
-            || (r.status == Status::Skip && r.summary.starts_with("not applicable"))
-    };
-    let judged: Vec<&&crate::report::CheckResult> = ran.iter().filter(judging).collect();
-    // A check that could not run, or that waited on one that did not establish what it
-    // needs (iam-permissions without a principal), has not had its say: the cause stays open.
+    // A check that does not apply rules its cause out; one that could not run, or waited on
+    // one that did not establish what it needs, leaves the cause open (the test call's skip
+    // aside: it only classifies what it is told).
+    let judged: Vec<&&crate::report::CheckResult> =
+        ran.iter().filter(|r| r.had_its_say()).collect();
     let stopped: Vec<&&crate::report::CheckResult> = ran
         .iter()
-        .filter(|r| r.status == Status::Error || (r.id != "invoke" && !judging(r)))
+        .filter(|r| r.status == Status::Error || (r.id != "invoke" && !r.had_its_say()))
         .collect();
     let line =
         |r: &crate::report::CheckResult| format!("{}: {} ({})", r.id, r.summary, r.status.as_str());

@@ -682,20 +682,23 @@ fn advisories(family: &str, model: &str) -> Vec<Problem> {
             ),
             hint: None,
         }),
-        None if !models::is_known(model) => out.push(Problem {
-            cause: Cause::ModelIdInvalid,
-            path: String::new(),
-            kind: "rule:model-unknown".into(),
-            message: format!(
-                "`{model}` is not a model the catalog (as of {}) knows: rules tied to a model (output limits, prompt caching, beta flags) only applied where its name matched{}",
-                models::as_of().unwrap_or("?"),
-                models::closest_known(model)
-                    .first()
-                    .map(|m| format!("; did you mean {m}?"))
-                    .unwrap_or_default()
-            ),
-            hint: models::closest_known(model).into_iter().next(),
-        }),
+        None if !models::is_known(model) => {
+            let closest = models::closest_known(model).into_iter().next();
+            out.push(Problem {
+                cause: Cause::ModelIdInvalid,
+                path: String::new(),
+                kind: "rule:model-unknown".into(),
+                message: format!(
+                    "`{model}` is not a model the catalog (as of {}) knows: rules tied to a model (output limits, prompt caching, beta flags) only applied where its name matched{}",
+                    models::as_of().unwrap_or("?"),
+                    closest
+                        .as_deref()
+                        .map(|m| format!("; did you mean {m}?"))
+                        .unwrap_or_default()
+                ),
+                hint: closest,
+            })
+        }
         None => {}
     }
     out

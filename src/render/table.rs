@@ -461,12 +461,13 @@ pub fn matrix_cells(account: &Report, models: &[String], not_entered: &str) -> V
     cells
 }
 
-/// The cause codes the checks found (not muted), sorted, once each, comma-separated.
-fn causes_of(checks: &[&CheckResult]) -> String {
+/// The cause codes the checks found, muted or not as asked, sorted, once each,
+/// comma-separated.
+fn causes_of(checks: &[&CheckResult], muted: bool) -> String {
     let mut causes: Vec<&str> = checks
         .iter()
         .flat_map(|c| c.findings.iter())
-        .filter(|f| f.muted.is_none())
+        .filter(|f| f.muted.is_some() == muted)
         .map(|f| f.cause.code())
         .collect();
     causes.sort_unstable();
@@ -485,36 +486,26 @@ pub fn model_cell(account: &Report, model: &str) -> String {
     if checks.is_empty() {
         return "not checked".into();
     }
-    let causes = causes_of(&checks);
+    let causes = causes_of(&checks, false);
     if !causes.is_empty() {
         return causes;
     }
     if verdict(&checks).0 == Status::Error {
         return "unknown (check error)".into();
     }
-    // "usable" only when every check had its say: one skipped for want of what it needs
-    // (iam-permissions without a principal) has not.
+    // "usable" only when every check had its say.
     let unjudged: Vec<&str> = checks
         .iter()
-        .filter(|c| c.status == Status::Skip && !c.summary.starts_with("not applicable"))
+        .filter(|c| !c.had_its_say())
         .map(|c| c.id.as_str())
         .collect();
     if !unjudged.is_empty() {
         return format!("unknown (not checked: {})", unjudged.join(", "));
     }
     // A muted finding is accepted, not gone: the cell says what was muted.
-    let mut muted: Vec<&str> = checks
-        .iter()
-        .flat_map(|c| c.findings.iter())
-        .filter(|f| f.muted.is_some())
-        .map(|f| f.cause.code())
-        .collect();
-    muted.sort_unstable();
-    muted.dedup();
-    if muted.is_empty() {
-        "usable".into()
-    } else {
-        format!("usable (muted: {})", muted.join(", "))
+    match causes_of(&checks, true) {
+        muted if muted.is_empty() => "usable".into(),
+        muted => format!("usable (muted: {muted})"),
     }
 }
 
@@ -526,7 +517,7 @@ pub fn account_cell(account: &Report) -> String {
         .iter()
         .filter(|c| c.model.is_none())
         .collect();
-    let causes = causes_of(&rows);
+    let causes = causes_of(&rows, false);
     if let Some(skipped) = rows
         .iter()
         .find(|c| c.id == "credentials" && c.status == Status::Skip)
